@@ -1,1 +1,67 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` (the alias lives in `.cargo/config.toml`).
+//!
+//! - `cargo xtask test`: every test of the workspace (nextest for unit and integration tests, then doc tests).
+//! - `cargo xtask ci`: what `.ci/run` runs: fmt check, clippy with warnings denied, the tests, the docs check
+//!   and the generated-code checks.
+//! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
+
+mod codegen;
+mod shell;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "test" => test(),
+        "ci" => ci(),
+        "codegen" => codegen::run(rest),
+        "help" | "--help" | "-h" => {
+            println!("{}", USAGE);
+            Ok(())
+        }
+        other => bail!("unknown xtask command `{other}`\n\n{USAGE}"),
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  test               run every test (cargo nextest run, then doc tests)
+  ci                 fmt check, clippy -D warnings, tests, docs and codegen checks (what .ci/run runs)
+  codegen [--check]  regenerate committed generated code, or check that it is current";
+
+/// Runs every test: nextest for unit and integration tests, then doc tests (nextest cannot run those).
+fn test() -> Result<()> {
+    shell::cargo(&["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"])?;
+    shell::cargo(&["test", "--workspace", "--all-features", "--doc"])
+}
+
+fn ci() -> Result<()> {
+    shell::cargo(&["fmt", "--all", "--check"])?;
+    shell::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    test()?;
+    docs_check()?;
+    codegen::run(&["--check".to_owned()])
+}
+
+/// Until the API docs generator lands, the docs check is rustdoc with warnings denied (broken links, missing
+/// docs on public items).
+fn docs_check() -> Result<()> {
+    shell::cargo_with_env(
+        &["doc", "--workspace", "--no-deps", "--all-features"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )
+}
