@@ -1,4 +1,5 @@
-//! The process environment as the platform sees it (Kibana's `Env`). (API skeleton.)
+//! The process environment as the platform sees it (Kibana's `Env`): home and config
+//! directories, config files, CLI flags, development/production mode and build info.
 
 use std::path::PathBuf;
 
@@ -72,10 +73,110 @@ pub struct Env {
     pub package_info: PackageInfo,
 }
 
+impl EnvMode {
+    /// Development mode (`--dev`).
+    pub const DEVELOPMENT: Self = Self {
+        name: "development",
+        dev: true,
+        prod: false,
+    };
+    /// Production mode (the default).
+    pub const PRODUCTION: Self = Self {
+        name: "production",
+        dev: false,
+        prod: true,
+    };
+}
+
+impl Default for PackageInfo {
+    /// This crate's version. Build data comes from `CORE_BUILD_BRANCH`, `CORE_BUILD_SHA`,
+    /// `CORE_BUILD_NUM` and `CORE_BUILD_DIST=true` when they are set at compile time (a release
+    /// pipeline sets them; no build script needed), otherwise `unknown`/`0`/not a distributable.
+    fn default() -> Self {
+        Self {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            branch: option_env!("CORE_BUILD_BRANCH")
+                .unwrap_or("unknown")
+                .to_owned(),
+            build_num: option_env!("CORE_BUILD_NUM")
+                .and_then(|num| num.parse().ok())
+                .unwrap_or(0),
+            build_sha: option_env!("CORE_BUILD_SHA")
+                .unwrap_or("unknown")
+                .to_owned(),
+            dist: option_env!("CORE_BUILD_DIST") == Some("true"),
+        }
+    }
+}
+
 impl Env {
-    /// Builds the environment from options.
+    /// Builds the environment from options: `config_dir` is `<home>/config`, the mode follows
+    /// `--dev`, and missing build info takes [`PackageInfo::default`].
     pub fn new(options: EnvOptions) -> Self {
-        let _ = options;
-        todo!()
+        let EnvOptions {
+            home_dir,
+            config_paths,
+            cli_args,
+            package_info,
+        } = options;
+        let mode = if cli_args.dev {
+            EnvMode::DEVELOPMENT
+        } else {
+            EnvMode::PRODUCTION
+        };
+        Self {
+            config_dir: home_dir.join("config"),
+            home_dir,
+            config_paths,
+            cli_args,
+            mode,
+            package_info: package_info.unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_flag_selects_development_mode() {
+        let env = Env::new(EnvOptions {
+            cli_args: CliArgs {
+                dev: true,
+                ..CliArgs::default()
+            },
+            ..EnvOptions::default()
+        });
+        assert_eq!(
+            env.mode,
+            EnvMode {
+                name: "development",
+                dev: true,
+                prod: false
+            }
+        );
+        let env = Env::new(EnvOptions::default());
+        assert_eq!(
+            env.mode,
+            EnvMode {
+                name: "production",
+                dev: false,
+                prod: true
+            }
+        );
+    }
+
+    #[test]
+    fn paths_and_package_info_are_derived_from_options() {
+        let env = Env::new(EnvOptions {
+            home_dir: PathBuf::from("/opt/kibana"),
+            config_paths: vec![PathBuf::from("/etc/kibana.yml")],
+            ..EnvOptions::default()
+        });
+        assert_eq!(env.config_dir, PathBuf::from("/opt/kibana/config"));
+        assert_eq!(env.config_paths, vec![PathBuf::from("/etc/kibana.yml")]);
+        assert_eq!(env.package_info.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(env.package_info, PackageInfo::default());
     }
 }

@@ -26,6 +26,23 @@ pub enum ConfigError {
         /// The parser's message.
         message: String,
     },
+    /// A config file is not valid YAML and the parser gave no position (e.g. several
+    /// `---` documents in one file).
+    #[error("invalid YAML in {path}: {message}")]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A config file's top level is not a map of keys (e.g. a bare list or string).
+    #[error("config file {path} must contain a map of keys at the top level, but got [{found}]")]
+    NotAMap {
+        /// The file.
+        path: PathBuf,
+        /// What the top level is, in Kibana's type words (`Array`, `string`, ...).
+        found: String,
+    },
     /// A value at `path` is invalid (wrong type, out of range, unknown key, ...).
     #[error("[{path}]: {message}")]
     Invalid {
@@ -59,6 +76,9 @@ pub struct ValidationError {
 impl ValidationError {
     /// A failure at `path` (relative to the section being validated).
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), message: message.into() }
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
