@@ -1,13 +1,98 @@
-//! Generated-code steps. Nothing is generated yet: the Elasticsearch endpoint table arrives with the
-//! elasticsearch crate, and `--check` then compares it with the committed copy.
+//! Generated-code steps.
+//!
+//! - `cargo xtask codegen --vendor <rest-api-spec dir>` trims Elasticsearch's REST API spec (one JSON file per
+//!   endpoint) down to facts (names, methods, paths, parts, parameter names and types) and writes the committed
+//!   copy `crates/elasticsearch/spec/rest-api-spec.json`. Descriptions and documentation links are dropped.
+//! - `cargo xtask codegen` generates `crates/elasticsearch/src/generated/endpoints.rs` from that committed copy,
+//!   so it works on a fresh clone where the full spec is not around.
+//! - `cargo xtask codegen --check` generates in memory and fails, naming the stale files and the command to run,
+//!   when the committed files differ.
 
-use anyhow::{Result, bail};
+mod endpoints;
+mod vendor;
 
-/// `cargo xtask codegen [--check]`.
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::shell::workspace_root;
+
+/// The trimmed spec, relative to the workspace root.
+const SPEC_PATH: &str = "crates/elasticsearch/spec/rest-api-spec.json";
+/// The generated endpoint table, relative to the workspace root.
+const ENDPOINTS_PATH: &str = "crates/elasticsearch/src/generated/endpoints.rs";
+
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check | --vendor <path to rest-api-spec/api dir>]";
+
+/// `cargo xtask codegen [--check | --vendor <dir>]`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
+    let root = workspace_root();
     match args {
-        [] => Ok(()),
-        [flag] if flag == "--check" => Ok(()),
-        other => bail!("usage: cargo xtask codegen [--check] (got {other:?})"),
+        [] => generate(&root, Mode::Write),
+        [flag] if flag == "--check" => generate(&root, Mode::Check),
+        [flag, dir] if flag == "--vendor" => {
+            let trimmed = vendor::trim_spec_dir(Path::new(dir))?;
+            write_if_changed(&root.join(SPEC_PATH), &trimmed)?;
+            generate(&root, Mode::Write)
+        }
+        other => bail!("{USAGE} (got {other:?})"),
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Write,
+    Check,
+}
+
+/// Every generated file, as (path relative to the root, expected contents).
+fn expected_files(root: &Path) -> Result<Vec<(&'static str, String)>> {
+    let spec_path = root.join(SPEC_PATH);
+    let spec = std::fs::read_to_string(&spec_path).with_context(|| {
+        format!(
+            "cannot read {}; vendor it with `cargo xtask codegen --vendor <rest-api-spec dir>`",
+            spec_path.display()
+        )
+    })?;
+    let table =
+        endpoints::generate(&spec).with_context(|| format!("in {}", spec_path.display()))?;
+    Ok(vec![(ENDPOINTS_PATH, table)])
+}
+
+fn generate(root: &Path, mode: Mode) -> Result<()> {
+    let mut stale: Vec<PathBuf> = Vec::new();
+    for (relative, contents) in expected_files(root)? {
+        let path = root.join(relative);
+        match mode {
+            Mode::Write => write_if_changed(&path, &contents)?,
+            Mode::Check => {
+                let current = std::fs::read_to_string(&path).unwrap_or_default();
+                if current != contents {
+                    stale.push(PathBuf::from(relative));
+                }
+            }
+        }
+    }
+    if !stale.is_empty() {
+        let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "generated files are out of date: {}\nrun `cargo xtask codegen` and commit the result",
+            names.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|current| current == contents) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!("updated {}", path.display());
+    Ok(())
 }

@@ -1,0 +1,235 @@
+//! [`ClusterClient`]: calls Elasticsearch as Kibana's internal user, and scopes itself to an incoming request
+//! ([`ClusterClient::as_scoped`]) for calls made as the current user.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use core_logging::{Logger, LoggerFactory};
+use elasticsearch::Elasticsearch;
+use elasticsearch::http::headers::{HeaderMap, HeaderName, HeaderValue};
+use elasticsearch::http::transport::Transport;
+use parking_lot::Mutex;
+use serde_json::Value;
+
+use crate::ElasticsearchError;
+use crate::call::{CallApiOptions, CallContext, execute};
+use crate::client_config::{
+    ElasticsearchClientConfig, TlsMaterial, TransportUser, build_transport, host_pool,
+};
+use crate::pool::{HostPool, HostStatus};
+use crate::resolve::resolve;
+use crate::scoped::{ScopeableRequest, ScopedClusterClient, scoped_headers};
+
+/// The future an [`ApiCaller`] returns.
+pub type ApiCallFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Value, ElasticsearchError>> + Send + 'a>>;
+
+/// Something that calls Elasticsearch endpoints by name (Kibana's `APICaller`): `(endpoint, params, options)`.
+///
+/// [`ClusterClient`] calls as the internal user; [`ScopedClusterClient::current_user_caller`] as the current user.
+pub trait ApiCaller: Send + Sync {
+    /// Calls `endpoint` (e.g. `search`, `indices.create`) with `params` (a JSON object: path parts, query
+    /// parameters, `body`, `headers`).
+    fn call<'a>(
+        &'a self,
+        endpoint: &'a str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> ApiCallFuture<'a>;
+}
+
+/// A client for one Elasticsearch cluster (Kibana's `ClusterClient`). Cheap to clone; clones share connections
+/// and the closed state.
+#[derive(Clone)]
+pub struct ClusterClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ElasticsearchClientConfig,
+    hosts: Arc<HostPool>,
+    tls: TlsMaterial,
+    internal: Transport,
+    /// Built on the first `as_scoped`, then shared by every scoped client (Kibana did the same).
+    current_user: Mutex<Option<Transport>>,
+    /// Lower-cased `requestHeadersWhitelist`.
+    whitelist: Vec<HeaderName>,
+    closed: AtomicBool,
+    log: Logger,
+    query_log: Option<Logger>,
+}
+
+impl std::fmt::Debug for ClusterClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterClient")
+            .field("context", &self.inner.log.context())
+            .field("config", &self.inner.config)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusterClient {
+    /// Creates a client whose logs go to `elasticsearch.<client_type>` and, with `logQueries`, whose queries are
+    /// logged at debug level under `elasticsearch.query.<client_type>`. Reads the TLS files now; fails with the
+    /// config key at fault.
+    pub fn new(
+        config: ElasticsearchClientConfig,
+        logger_factory: &LoggerFactory,
+        client_type: &str,
+    ) -> Result<Self, ElasticsearchError> {
+        config.validate()?;
+        let tls = TlsMaterial::read(&config.ssl)?;
+        let hosts = host_pool(&config)?;
+        let internal = build_transport(&config, &tls, &hosts, TransportUser::Internal)?;
+        let whitelist = config
+            .request_headers_whitelist
+            .iter()
+            .filter_map(|name| HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).ok())
+            .collect();
+        let log = logger_factory.get(&["elasticsearch", client_type]);
+        let query_log = config
+            .log_queries
+            .then(|| logger_factory.get(&["elasticsearch", "query", client_type]));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                hosts,
+                tls,
+                internal,
+                current_user: Mutex::new(None),
+                whitelist,
+                closed: AtomicBool::new(false),
+                log,
+                query_log,
+            }),
+        })
+    }
+
+    /// The configuration this client was built from.
+    pub fn config(&self) -> &ElasticsearchClientConfig {
+        &self.inner.config
+    }
+
+    /// Calls `endpoint` as Kibana's internal user (`elasticsearch.username`).
+    ///
+    /// `params` is a JSON object: path parts and query parameters by name, `body`, and extra `headers`.
+    pub async fn call_as_internal_user(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<Value, ElasticsearchError> {
+        self.ensure_open()?;
+        let request = resolve(endpoint, params)?;
+        let headers = header_map(&request.headers)?;
+        execute(
+            self.context(&self.inner.internal),
+            request,
+            headers,
+            &options,
+        )
+        .await
+    }
+
+    /// A client scoped to `request`: its calls as the current user forward the request's whitelisted headers and
+    /// the headers the auth handler chose, never the internal user's credentials.
+    pub fn as_scoped(&self, request: &(impl ScopeableRequest + ?Sized)) -> ScopedClusterClient {
+        let (headers, invalid) = scoped_headers(request, &self.inner.whitelist);
+        ScopedClusterClient::new(self.clone(), headers, invalid)
+    }
+
+    /// Closes the client: every later call fails with `Cluster client cannot be used after it has been closed.`
+    /// Connections close once in-flight calls end. Typed clients handed out earlier are not affected.
+    pub fn close(&self) {
+        if !self.inner.closed.swap(true, Ordering::SeqCst) {
+            self.inner.current_user.lock().take();
+        }
+    }
+
+    /// Whether [`ClusterClient::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    /// The official typed client, authenticated as the internal user, over the same hosts and connections
+    /// (round-robin over living hosts; no failover: the typed API has no retry hook).
+    pub fn internal_user_client(&self) -> Result<Elasticsearch, ElasticsearchError> {
+        self.ensure_open()?;
+        Ok(Elasticsearch::new(self.inner.internal.clone()))
+    }
+
+    /// The health of each host (alive or dead, connection failures in a row).
+    pub fn host_statuses(&self) -> Vec<HostStatus> {
+        self.inner.hosts.statuses()
+    }
+
+    pub(crate) fn ensure_open(&self) -> Result<(), ElasticsearchError> {
+        if self.is_closed() {
+            Err(ElasticsearchError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn context<'a>(&'a self, transport: &'a Transport) -> CallContext<'a> {
+        CallContext {
+            hosts: &self.inner.hosts,
+            transport,
+            log: &self.inner.log,
+            query_log: self.inner.query_log.as_ref(),
+            default_timeout: self.inner.config.request_timeout,
+        }
+    }
+
+    /// The transport without the internal user's credentials, built once on first use.
+    pub(crate) fn current_user_transport(&self) -> Result<Transport, ElasticsearchError> {
+        self.ensure_open()?;
+        let mut slot = self.inner.current_user.lock();
+        if let Some(transport) = slot.as_ref() {
+            return Ok(transport.clone());
+        }
+        let present_cert = self.inner.config.ssl.always_present_certificate;
+        let transport = build_transport(
+            &self.inner.config,
+            &self.inner.tls,
+            &self.inner.hosts,
+            TransportUser::CurrentUser { present_cert },
+        )?;
+        *slot = Some(transport.clone());
+        Ok(transport)
+    }
+}
+
+impl ApiCaller for ClusterClient {
+    fn call<'a>(
+        &'a self,
+        endpoint: &'a str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> ApiCallFuture<'a> {
+        Box::pin(self.call_as_internal_user(endpoint, params, options))
+    }
+}
+
+/// Caller-supplied headers (`params.headers`) as a header map, naming an invalid one.
+pub(crate) fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, ElasticsearchError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ElasticsearchError::InvalidHeader {
+                name: name.clone(),
+                message: "not a valid header name".to_owned(),
+            }
+        })?;
+        let header_value =
+            HeaderValue::from_str(value).map_err(|_| ElasticsearchError::InvalidHeader {
+                name: name.clone(),
+                message: "not a valid header value".to_owned(),
+            })?;
+        map.insert(header_name, header_value);
+    }
+    Ok(map)
+}

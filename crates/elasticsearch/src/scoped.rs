@@ -1,0 +1,239 @@
+//! Scoping a client to an incoming request: which headers are forwarded for the current user, and
+//! [`ScopedClusterClient`].
+
+use elasticsearch::Elasticsearch;
+use elasticsearch::auth::Credentials;
+use elasticsearch::http::headers::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::ElasticsearchError;
+use crate::call::{CallApiOptions, execute};
+use crate::cluster_client::{ApiCallFuture, ApiCaller, ClusterClient, header_map};
+use crate::resolve::resolve;
+
+/// An incoming request a client can be scoped to. core-http's `KibanaRequest` implements it; tests and background
+/// tasks use [`FakeRequest`].
+pub trait ScopeableRequest {
+    /// Calls `visit` with each header of the request (name as received, raw value).
+    fn visit_headers(&self, visit: &mut dyn FnMut(&str, &[u8]));
+
+    /// Calls `visit` with each header the auth handler chose to forward to Elasticsearch (they replace request
+    /// headers of the same name). None by default.
+    fn visit_auth_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+        let _ = visit;
+    }
+}
+
+/// A request that did not come over HTTP (Kibana's `FakeRequest`): a list of headers, plus auth headers.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FakeRequest {
+    headers: Vec<(String, String)>,
+    auth_headers: Vec<(String, String)>,
+}
+
+impl FakeRequest {
+    /// A request without headers: a scoped client over it sends only the custom headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a request header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// Adds a header as the auth handler would have chosen it.
+    pub fn with_auth_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.auth_headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl std::fmt::Debug for FakeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Header values may be credentials.
+        let names = |headers: &[(String, String)]| {
+            headers
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect::<Vec<_>>()
+        };
+        f.debug_struct("FakeRequest")
+            .field("headers", &names(&self.headers))
+            .field("auth_headers", &names(&self.auth_headers))
+            .finish()
+    }
+}
+
+impl ScopeableRequest for FakeRequest {
+    fn visit_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in &self.headers {
+            visit(name, value.as_bytes());
+        }
+    }
+    fn visit_auth_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in &self.auth_headers {
+            visit(name, value.as_bytes());
+        }
+    }
+}
+
+impl ScopeableRequest for HeaderMap {
+    fn visit_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in self {
+            visit(name.as_str(), value.as_bytes());
+        }
+    }
+}
+
+/// The request's whitelisted headers, then its auth headers (which win). The first header that cannot be sent is
+/// returned as an error for the calls to report.
+pub(crate) fn scoped_headers(
+    request: &(impl ScopeableRequest + ?Sized),
+    whitelist: &[HeaderName],
+) -> (HeaderMap, Option<ElasticsearchError>) {
+    let mut headers = HeaderMap::new();
+    let mut invalid = None;
+    let mut add = |name: &str, value: &[u8], filter: bool| {
+        if filter
+            && !whitelist
+                .iter()
+                .any(|allowed| allowed.as_str().eq_ignore_ascii_case(name))
+        {
+            return;
+        }
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_bytes(value),
+        ) {
+            (Ok(name), Ok(mut value)) => {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
+            _ => {
+                invalid.get_or_insert_with(|| ElasticsearchError::InvalidHeader {
+                    name: name.to_owned(),
+                    message: "cannot be forwarded to Elasticsearch".to_owned(),
+                });
+            }
+        }
+    };
+    request.visit_headers(&mut |name, value| add(name, value, true));
+    request.visit_auth_headers(&mut |name, value| add(name, value, false));
+    (headers, invalid)
+}
+
+/// A [`ClusterClient`] scoped to one request (Kibana's `ScopedClusterClient`).
+#[derive(Clone)]
+pub struct ScopedClusterClient {
+    client: ClusterClient,
+    headers: HeaderMap,
+    invalid_header: Option<ElasticsearchError>,
+}
+
+impl std::fmt::Debug for ScopedClusterClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopedClusterClient")
+            .field("client", &self.client)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl ScopedClusterClient {
+    pub(crate) fn new(
+        client: ClusterClient,
+        headers: HeaderMap,
+        invalid_header: Option<ElasticsearchError>,
+    ) -> Self {
+        Self {
+            client,
+            headers,
+            invalid_header,
+        }
+    }
+
+    /// The headers sent on behalf of the current user (names lower-case), besides the custom headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Calls `endpoint` as Kibana's internal user, exactly like [`ClusterClient::call_as_internal_user`].
+    pub async fn call_as_internal_user(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<Value, ElasticsearchError> {
+        self.client
+            .call_as_internal_user(endpoint, params, options)
+            .await
+    }
+
+    /// Calls `endpoint` as the current user: with the scoped headers (plus the caller's own `params.headers`,
+    /// which must not change a scoped one) and without the internal user's credentials.
+    pub async fn call_as_current_user(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<Value, ElasticsearchError> {
+        self.client.ensure_open()?;
+        if let Some(error) = &self.invalid_header {
+            return Err(error.clone());
+        }
+        let request = resolve(endpoint, params)?;
+        for (name, value) in &request.headers {
+            if let Some(scoped) = self.headers.get(name.to_ascii_lowercase().as_str())
+                && scoped.as_bytes() != value.as_bytes()
+            {
+                return Err(ElasticsearchError::HeaderConflict(name.clone()));
+            }
+        }
+        let mut headers = header_map(&request.headers)?;
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        let transport = self.client.current_user_transport()?;
+        execute(self.client.context(&transport), request, headers, &options).await
+    }
+
+    /// An [`ApiCaller`] calling as the current user.
+    pub fn current_user_caller(&self) -> CurrentUserCaller<'_> {
+        CurrentUserCaller(self)
+    }
+
+    /// The official typed client for the current user: it carries the scoped `Authorization` header and shares the
+    /// current-user connections. Other scoped headers (see [`ScopedClusterClient::headers`]) are not part of a
+    /// typed client: add them to a request with its builder's `.header(..)`.
+    pub fn current_user_client(&self) -> Result<Elasticsearch, ElasticsearchError> {
+        let transport = self.client.current_user_transport()?;
+        let credentials = match self.headers.get(AUTHORIZATION) {
+            Some(value) => Some(Credentials::AuthorizationHeader(
+                value
+                    .to_str()
+                    .map_err(|_| ElasticsearchError::InvalidHeader {
+                        name: "authorization".to_owned(),
+                        message: "not a valid header value".to_owned(),
+                    })?
+                    .to_owned(),
+            )),
+            None => None,
+        };
+        Ok(Elasticsearch::new(transport.clone_with_auth(credentials)))
+    }
+}
+
+/// Calls as the current user of a [`ScopedClusterClient`]; see [`ScopedClusterClient::current_user_caller`].
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentUserCaller<'a>(&'a ScopedClusterClient);
+
+impl ApiCaller for CurrentUserCaller<'_> {
+    fn call<'a>(
+        &'a self,
+        endpoint: &'a str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> ApiCallFuture<'a> {
+        Box::pin(self.0.call_as_current_user(endpoint, params, options))
+    }
+}

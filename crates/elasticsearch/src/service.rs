@@ -1,0 +1,366 @@
+//! [`ElasticsearchService`]: creates the `admin` and `data` clients from the `elasticsearch` config, checks the
+//! cluster's health and versions in the background, and closes every client it handed out when it stops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use core_config::ConfigService;
+use core_logging::{Logger, LoggerFactory};
+use parking_lot::Mutex;
+use semver::Version;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::ElasticsearchError;
+use crate::call::CallApiOptions;
+use crate::client_config::{ClientConfigOverrides, ElasticsearchClientConfig};
+use crate::cluster_client::ClusterClient;
+use crate::config::ElasticsearchConfig;
+use crate::status::{ElasticsearchStatus, check_versions, parse_nodes};
+
+/// The config path of the service.
+pub const CONFIG_PATH: &str = "elasticsearch";
+
+/// What plugins get from the service (Kibana's `ElasticsearchServiceSetup`). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ElasticsearchServiceSetup {
+    /// The client for Kibana's own administrative indices.
+    pub admin_client: ClusterClient,
+    /// The client for user data (searches, visualizations).
+    pub data_client: ClusterClient,
+    factory: ClientFactory,
+}
+
+impl ElasticsearchServiceSetup {
+    /// A contract with `admin` and `data` clients over `config`, for embedding and tests (the service builds its
+    /// own in `setup`).
+    pub fn new(
+        config: ElasticsearchClientConfig,
+        logger_factory: LoggerFactory,
+    ) -> Result<Self, ElasticsearchError> {
+        let factory = ClientFactory {
+            base: config,
+            logger_factory,
+            created: Arc::new(Mutex::new(Vec::new())),
+        };
+        let admin_client = factory.create("admin", ClientConfigOverrides::default())?;
+        let data_client = factory.create("data", ClientConfigOverrides::default())?;
+        Ok(Self {
+            admin_client,
+            data_client,
+            factory,
+        })
+    }
+
+    /// A new client whose logs go to `elasticsearch.<client_type>`, with `overrides` applied over the core
+    /// `elasticsearch` config. The service closes it when it stops.
+    pub fn create_client(
+        &self,
+        client_type: &str,
+        overrides: ClientConfigOverrides,
+    ) -> Result<ClusterClient, ElasticsearchError> {
+        self.factory.create(client_type, overrides)
+    }
+
+    /// The client settings every client starts from (the core `elasticsearch` config).
+    pub fn client_config(&self) -> &ElasticsearchClientConfig {
+        &self.factory.base
+    }
+}
+
+/// What core gets from the service besides the plugin contract.
+#[derive(Debug)]
+pub struct InternalElasticsearchServiceSetup {
+    /// The contract handed to plugins.
+    pub contract: ElasticsearchServiceSetup,
+    /// The validated `elasticsearch` config.
+    pub config: Arc<ElasticsearchConfig>,
+    /// The cluster's status, updated by the health check once the service has started.
+    pub status: watch::Receiver<ElasticsearchStatus>,
+}
+
+#[derive(Clone)]
+struct ClientFactory {
+    base: ElasticsearchClientConfig,
+    logger_factory: LoggerFactory,
+    /// Every client handed out, closed on stop.
+    created: Arc<Mutex<Vec<ClusterClient>>>,
+}
+
+impl std::fmt::Debug for ClientFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientFactory")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientFactory {
+    fn create(
+        &self,
+        client_type: &str,
+        overrides: ClientConfigOverrides,
+    ) -> Result<ClusterClient, ElasticsearchError> {
+        let config = self.base.clone().with_overrides(overrides);
+        let client = ClusterClient::new(config, &self.logger_factory, client_type)?;
+        self.created.lock().push(client.clone());
+        Ok(client)
+    }
+}
+
+/// The Elasticsearch service (Kibana's `ElasticsearchService`): `setup`, `start`, `stop`.
+pub struct ElasticsearchService {
+    config_service: ConfigService,
+    logger_factory: LoggerFactory,
+    log: Logger,
+    status_tx: watch::Sender<ElasticsearchStatus>,
+    state: Option<Running>,
+    stop_token: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+struct Running {
+    config: Arc<ElasticsearchConfig>,
+    admin_client: ClusterClient,
+    created: Arc<Mutex<Vec<ClusterClient>>>,
+}
+
+impl ElasticsearchService {
+    /// A service reading `elasticsearch` from `config_service` and logging under `elasticsearch.service`.
+    pub fn new(config_service: ConfigService, logger_factory: LoggerFactory) -> Self {
+        let log = logger_factory.get(&["elasticsearch", "service"]);
+        let (status_tx, _) = watch::channel(ElasticsearchStatus::Unavailable {
+            reason: "Waiting for Elasticsearch".to_owned(),
+        });
+        Self {
+            config_service,
+            logger_factory,
+            log,
+            status_tx,
+            state: None,
+            stop_token: CancellationToken::new(),
+            tasks: Vec::new(),
+        }
+    }
+
+    /// Reads and validates the config and creates the `admin` and `data` clients. Does not contact Elasticsearch.
+    pub async fn setup(&mut self) -> Result<InternalElasticsearchServiceSetup, ElasticsearchError> {
+        let config: ElasticsearchConfig = self.config_service.at_path(CONFIG_PATH)?;
+        let config = Arc::new(config);
+        self.log.debug("Creating elasticsearch clients");
+        let contract = ElasticsearchServiceSetup::new(
+            ElasticsearchClientConfig::from(config.as_ref()),
+            self.logger_factory.clone(),
+        )?;
+        self.state = Some(Running {
+            config: Arc::clone(&config),
+            admin_client: contract.admin_client.clone(),
+            created: Arc::clone(&contract.factory.created),
+        });
+        Ok(InternalElasticsearchServiceSetup {
+            contract,
+            config,
+            status: self.status_tx.subscribe(),
+        })
+    }
+
+    /// Starts the health check (every `healthCheck.delay`) and waits up to `startupTimeout` for its first verdict;
+    /// the server goes on even when Elasticsearch is down, with the status saying so.
+    pub async fn start(&mut self) -> Result<(), ElasticsearchError> {
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        let kibana_version = Version::parse(&self.config_service.env().package_info.version).ok();
+        if kibana_version.is_none() {
+            self.log.warn(format!(
+                "Kibana's version \"{}\" is not a semantic version; Elasticsearch node versions are not checked",
+                self.config_service.env().package_info.version
+            ));
+        }
+        let checker = HealthCheck {
+            client: state.admin_client.clone(),
+            kibana_version,
+            ignore_version_mismatch: state.config.ignore_version_mismatch,
+            ping_timeout: state.config.effective_ping_timeout(),
+            log: self.log.clone(),
+            status_tx: self.status_tx.clone(),
+            last_warning: None,
+            stop: self.stop_token.clone(),
+        };
+        let mut first_verdict = self.status_tx.subscribe();
+        first_verdict.mark_unchanged();
+        self.tasks
+            .push(tokio::spawn(checker.run(state.config.health_check.delay)));
+        self.tasks.push(tokio::spawn(reject_config_changes(
+            self.config_service.clone(),
+            self.log.clone(),
+            self.stop_token.clone(),
+        )));
+        if tokio::time::timeout(state.config.startup_timeout, first_verdict.changed())
+            .await
+            .is_err()
+        {
+            self.log.warn(format!(
+                "Elasticsearch did not answer within startupTimeout ({}ms); going on",
+                state.config.startup_timeout.as_millis()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The status channel (also in the setup contract).
+    pub fn status(&self) -> watch::Receiver<ElasticsearchStatus> {
+        self.status_tx.subscribe()
+    }
+
+    /// Stops the health check and closes every client handed out.
+    pub async fn stop(&mut self) {
+        self.log.debug("Stopping elasticsearch service");
+        self.stop_token.cancel();
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+        if let Some(state) = self.state.take() {
+            self.log.debug("Closing elasticsearch clients");
+            for client in state.created.lock().drain(..) {
+                client.close();
+            }
+        }
+    }
+}
+
+impl Drop for ElasticsearchService {
+    /// A service dropped without `stop` still ends its background tasks.
+    fn drop(&mut self) {
+        self.stop_token.cancel();
+    }
+}
+
+/// Kibana could not swap clients at run time, and neither can we: a changed `elasticsearch` section is reported.
+async fn reject_config_changes(
+    config_service: ConfigService,
+    log: Logger,
+    stop: CancellationToken,
+) {
+    let Ok(mut subscription) = config_service.subscribe::<ElasticsearchConfig>(CONFIG_PATH) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            change = subscription.changed() => match change {
+                Some(_) => log.error("Clients cannot be changed after they are created"),
+                None => return,
+            },
+        }
+    }
+}
+
+struct HealthCheck {
+    client: ClusterClient,
+    kibana_version: Option<Version>,
+    ignore_version_mismatch: bool,
+    ping_timeout: Duration,
+    log: Logger,
+    status_tx: watch::Sender<ElasticsearchStatus>,
+    last_warning: Option<String>,
+    stop: CancellationToken,
+}
+
+impl HealthCheck {
+    async fn run(mut self, delay: Duration) {
+        loop {
+            let status = self.check().await;
+            if self.stop.is_cancelled() {
+                return;
+            }
+            self.publish(status);
+            tokio::select! {
+                () = self.stop.cancelled() => return,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    async fn check(&mut self) -> ElasticsearchStatus {
+        let options = CallApiOptions::default()
+            .timeout(self.ping_timeout)
+            .signal(self.stop.clone());
+        match self
+            .client
+            .call_as_internal_user("ping", Value::Null, options.clone())
+            .await
+        {
+            Ok(Value::Bool(true)) => {}
+            Ok(_) => return unavailable("the ping was not answered with 200"),
+            Err(error) => return unavailable(&error.to_string()),
+        }
+        let Some(kibana_version) = &self.kibana_version else {
+            return ElasticsearchStatus::Available;
+        };
+        let params = json!({ "filter_path": ["nodes.*.version", "nodes.*.http.publish_address", "nodes.*.ip"] });
+        let nodes = match self
+            .client
+            .call_as_internal_user("nodes.info", params, options)
+            .await
+        {
+            Ok(body) => match parse_nodes(&body) {
+                Ok(nodes) => nodes,
+                Err(reason) => return unavailable(&reason),
+            },
+            Err(error) => return unavailable(&error.to_string()),
+        };
+        let verdict = check_versions(kibana_version, &nodes);
+        if verdict.warning != self.last_warning {
+            // Once per change of the node set, not on every check.
+            if let Some(warning) = &verdict.warning {
+                self.log.warn(warning);
+            }
+            self.last_warning = verdict.warning.clone();
+        }
+        match verdict.incompatible {
+            Some(reason) if !self.ignore_version_mismatch => {
+                ElasticsearchStatus::Incompatible { reason }
+            }
+            Some(reason) => {
+                if !matches!(*self.status_tx.borrow(), ElasticsearchStatus::Available) {
+                    self.log.warn(format!(
+                        "{reason} (ignored: elasticsearch.ignoreVersionMismatch is set)"
+                    ));
+                }
+                ElasticsearchStatus::Available
+            }
+            None => ElasticsearchStatus::Available,
+        }
+    }
+
+    fn publish(&self, status: ElasticsearchStatus) {
+        let changed = self.status_tx.send_if_modified(|current| {
+            if *current == status {
+                return false;
+            }
+            *current = status.clone();
+            true
+        });
+        if !changed {
+            return;
+        }
+        match &status {
+            ElasticsearchStatus::Available => self.log.info("Elasticsearch is available"),
+            ElasticsearchStatus::Unavailable { reason } => {
+                self.log.error(format!(
+                    "Unable to connect to Elasticsearch. Error: {reason}"
+                ));
+            }
+            ElasticsearchStatus::Incompatible { reason } => self.log.error(reason),
+        }
+    }
+}
+
+fn unavailable(reason: &str) -> ElasticsearchStatus {
+    ElasticsearchStatus::Unavailable {
+        reason: reason.to_owned(),
+    }
+}

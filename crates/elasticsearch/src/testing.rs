@@ -1,0 +1,154 @@
+//! Test doubles for plugin authors (feature `testing`), like Kibana's `elasticsearch_service.mock`.
+//!
+//! - [`MockApiCaller`]: an [`ApiCaller`] that answers from a script and records every call, for unit-testing code
+//!   written against `&dyn ApiCaller` without any server.
+//! - [`setup_contract`]: a real [`ElasticsearchServiceSetup`] over the given hosts (a local stub such as wiremock),
+//!   with logs captured.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use core_logging::testing::{CapturedLogs, capturing_logger_factory};
+use parking_lot::Mutex;
+use serde_json::Value;
+
+use crate::cluster_client::{ApiCallFuture, ApiCaller};
+use crate::service::ElasticsearchServiceSetup;
+use crate::{CallApiOptions, ElasticsearchClientConfig, ElasticsearchError};
+
+/// One call a [`MockApiCaller`] received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    /// The endpoint name.
+    pub endpoint: String,
+    /// The params as passed.
+    pub params: Value,
+    /// `wrap_401_errors` of the options.
+    pub wrap_401_errors: bool,
+}
+
+/// An [`ApiCaller`] answering from per-endpoint queues of canned results, recording every call.
+///
+/// An endpoint without a queued answer gets `called with an invalid endpoint: <name>` when the name is not in the
+/// REST spec, and `Value::Null` otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct MockApiCaller {
+    state: Arc<Mutex<MockState>>,
+}
+
+#[derive(Debug, Default)]
+struct MockState {
+    answers: HashMap<String, VecDeque<Result<Value, ElasticsearchError>>>,
+    calls: Vec<RecordedCall>,
+}
+
+impl MockApiCaller {
+    /// A caller with no answers queued.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues `answer` for the next call of `endpoint`.
+    pub fn answer(&self, endpoint: &str, answer: Result<Value, ElasticsearchError>) -> &Self {
+        self.state
+            .lock()
+            .answers
+            .entry(endpoint.to_owned())
+            .or_default()
+            .push_back(answer);
+        self
+    }
+
+    /// Every call received so far, in order.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.state.lock().calls.clone()
+    }
+}
+
+impl ApiCaller for MockApiCaller {
+    fn call<'a>(
+        &'a self,
+        endpoint: &'a str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> ApiCallFuture<'a> {
+        let answer = {
+            let mut state = self.state.lock();
+            state.calls.push(RecordedCall {
+                endpoint: endpoint.to_owned(),
+                params,
+                wrap_401_errors: options.wrap_401_errors,
+            });
+            match state
+                .answers
+                .get_mut(endpoint)
+                .and_then(VecDeque::pop_front)
+            {
+                Some(answer) => answer,
+                None if crate::Endpoint::find(endpoint).is_none() => {
+                    Err(ElasticsearchError::InvalidEndpoint(endpoint.to_owned()))
+                }
+                None => Ok(Value::Null),
+            }
+        };
+        Box::pin(async move { answer })
+    }
+}
+
+/// A setup contract whose clients (and those from `create_client`) talk to `config.hosts`, with logs captured.
+pub fn setup_contract(
+    config: ElasticsearchClientConfig,
+) -> Result<(ElasticsearchServiceSetup, CapturedLogs), ElasticsearchError> {
+    let (factory, logs) = capturing_logger_factory();
+    Ok((ElasticsearchServiceSetup::new(config, factory)?, logs))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_mock_answers_in_order_and_records_calls() {
+        let caller = MockApiCaller::new();
+        caller
+            .answer("search", Ok(json!({"hits": 1})))
+            .answer("search", Err(ElasticsearchError::Aborted));
+        let dynamic: &dyn ApiCaller = &caller;
+
+        assert_eq!(
+            dynamic
+                .call("search", json!({"index": "a"}), CallApiOptions::default())
+                .await,
+            Ok(json!({"hits": 1}))
+        );
+        assert_eq!(
+            dynamic
+                .call("search", json!({}), CallApiOptions::default())
+                .await,
+            Err(ElasticsearchError::Aborted)
+        );
+        assert_eq!(
+            dynamic
+                .call("ping", json!({}), CallApiOptions::default())
+                .await,
+            Ok(Value::Null)
+        );
+        let invalid = dynamic
+            .call("nope", json!({}), CallApiOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(invalid.to_string(), "called with an invalid endpoint: nope");
+        let calls = caller.calls();
+        assert_eq!(calls.len(), 4);
+        assert_eq!(
+            calls[0],
+            RecordedCall {
+                endpoint: "search".into(),
+                params: json!({"index": "a"}),
+                wrap_401_errors: true
+            }
+        );
+    }
+}
