@@ -1,106 +1,367 @@
-//! Loggers and the factory that hands them out. (API skeleton; bodies to be written.)
+//! Loggers and the factory that hands them out.
+//!
+//! Every context has exactly one shared [`LoggerState`] per logging backend (interned in a
+//! registry), holding an atomic level threshold. Reconfiguring rewrites those thresholds, so
+//! loggers handed out earlier follow the new config, and a disabled call costs one atomic load
+//! and a compare before anything is formatted.
 
+use std::collections::HashMap;
 use std::error::Error;
-use std::fmt::Display;
+use std::fmt::{self, Display};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
+use parking_lot::{Mutex, RwLock};
+use slog::BorrowedKV;
+
+use crate::record::{self, CONTEXT_KEY, ErrorInfo, RecordFields};
 use crate::{LogLevel, LogMeta};
+
+/// Decides the level of a context; replaced when the config changes.
+pub(crate) type LevelPolicy = Arc<dyn Fn(&str) -> LogLevel + Send + Sync>;
+
+/// A logging backend: the slog pipeline every logger feeds, and the interned loggers.
+pub(crate) struct Core {
+    root: slog::Logger,
+    registry: Mutex<Registry>,
+    /// Every context handed out, indexed by the id its records carry.
+    contexts: ContextTable,
+}
+
+/// Interned contexts by id, shared with the service's writer thread.
+pub(crate) type ContextTable = Arc<RwLock<Vec<Arc<str>>>>;
+
+struct Registry {
+    loggers: HashMap<Arc<str>, Arc<LoggerState>>,
+    policy: LevelPolicy,
+}
+
+impl Core {
+    /// A backend writing to `root`, with every context at the level `policy` gives it.
+    pub(crate) fn new(
+        root: slog::Logger,
+        policy: LevelPolicy,
+        contexts: ContextTable,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            root,
+            registry: Mutex::new(Registry {
+                loggers: HashMap::new(),
+                policy,
+            }),
+            contexts,
+        })
+    }
+
+    /// The interned logger state for `context`.
+    pub(crate) fn logger(&self, context: &str) -> Logger {
+        let mut registry = self.registry.lock();
+        if let Some(state) = registry.loggers.get(context) {
+            return Logger {
+                state: Arc::clone(state),
+            };
+        }
+        let context: Arc<str> = Arc::from(context);
+        let level = (registry.policy)(&context);
+        let context_id = {
+            let mut contexts = self.contexts.write();
+            contexts.push(Arc::clone(&context));
+            u32::try_from(contexts.len() - 1).unwrap_or(u32::MAX)
+        };
+        let state = Arc::new(LoggerState {
+            slog: self.root.new(slog::o!(CONTEXT_KEY => context.to_string())),
+            context: Arc::clone(&context),
+            context_id,
+            threshold: AtomicU8::new(level.threshold_rank()),
+        });
+        registry.loggers.insert(context, Arc::clone(&state));
+        Logger { state }
+    }
+
+    /// Replaces the level policy and re-levels every logger handed out so far. Holding the
+    /// registry lock throughout means a logger created concurrently cannot keep a stale level.
+    pub(crate) fn set_level_policy(&self, policy: LevelPolicy) {
+        let mut registry = self.registry.lock();
+        for (context, state) in &registry.loggers {
+            state
+                .threshold
+                .store(policy(context).threshold_rank(), Ordering::Relaxed);
+        }
+        registry.policy = policy;
+    }
+}
+
+struct LoggerState {
+    context: Arc<str>,
+    context_id: u32,
+    /// `LogLevel::threshold_rank` of the logger's current level.
+    threshold: AtomicU8,
+    slog: slog::Logger,
+}
+
+impl LoggerState {
+    /// Sends one enabled record down the slog pipeline. Not generic and not inlined, so the
+    /// disabled path at every call site stays a load and a compare.
+    #[inline(never)]
+    fn emit(
+        &self,
+        level: LogLevel,
+        message: fmt::Arguments<'_>,
+        meta: Option<&LogMeta>,
+        error: Option<&ErrorInfo>,
+    ) {
+        let meta_json = meta.filter(|meta| !meta.is_empty()).map(|meta| {
+            // Serializing a JSON map of JSON values cannot fail; keep logging if it ever does.
+            serde_json::to_string(meta)
+                .unwrap_or_else(|e| format!("{{\"metaError\":{:?}}}", e.to_string()))
+        });
+        let fields = RecordFields {
+            timestamp_ms: record::now_millis(),
+            context_id: self.context_id,
+            meta_json: meta_json.as_deref(),
+            error,
+        };
+        self.slog.log(&slog::Record::new(
+            record::record_static(level),
+            &message,
+            BorrowedKV(&fields),
+        ));
+    }
+}
 
 /// A logger bound to one context such as `plugins.myPlugin` (Kibana's `Logger`).
 ///
-/// Cheap to clone. Every method checks the level before it formats anything.
+/// Cheap to clone: clones share the context's state, so a reconfiguration changes the level and
+/// the appenders of every clone. Every method checks the level before it formats anything, so a
+/// disabled call costs an atomic load; the `message` is only formatted when the record is
+/// written.
+///
+/// ```
+/// use core_logging::{LogLevel, LogMeta};
+/// let (factory, logs) = core_logging::testing::capturing_logger_factory();
+/// let logger = factory.get(&["plugins", "greeting"]);
+/// logger.info_with("routes registered", LogMeta::new().with("count", 2));
+/// assert_eq!(logs.lines(), ["[info][plugins.greeting] routes registered"]);
+/// assert!(logger.is_enabled(LogLevel::Trace));
+/// ```
 #[derive(Clone)]
 pub struct Logger {
-    _private: (),
+    state: Arc<LoggerState>,
+}
+
+impl fmt::Debug for Logger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Logger")
+            .field("context", &self.context())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Logger {
     /// The dotted context this logger writes under.
     pub fn context(&self) -> &str {
-        todo!()
+        &self.state.context
     }
-    /// Whether a record at `level` would be written.
+
+    /// Whether a record at `level` would be written (`all`: whether trace records are; `off`:
+    /// never).
+    #[inline]
     pub fn is_enabled(&self, level: LogLevel) -> bool {
-        let _ = level;
-        todo!()
+        level.record_rank() <= self.state.threshold.load(Ordering::Relaxed)
     }
+
+    #[inline]
+    fn log(&self, level: LogLevel, message: impl Display, meta: Option<&LogMeta>) {
+        if self.is_enabled(level) {
+            self.state
+                .emit(level, format_args!("{message}"), meta, None);
+        }
+    }
+
+    #[inline]
+    fn log_error<E: Error + ?Sized>(&self, level: LogLevel, error: &E) {
+        if self.is_enabled(level) {
+            let info = ErrorInfo::capture(error);
+            self.state
+                .emit(level, format_args!("{}", info.message), None, Some(&info));
+        }
+    }
+
+    /// Logs `message` at `level`, with optional metadata (the bridge from the `log` crate uses
+    /// it). `all` logs at trace; `off` logs nothing.
+    #[inline]
+    pub fn log_at(&self, level: LogLevel, message: impl Display, meta: Option<&LogMeta>) {
+        self.log(level, message, meta);
+    }
+
     /// Logs at trace level.
+    #[inline]
     pub fn trace(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Trace, message, None);
     }
     /// Logs at trace level with metadata.
+    #[inline]
     pub fn trace_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Trace, message, Some(&meta));
     }
     /// Logs at debug level.
+    #[inline]
     pub fn debug(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Debug, message, None);
     }
     /// Logs at debug level with metadata.
+    #[inline]
     pub fn debug_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Debug, message, Some(&meta));
     }
     /// Logs at info level.
+    #[inline]
     pub fn info(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Info, message, None);
     }
     /// Logs at info level with metadata.
+    #[inline]
     pub fn info_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Info, message, Some(&meta));
     }
     /// Logs at warn level.
+    #[inline]
     pub fn warn(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Warn, message, None);
     }
     /// Logs at warn level with metadata.
+    #[inline]
     pub fn warn_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Warn, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at warn level.
+    #[inline]
     pub fn warn_err<E: Error + ?Sized>(&self, error: &E) {
-        let _ = error;
+        self.log_error(LogLevel::Warn, error);
     }
     /// Logs at error level.
+    #[inline]
     pub fn error(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Error, message, None);
     }
     /// Logs at error level with metadata.
+    #[inline]
     pub fn error_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Error, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at error level.
+    #[inline]
     pub fn error_err<E: Error + ?Sized>(&self, error: &E) {
-        let _ = error;
+        self.log_error(LogLevel::Error, error);
     }
     /// Logs at fatal level.
+    #[inline]
     pub fn fatal(&self, message: impl Display) {
-        let _ = message;
+        self.log(LogLevel::Fatal, message, None);
     }
     /// Logs at fatal level with metadata.
+    #[inline]
     pub fn fatal_with(&self, message: impl Display, meta: LogMeta) {
-        let _ = (message, meta);
+        self.log(LogLevel::Fatal, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at fatal level.
+    #[inline]
     pub fn fatal_err<E: Error + ?Sized>(&self, error: &E) {
-        let _ = error;
+        self.log_error(LogLevel::Fatal, error);
     }
 }
 
 /// Hands out [`Logger`]s by context (Kibana's `LoggerFactory`). Cheap to clone.
+///
+/// ```
+/// let (factory, _logs) = core_logging::testing::capturing_logger_factory();
+/// assert_eq!(factory.get(&[]).context(), "root");
+/// assert_eq!(factory.get(&["plugins", "myPlugin"]).context(), "plugins.myPlugin");
+/// let plugin = factory.prefixed(&["plugins", "x"]);
+/// assert_eq!(plugin.get(&[]).context(), "plugins.x");
+/// assert_eq!(plugin.get(&["routes"]).context(), "plugins.x.routes");
+/// ```
 #[derive(Clone)]
 pub struct LoggerFactory {
-    _private: (),
+    core: Arc<Core>,
+    /// Context parts every logger of this factory starts with (empty for the root factory).
+    prefix: Arc<[String]>,
+}
+
+impl fmt::Debug for LoggerFactory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoggerFactory")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LoggerFactory {
-    /// A logger whose context is `parts` joined with `.`, after this factory's prefix;
-    /// no parts at all gives `root`.
-    pub fn get(&self, parts: &[&str]) -> Logger {
-        let _ = parts;
-        todo!()
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        Self {
+            core,
+            prefix: Arc::from(Vec::new()),
+        }
     }
+
+    /// A logger whose context is `parts` joined with `.`, after this factory's prefix;
+    /// no parts at all gives `root`. Empty parts are skipped, so no context contains `..`.
+    pub fn get(&self, parts: &[&str]) -> Logger {
+        let context = join_context(
+            self.prefix
+                .iter()
+                .map(String::as_str)
+                .chain(parts.iter().copied()),
+        );
+        self.core.logger(&context)
+    }
+
     /// A factory whose loggers' contexts all start with `parts` (plugins get `plugins.<id>`).
     pub fn prefixed(&self, parts: &[&str]) -> LoggerFactory {
-        let _ = parts;
-        todo!()
+        let prefix: Vec<String> = self
+            .prefix
+            .iter()
+            .cloned()
+            .chain(
+                parts
+                    .iter()
+                    .filter(|part| !part.is_empty())
+                    .map(|part| (*part).to_owned()),
+            )
+            .collect();
+        LoggerFactory {
+            core: Arc::clone(&self.core),
+            prefix: Arc::from(prefix),
+        }
+    }
+}
+
+/// Joins non-empty parts with `.`; nothing at all is `root`.
+fn join_context<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    let mut context = String::new();
+    for part in parts.filter(|part| !part.is_empty()) {
+        if !context.is_empty() {
+            context.push('.');
+        }
+        context.push_str(part);
+    }
+    if context.is_empty() {
+        context.push_str("root");
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_context;
+
+    #[test]
+    fn joins_parts_with_dots_and_defaults_to_root() {
+        assert_eq!(
+            join_context(["plugins", "myPlugin"].into_iter()),
+            "plugins.myPlugin"
+        );
+        assert_eq!(join_context(["", "a", "", "b"].into_iter()), "a.b");
+        assert_eq!(join_context(std::iter::empty()), "root");
     }
 }

@@ -1,0 +1,225 @@
+//! The writer thread: receives records in order, buffers them until the first config arrives,
+//! and writes each to the appenders of its context. It owns the appenders, so writing takes no
+//! lock; it flushes them once the queue has been empty for about a millisecond, and at least
+//! every 50 ms while records keep coming.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+use crate::LogLevel;
+use crate::appender::Appender;
+use crate::config::LoggingConfig;
+use crate::logger::ContextTable;
+use crate::queue::Message;
+use crate::record::{LogRecord, QueuedRecord, now_millis};
+use crate::routing::{Route, Routing};
+
+/// How many records are kept while no config has been applied yet. Beyond that, records are
+/// counted and the count is reported in one warning once the config arrives.
+pub(crate) const PRE_CONFIG_BUFFER_RECORDS: usize = 10_000;
+
+/// How often, and how many times, the writer looks at an empty queue before it flushes and
+/// blocks (about a millisecond of quiet).
+const IDLE_POLL_INTERVAL: Duration = Duration::from_micros(100);
+const IDLE_POLLS: u32 = 10;
+
+/// The longest a written record waits in an appender's buffer while records keep coming.
+const MAX_FLUSH_DELAY: Duration = Duration::from_millis(50);
+
+/// Opens the appenders of a config and resolves its routing (`None` if an appender cannot be
+/// opened); the service passes its own, so the writer can fall back to the default config.
+pub(crate) type OpenConfig = fn(&LoggingConfig) -> Option<(Vec<Appender>, Routing)>;
+
+/// The writer thread's state.
+pub(crate) struct Router {
+    routing: Option<Arc<Routing>>,
+    appenders: Vec<Appender>,
+    /// The shared table of interned contexts, and this thread's copy of it (refreshed when a
+    /// record names a context id not copied yet).
+    shared_contexts: ContextTable,
+    contexts: Vec<Arc<str>>,
+    /// Routes resolved so far under the current routing, by context id.
+    routes: Vec<Option<Route>>,
+    /// Records received before the first config.
+    buffer: Vec<QueuedRecord>,
+    /// Records that did not fit into `buffer`.
+    dropped: usize,
+    /// Opens the appenders of the default config when stopping unconfigured.
+    default_appenders: OpenConfig,
+}
+
+impl Router {
+    pub(crate) fn new(shared_contexts: ContextTable, default_appenders: OpenConfig) -> Self {
+        Self {
+            routing: None,
+            appenders: Vec::new(),
+            shared_contexts,
+            contexts: Vec::new(),
+            routes: Vec::new(),
+            buffer: Vec::new(),
+            dropped: 0,
+            default_appenders,
+        }
+    }
+
+    /// Runs until [`Message::Stop`] (or until every sender is gone), then writes what is left
+    /// and closes the appenders.
+    ///
+    /// When the queue runs empty the thread polls a few times with short sleeps before it
+    /// flushes and blocks: while a stream of records goes on, senders then find no waiting
+    /// receiver to wake (a system call per record otherwise) and the appenders write in large
+    /// batches; once the stream pauses, everything is flushed. A slow trickle is flushed at least
+    /// every [`MAX_FLUSH_DELAY`].
+    pub(crate) fn run(mut self, receiver: Receiver<Message>) {
+        let mut empty_polls = 0;
+        let mut last_flush = Instant::now();
+        loop {
+            let message = match receiver.try_recv() {
+                Ok(message) => message,
+                Err(TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {
+                    if last_flush.elapsed() >= MAX_FLUSH_DELAY {
+                        self.guarded(Self::flush);
+                        last_flush = Instant::now();
+                    }
+                    if empty_polls < IDLE_POLLS {
+                        empty_polls += 1;
+                        std::thread::sleep(IDLE_POLL_INTERVAL);
+                        continue;
+                    }
+                    // Idle: make everything written so far visible, then wait.
+                    self.guarded(Self::flush);
+                    match receiver.recv() {
+                        Ok(message) => {
+                            last_flush = Instant::now();
+                            message
+                        }
+                        Err(_) => break,
+                    }
+                }
+            };
+            empty_polls = 0;
+            match message {
+                Message::Record(record) => self.guarded(|router| router.receive(record)),
+                Message::Apply {
+                    routing,
+                    appenders,
+                    applied,
+                } => {
+                    self.guarded(|router| router.apply(routing, appenders));
+                    // The service may have given up waiting; the config is applied either way.
+                    let _ = applied.send(());
+                }
+                Message::Stop => break,
+            }
+        }
+        self.guarded(Self::finish);
+    }
+
+    /// Runs `step`, containing a panic to it: a panic must not end the thread, which would end
+    /// all logging. It is reported where logging still can report.
+    fn guarded(&mut self, step: impl FnOnce(&mut Self)) {
+        if std::panic::catch_unwind(AssertUnwindSafe(|| step(self))).is_err() {
+            eprintln!("core-logging: the log writer panicked while writing; logging goes on");
+        }
+    }
+
+    fn receive(&mut self, record: QueuedRecord) {
+        if self.routing.is_some() {
+            self.write(&record);
+        } else if self.buffer.len() < PRE_CONFIG_BUFFER_RECORDS {
+            self.buffer.push(record);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn write(&mut self, record: &QueuedRecord) {
+        let index = record.context_id as usize;
+        if index >= self.contexts.len() {
+            let shared = self.shared_contexts.read();
+            self.contexts
+                .extend(shared.iter().skip(self.contexts.len()).cloned());
+        }
+        let Some(routing) = &self.routing else { return };
+        let Some(context) = self.contexts.get(index) else {
+            // Only our loggers feed the queue and they register their context first; should a
+            // record still name no known context, write it under `root` rather than lose it.
+            self.write_view(&record.view("root"));
+            return;
+        };
+        if index >= self.routes.len() {
+            self.routes.resize(index + 1, None);
+        }
+        let route = self.routes[index].get_or_insert_with(|| routing.route(context));
+        if record.level.record_rank() <= route.level.threshold_rank() {
+            let view = record.view(context);
+            for &appender in &route.appenders {
+                if let Some(appender) = self.appenders.get_mut(appender) {
+                    appender.append(&view);
+                }
+            }
+        }
+    }
+
+    fn write_view(&mut self, record: &LogRecord<'_>) {
+        let Some(routing) = &self.routing else { return };
+        let route = routing.route(record.context);
+        if record.level.record_rank() <= route.level.threshold_rank() {
+            for &appender in &route.appenders {
+                if let Some(appender) = self.appenders.get_mut(appender) {
+                    appender.append(record);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        for appender in &mut self.appenders {
+            appender.flush();
+        }
+    }
+
+    /// Switches to `routing` and `appenders`: the old appenders are flushed and closed first,
+    /// then records buffered before the first config are written under the new one.
+    fn apply(&mut self, routing: Arc<Routing>, appenders: Vec<Appender>) {
+        self.flush();
+        self.appenders = appenders;
+        self.routing = Some(routing);
+        self.routes.clear();
+        for record in std::mem::take(&mut self.buffer) {
+            self.write(&record);
+        }
+        if self.dropped > 0 {
+            let message = format!(
+                "{} log records emitted before logging was configured were dropped: at most {PRE_CONFIG_BUFFER_RECORDS} are buffered",
+                self.dropped
+            );
+            self.dropped = 0;
+            let report = LogRecord {
+                timestamp_ms: now_millis(),
+                level: LogLevel::Warn,
+                context: "logging",
+                message: &message,
+                meta_json: None,
+                error: None,
+            };
+            self.write_view(&report);
+        }
+        self.flush();
+    }
+
+    /// Writes what was buffered (under the default config if none was ever applied, rather than
+    /// losing it), then flushes and closes every appender.
+    fn finish(&mut self) {
+        if self.routing.is_none()
+            && let Some((appenders, routing)) = (self.default_appenders)(&LoggingConfig::default())
+        {
+            self.apply(Arc::new(routing), appenders);
+        }
+        self.flush();
+        self.appenders.clear();
+    }
+}
