@@ -1,1 +1,81 @@
-//! Placeholder while the crate is being written.
+//! The HTTP service of the platform, modelled on Kibana 7.2's `http` core service.
+//!
+//! As a plugin author you get an [`HttpServiceSetup`] during setup. Create a [`Router`] with a
+//! path prefix, add routes (`get`, `post`, `put`, `delete`, `patch`), and register it. Each route
+//! **must** declare what it accepts ([`RouteValidation`]): serde types for its path params,
+//! query and JSON body, or the explicit opt-out [`RouteValidation::none`]. A request that does
+//! not fit is answered `400` with a message naming the field, e.g.
+//! `[request query.page]: expected value of type [number] but got [string]`, and the handler
+//! never runs. The handler gets a typed [`KibanaRequest`] and a [`ResponseFactory`].
+//!
+//! ```
+//! use core_http::{RouteConfig, RouteValidation, Router};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Params { id: String }
+//! #[derive(Deserialize)]
+//! struct Query { #[serde(default)] verbose: bool }
+//!
+//! let mut router = Router::new("/api/my_plugin");
+//! router.get(
+//!     RouteConfig::new("/items/{id}", RouteValidation::new().params::<Params>().query::<Query>()),
+//!     |req, res| async move {
+//!         if req.params().id == "missing" {
+//!             return Ok(res.not_found(format!("no item [{}]", req.params().id)));
+//!         }
+//!         Ok(res.ok(serde_json::json!({ "id": req.params().id, "verbose": req.query().verbose })))
+//!     },
+//! );
+//! // During plugin setup: `core.http.register_router(router)?;`
+//! ```
+//!
+//! What the server does around handlers:
+//! * Errors all share one JSON shape: `{"statusCode":404,"error":"Not Found","message":"..."}`
+//!   (unknown routes, `413` for bodies over `server.maxPayload` or the route's own limit, `415`
+//!   for a non-JSON body where JSON is declared, `400` for malformed JSON or failed validation).
+//! * A handler that returns `Err` or panics yields `500` with the generic message
+//!   `An internal server error occurred`; the details are logged under `http.router` with the
+//!   route and the request id. The worker keeps serving.
+//! * One debug record per response under `http.server.response` (method, path, status,
+//!   duration, request id; never header values).
+//! * [`BasePath`] handles `server.basePath`, per-request base paths and URL prefixing.
+//!
+//! Core drives [`HttpService`]: `new` → `setup` → `start` → `stop`. Config lives under
+//! `server.*` ([`HttpConfig`]). The `testing` feature offers doubles to run handlers without
+//! a server ([`testing`]).
+//!
+//! **Architecture invariant:** no actix-web type appears in this crate's public API.
+
+mod base_path;
+mod config;
+mod error;
+mod headers;
+mod request;
+mod response;
+mod route;
+mod router;
+mod server;
+mod service;
+mod tls;
+mod validation;
+
+pub use base_path::BasePath;
+pub use config::{HttpConfig, SslConfig, TlsProtocol};
+pub use error::{HttpError, RouteConflict};
+pub use headers::Headers;
+pub use request::{
+    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,
+};
+pub use response::{
+    BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseFactory,
+};
+pub use route::{AuthRequired, RouteConfig, RouteMethod, RouteOptions};
+pub use router::{HandlerResult, RouteInfo, Router};
+pub use service::{
+    HttpService, HttpServiceSetup, HttpServiceStart, InternalHttpServiceSetup, ServerInfo,
+};
+pub use validation::{Empty, RequestPart, RequestValidationError, RouteValidation};
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -1,0 +1,290 @@
+//! The `server.*` config section ([`HttpConfig`]) and its TLS part ([`SslConfig`]).
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use core_config::{ConfigSchema, ValidationError};
+use serde::{Deserialize, Deserializer, de};
+
+/// The `server.*` config section: where and how the HTTP server listens.
+///
+/// Keys are camelCase as in Kibana; unknown keys are rejected. One deliberate rename: Kibana's
+/// `server.maxPayloadBytes` is called `server.maxPayload` here (as the project's issue says); it
+/// accepts a number of bytes or a byte-size string such as `1mb` (binary units, like Kibana).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpConfig {
+    /// Host name or IP address to listen on.
+    pub host: String,
+    /// TCP port to listen on (`0` picks a free port).
+    pub port: u16,
+    /// Public path prefix under which the server is reached, e.g. `/kibana`.
+    pub base_path: Option<String>,
+    /// Strip [`HttpConfig::base_path`] from incoming requests before routing.
+    pub rewrite_base_path: bool,
+    /// Largest accepted request body, in bytes.
+    #[serde(deserialize_with = "deserialize_byte_size")]
+    pub max_payload: u64,
+    /// Bind the port on `start` (false keeps the service set up but not listening).
+    pub auto_listen: bool,
+    /// How long an idle keep-alive connection stays open.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub keepalive_timeout: Duration,
+    /// How long a client may take to send a request's head.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub socket_timeout: Duration,
+    /// Upper bound for draining in-flight requests on stop.
+    #[serde(deserialize_with = "deserialize_duration")]
+    pub shutdown_timeout: Duration,
+    /// TLS settings.
+    pub ssl: SslConfig,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".to_owned(),
+            port: 5601,
+            base_path: None,
+            rewrite_base_path: false,
+            max_payload: 1024 * 1024,
+            auto_listen: true,
+            keepalive_timeout: Duration::from_secs(120),
+            socket_timeout: Duration::from_secs(120),
+            shutdown_timeout: Duration::from_secs(30),
+            ssl: SslConfig::default(),
+        }
+    }
+}
+
+/// `server.ssl.*`: TLS for the main server (rustls with the ring provider).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct SslConfig {
+    /// Serve HTTPS instead of HTTP.
+    pub enabled: bool,
+    /// Path to the PEM certificate chain (leaf first).
+    pub certificate: Option<String>,
+    /// Path to the PEM private key (unencrypted PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<String>,
+    /// PEM file(s) with CA certificates; a single string is accepted as a one-item list.
+    #[serde(deserialize_with = "deserialize_string_or_list")]
+    pub certificate_authorities: Option<Vec<String>>,
+    /// TLS versions to allow; none listed allows every version rustls implements.
+    pub supported_protocols: Option<Vec<TlsProtocol>>,
+    /// Plain-HTTP port whose requests are redirected to the HTTPS server.
+    pub redirect_http_from_port: Option<u16>,
+}
+
+/// A TLS protocol version named as Kibana names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProtocol {
+    /// `TLSv1.2`
+    TlsV1_2,
+    /// `TLSv1.3`
+    TlsV1_3,
+}
+
+impl<'de> Deserialize<'de> for TlsProtocol {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        match name.as_str() {
+            "TLSv1.2" => Ok(Self::TlsV1_2),
+            "TLSv1.3" => Ok(Self::TlsV1_3),
+            "TLSv1" | "TLSv1.1" => Err(de::Error::custom(format!(
+                "[{name}] is not supported: rustls implements only TLSv1.2 and TLSv1.3"
+            ))),
+            other => Err(de::Error::custom(format!(
+                "[{other}] is not a TLS protocol; expected one of [TLSv1.2, TLSv1.3]"
+            ))),
+        }
+    }
+}
+
+impl ConfigSchema for HttpConfig {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if !is_valid_host(&self.host) {
+            return Err(ValidationError::new(
+                "host",
+                format!(
+                    "value is [{}] but it must be a valid hostname (see RFC 1123).",
+                    self.host
+                ),
+            ));
+        }
+        if let Some(base_path) = &self.base_path {
+            // Kibana accepts the empty string as "no base path".
+            if !base_path.is_empty() && (!base_path.starts_with('/') || base_path.ends_with('/')) {
+                return Err(ValidationError::new(
+                    "basePath",
+                    "must start with a slash, don't end with one",
+                ));
+            }
+        }
+        if self.rewrite_base_path && self.base_path().is_none() {
+            return Err(ValidationError::new(
+                "",
+                "cannot use [rewriteBasePath] when [basePath] is not specified",
+            ));
+        }
+        if self.ssl.enabled && self.ssl.redirect_http_from_port == Some(self.port) {
+            return Err(ValidationError::new(
+                "",
+                format!(
+                    "Kibana does not accept http traffic to [port] when ssl is enabled (only https is allowed), so [ssl.redirectHttpFromPort] cannot be configured to the same value. Both are [{}].",
+                    self.port
+                ),
+            ));
+        }
+        if self.ssl.enabled && (self.ssl.certificate.is_none() || self.ssl.key.is_none()) {
+            return Err(ValidationError::new(
+                "ssl",
+                "must specify [certificate] and [key] when ssl is enabled",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl HttpConfig {
+    /// The configured base path, with the empty string treated as none.
+    pub fn base_path(&self) -> Option<&str> {
+        self.base_path.as_deref().filter(|path| !path.is_empty())
+    }
+}
+
+/// RFC 1123 host names, or IPv4/IPv6 addresses.
+fn is_valid_host(host: &str) -> bool {
+    if host.parse::<IpAddr>().is_ok() {
+        return true;
+    }
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Parses Kibana's byte sizes: a plain number of bytes, or digits followed by `b`, `kb`, `mb` or
+/// `gb` (binary multiples, so `1mb` is 1 048 576 bytes).
+pub(crate) fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(digits_end);
+    let multiplier: u64 = match unit {
+        "" | "b" => 1,
+        "kb" => 1 << 10,
+        "mb" => 1 << 20,
+        "gb" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "could not parse byte size value [{text}]; use a number or e.g. 512kb, 1mb"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| {
+            format!("could not parse byte size value [{text}]; use a number or e.g. 512kb, 1mb")
+        })
+}
+
+fn deserialize_byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct ByteSizeVisitor;
+    impl de::Visitor<'_> for ByteSizeVisitor {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number of bytes or a byte size string such as \"1mb\"")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v)
+                .map_err(|_| E::custom(format!("byte size must not be negative, got {v}")))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            parse_byte_size(v).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_any(ByteSizeVisitor)
+}
+
+/// Durations are a number of milliseconds (Kibana's form) or a humantime string like `120s`.
+fn deserialize_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    struct DurationVisitor;
+    impl de::Visitor<'_> for DurationVisitor {
+        type Value = Duration;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number of milliseconds or a duration string such as \"120s\"")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+            Ok(Duration::from_millis(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+            u64::try_from(v)
+                .map(Duration::from_millis)
+                .map_err(|_| E::custom(format!("duration must not be negative, got {v}")))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+            humantime::parse_duration(v)
+                .map_err(|err| E::custom(format!("could not parse duration [{v}]: {err}")))
+        }
+    }
+    deserializer.deserialize_any(DurationVisitor)
+}
+
+fn deserialize_string_or_list<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Option::<OneOrMany>::deserialize(deserializer)
+        .map_err(|_| de::Error::custom("expected a file path or a list of file paths"))?
+        .map(|value| match value {
+            OneOrMany::One(path) => vec![path],
+            OneOrMany::Many(paths) => paths,
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_use_binary_units() {
+        assert_eq!(parse_byte_size("1mb"), Ok(1_048_576));
+        assert_eq!(parse_byte_size("512KB"), Ok(524_288));
+        assert_eq!(parse_byte_size("10"), Ok(10));
+        assert_eq!(parse_byte_size("10b"), Ok(10));
+        assert!(parse_byte_size("1 tb").is_err());
+        assert!(parse_byte_size("mb").is_err());
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(is_valid_host("localhost"));
+        assert!(is_valid_host("127.0.0.1"));
+        assert!(is_valid_host("::1"));
+        assert!(is_valid_host("my-host.example.com"));
+        assert!(!is_valid_host("bad_host!"));
+        assert!(!is_valid_host(""));
+    }
+}

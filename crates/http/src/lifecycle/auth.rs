@@ -1,0 +1,141 @@
+//! The auth handler: [`AuthToolkit`], [`AuthResult`], [`AuthResultParams`].
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::Decision;
+use crate::headers::Headers;
+
+/// What an authenticated request carries on (Kibana's `AuthResultParams`).
+///
+/// ```
+/// use core_http::AuthResultParams;
+/// let params = AuthResultParams::new()
+///     .state(serde_json::json!({ "username": "elastic" }))
+///     .request_header("authorization", "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==")
+///     .response_header("x-auth-provider", "basic");
+/// assert_eq!(params.request_headers().get("Authorization"), Some("Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct AuthResultParams {
+    state: Option<Value>,
+    request_headers: Headers,
+    response_headers: Headers,
+}
+
+impl AuthResultParams {
+    /// No state, no headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The user's state, readable by later interceptors and handlers through
+    /// [`HttpAuth::get`](super::HttpAuth::get).
+    pub fn state(mut self, state: Value) -> Self {
+        self.state = Some(state);
+        self
+    }
+    /// A header to send to Elasticsearch on this user's behalf (read back with
+    /// [`HttpAuth::get_auth_headers`](super::HttpAuth::get_auth_headers) or
+    /// [`KibanaRequest::auth_headers`](crate::KibanaRequest::auth_headers)).
+    pub fn request_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.request_headers.append(name, value);
+        self
+    }
+    /// A header to add to this request's response.
+    pub fn response_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.response_headers.append(name, value);
+        self
+    }
+    /// The headers for Elasticsearch.
+    pub fn request_headers(&self) -> &Headers {
+        &self.request_headers
+    }
+    /// The headers for the response.
+    pub fn response_headers(&self) -> &Headers {
+        &self.response_headers
+    }
+    pub(crate) fn into_parts(self) -> (Option<Value>, Headers, Headers) {
+        (self.state, self.request_headers, self.response_headers)
+    }
+}
+
+impl fmt::Debug for AuthResultParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values are credentials: only names.
+        f.debug_struct("AuthResultParams")
+            .field("has_state", &self.state.is_some())
+            .field("request_headers", &self.request_headers.names())
+            .field("response_headers", &self.response_headers.names())
+            .finish()
+    }
+}
+
+/// What the auth handler decided. Built with [`AuthToolkit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthResult {
+    pub(crate) decision: AuthDecision,
+    /// Headers for a redirect or rejection response (e.g. `WWW-Authenticate`).
+    pub(crate) headers: Headers,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AuthDecision {
+    Authenticated(AuthResultParams),
+    NotHandled,
+    Decide(Decision),
+}
+
+impl AuthResult {
+    /// Adds a header to this request's response, whatever the outcome, e.g.
+    /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic realm=\"kibana\"")`.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+}
+
+/// Builds auth results (Kibana's `AuthToolkit`).
+///
+/// ```
+/// use core_http::{AuthResultParams, AuthToolkit};
+/// let t = AuthToolkit::default();
+/// let _ok = t.authenticated(AuthResultParams::new().state(serde_json::json!({"user": "a"})));
+/// let _anonymous = t.not_handled();
+/// let _login = t.redirected("/login");
+/// let _denied = t.rejected("Unauthorized", 401).header("www-authenticate", "Basic");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthToolkit {
+    _private: (),
+}
+
+impl AuthToolkit {
+    /// The user is known: the request goes on with `params`.
+    pub fn authenticated(&self, params: AuthResultParams) -> AuthResult {
+        self.result(AuthDecision::Authenticated(params))
+    }
+    /// This handler cannot tell who the user is: a route with `auth_required: Optional` goes
+    /// on as unauthenticated, a `Required` one gets `401`.
+    pub fn not_handled(&self) -> AuthResult {
+        self.result(AuthDecision::NotHandled)
+    }
+    /// Answer `302 Found` with `Location: url` (e.g. a login page).
+    pub fn redirected(&self, url: impl Into<String>) -> AuthResult {
+        self.result(AuthDecision::Decide(Decision::Redirect(url.into())))
+    }
+    /// Answer with an error in the shared shape and `status` (400-599; `500` hides the message
+    /// from the client and logs it).
+    pub fn rejected(&self, error: impl fmt::Display, status: u16) -> AuthResult {
+        self.result(AuthDecision::Decide(Decision::Reject {
+            status,
+            message: error.to_string(),
+        }))
+    }
+    fn result(&self, decision: AuthDecision) -> AuthResult {
+        AuthResult {
+            decision,
+            headers: Headers::new(),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! onPreAuth: [`OnPreAuthToolkit`] and [`OnPreAuthResult`].
+
+use std::fmt;
+
+use super::Decision;
+
+/// What an onPreAuth handler decided. Built with [`OnPreAuthToolkit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnPreAuthResult(pub(crate) PreAuthDecision);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PreAuthDecision {
+    Decide(Decision),
+    /// Continue with this URL (path and optional query) as if the client had asked for it.
+    Rewrite(String),
+}
+
+/// Builds onPreAuth results (Kibana's `OnPreAuthToolkit`).
+///
+/// ```
+/// use core_http::OnPreAuthToolkit;
+/// let t = OnPreAuthToolkit::default();
+/// let _continue = t.next();
+/// let _internal = t.rewrite_url("/app/home?tab=1");
+/// let _redirect = t.redirected("/login");
+/// let _reject = t.rejected("not from this network", 403);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OnPreAuthToolkit {
+    _private: (),
+}
+
+impl OnPreAuthToolkit {
+    /// Go on to the next interceptor, then routing.
+    pub fn next(&self) -> OnPreAuthResult {
+        OnPreAuthResult(PreAuthDecision::Decide(Decision::Next))
+    }
+
+    /// Answer `302 Found` with `Location: url`; nothing else runs.
+    pub fn redirected(&self, url: impl Into<String>) -> OnPreAuthResult {
+        OnPreAuthResult(PreAuthDecision::Decide(Decision::Redirect(url.into())))
+    }
+
+    /// Rewrite the request URL on the server and go on (Kibana's
+    /// `redirected(url, { forward: true })`): later interceptors, routing and the handler see
+    /// `url`. It must be a path (`/...`), optionally with a query, which replaces the original
+    /// query; anything else is a `500` (logged).
+    pub fn rewrite_url(&self, url: impl Into<String>) -> OnPreAuthResult {
+        OnPreAuthResult(PreAuthDecision::Rewrite(url.into()))
+    }
+
+    /// Answer with an error in the shared shape, e.g. `rejected("unexpected error", 400)` →
+    /// `400 {"statusCode":400,"error":"Bad Request","message":"unexpected error"}`. With `500` the
+    /// message is logged and the client gets the generic one; a status outside 400-599 is a
+    /// `500` (logged).
+    pub fn rejected(&self, error: impl fmt::Display, status: u16) -> OnPreAuthResult {
+        OnPreAuthResult(PreAuthDecision::Decide(Decision::Reject {
+            status,
+            message: error.to_string(),
+        }))
+    }
+}

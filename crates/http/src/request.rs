@@ -1,0 +1,206 @@
+//! [`KibanaRequest`]: the request as route handlers see it.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+
+use crate::headers::Headers;
+use crate::route::{AuthRequired, RouteMethod};
+use crate::validation::Empty;
+
+/// A request's unique id (a UUID v4), used in logs to tie records to one request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct RequestId(Arc<str>);
+
+impl RequestId {
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string().into())
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Per-request state shared by every view of one request (the pipeline's interceptors, the
+/// handler, the base path service), like Kibana keying such state by the raw request.
+#[derive(Debug, Default)]
+pub(crate) struct RequestState {
+    /// Made on first use: most requests never need it (no error, debug logging off), and a
+    /// UUID v4 costs a `getrandom` system call.
+    id: OnceLock<RequestId>,
+    /// The request-specific base path, settable once.
+    pub(crate) base_path: OnceLock<String>,
+}
+
+impl RequestState {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::default()
+    }
+
+    /// The request's id, generated on first use.
+    pub(crate) fn id(&self) -> &RequestId {
+        self.id.get_or_init(RequestId::generate)
+    }
+}
+
+/// The path and query of a request URL, as received (percent-encoding kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestUrl {
+    /// The path, e.g. `/api/items/1`.
+    pub path: String,
+    /// The query string without `?`, if any.
+    pub query: Option<String>,
+}
+
+impl fmt::Display for RequestUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.query {
+            Some(query) => write!(f, "{}?{query}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// The matched route, read-only (Kibana's `KibanaRequestRoute`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KibanaRequestRoute {
+    /// The route's full path as declared (router prefix + route path), e.g. `/api/items/{id}`.
+    pub path: String,
+    /// The route's method.
+    pub method: RouteMethod,
+    /// The route's options that handlers may inspect.
+    pub options: KibanaRequestRouteOptions,
+}
+
+/// The part of a route's options visible on requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KibanaRequestRouteOptions {
+    /// Authentication requirement.
+    pub auth_required: AuthRequired,
+    /// Tags, `[]` when none.
+    pub tags: Vec<String>,
+}
+
+/// A validated request: typed `params`, `query` and `body` plus headers, URL, route and ids.
+/// Cloning is cheap (one reference count).
+pub struct KibanaRequest<P = Empty, Q = Empty, B = Empty> {
+    inner: Arc<Inner<P, Q, B>>,
+}
+
+struct Inner<P, Q, B> {
+    params: P,
+    query: Q,
+    body: B,
+    headers: Headers,
+    url: RequestUrl,
+    route: Arc<KibanaRequestRoute>,
+    remote_address: Option<SocketAddr>,
+    state: Arc<RequestState>,
+}
+
+impl<P, Q, B> Clone for KibanaRequest<P, Q, B> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+/// The untyped facts about a request, gathered before validation.
+pub(crate) struct RequestFacts {
+    pub(crate) headers: Headers,
+    pub(crate) url: RequestUrl,
+    pub(crate) route: Arc<KibanaRequestRoute>,
+    pub(crate) remote_address: Option<SocketAddr>,
+    pub(crate) state: Arc<RequestState>,
+}
+
+impl<P, Q, B> KibanaRequest<P, Q, B> {
+    pub(crate) fn from_parts(facts: RequestFacts, params: P, query: Q, body: B) -> Self {
+        let RequestFacts {
+            headers,
+            url,
+            route,
+            remote_address,
+            state,
+        } = facts;
+        Self {
+            inner: Arc::new(Inner {
+                params,
+                query,
+                body,
+                headers,
+                url,
+                route,
+                remote_address,
+                state,
+            }),
+        }
+    }
+
+    /// Validated path params.
+    pub fn params(&self) -> &P {
+        &self.inner.params
+    }
+    /// Validated query.
+    pub fn query(&self) -> &Q {
+        &self.inner.query
+    }
+    /// Validated body.
+    pub fn body(&self) -> &B {
+        &self.inner.body
+    }
+    /// Every request header.
+    pub fn headers(&self) -> &Headers {
+        &self.inner.headers
+    }
+    /// Only the headers named (case-insensitively) in `names`.
+    pub fn get_filtered_headers(&self, names: &[&str]) -> Headers {
+        self.inner.headers.filtered(names)
+    }
+    /// The request's path and query.
+    pub fn url(&self) -> &RequestUrl {
+        &self.inner.url
+    }
+    /// The matched route.
+    pub fn route(&self) -> &KibanaRequestRoute {
+        &self.inner.route
+    }
+    /// The client's address, when known.
+    pub fn remote_address(&self) -> Option<SocketAddr> {
+        self.inner.remote_address
+    }
+    /// This request's id (also in the request's log records).
+    pub fn id(&self) -> &RequestId {
+        self.inner.state.id()
+    }
+    pub(crate) fn state(&self) -> &Arc<RequestState> {
+        &self.inner.state
+    }
+}
+
+impl<P: fmt::Debug, Q: fmt::Debug, B: fmt::Debug> fmt::Debug for KibanaRequest<P, Q, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values are left out: they may carry credentials.
+        f.debug_struct("KibanaRequest")
+            .field("id", self.inner.state.id())
+            .field("route", &self.inner.route)
+            .field("url", &self.inner.url)
+            .field("params", &self.inner.params)
+            .field("query", &self.inner.query)
+            .field("body", &self.inner.body)
+            .field("header_names", &self.inner.headers.names())
+            .finish()
+    }
+}

@@ -1,0 +1,269 @@
+//! Route declarations: [`RouteConfig`], [`RouteOptions`], [`RouteMethod`], [`AuthRequired`],
+//! and the path syntax (`{param}` segments, an optional trailing `{param?}`).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::validation::{Empty, RouteValidation};
+
+/// HTTP methods a route may answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `DELETE`
+    Delete,
+    /// `PATCH`
+    Patch,
+}
+
+impl RouteMethod {
+    /// The upper-case method name, e.g. `GET`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Patch => "PATCH",
+        }
+    }
+}
+
+impl fmt::Display for RouteMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a route needs an authenticated user (checked once an auth handler is registered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthRequired {
+    /// Authentication must succeed (Kibana's default, `authRequired: true`).
+    #[default]
+    Required,
+    /// Authentication is skipped (`authRequired: false`).
+    NotRequired,
+    /// Authentication is attempted; the request continues either way (`authRequired: 'optional'`).
+    Optional,
+}
+
+/// Serialized as Kibana exposed it: `true`, `false` or `"optional"`.
+impl Serialize for AuthRequired {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Required => serializer.serialize_bool(true),
+            Self::NotRequired => serializer.serialize_bool(false),
+            Self::Optional => serializer.serialize_str("optional"),
+        }
+    }
+}
+
+/// Per-route options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteOptions {
+    /// Authentication requirement.
+    pub auth_required: AuthRequired,
+    /// Free-form tags, visible to interceptors and handlers on `request.route()`.
+    pub tags: Vec<String>,
+    /// Largest body this route accepts, in bytes; `None` uses `server.maxPayload`.
+    pub body_max_size: Option<u64>,
+}
+
+impl RouteOptions {
+    /// Default options: auth required, no tags, the server's payload limit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the authentication requirement.
+    pub fn auth_required(mut self, auth_required: AuthRequired) -> Self {
+        self.auth_required = auth_required;
+        self
+    }
+    /// Sets the tags.
+    pub fn tags<T: Into<String>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Sets this route's body limit in bytes.
+    pub fn body_max_size(mut self, bytes: u64) -> Self {
+        self.body_max_size = Some(bytes);
+        self
+    }
+}
+
+/// A route declaration: path (relative to the router's prefix), mandatory validation, options.
+///
+/// ```
+/// use core_http::{AuthRequired, RouteConfig, RouteOptions, RouteValidation};
+/// #[derive(serde::Deserialize)]
+/// struct Params { id: String }
+/// let config = RouteConfig::new("/items/{id}", RouteValidation::new().params::<Params>())
+///     .options(RouteOptions::new().auth_required(AuthRequired::NotRequired).tags(["api"]));
+/// assert_eq!(config.path, "/items/{id}");
+/// ```
+pub struct RouteConfig<P = Empty, Q = Empty, B = Empty> {
+    /// The path, with `{name}` params and an optional trailing `{name?}`.
+    pub path: String,
+    /// What the route accepts.
+    pub validate: RouteValidation<P, Q, B>,
+    /// Options.
+    pub options: RouteOptions,
+}
+
+impl<P, Q, B> RouteConfig<P, Q, B> {
+    /// A route at `path` validated by `validate`, with default options.
+    pub fn new(path: impl Into<String>, validate: RouteValidation<P, Q, B>) -> Self {
+        Self {
+            path: path.into(),
+            validate,
+            options: RouteOptions::default(),
+        }
+    }
+    /// Replaces the options.
+    pub fn options(mut self, options: RouteOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+/// Router prefix + route path, dropping one `/` when the prefix ends with one and the path
+/// starts with one (Kibana's rule); an empty result is `/`.
+pub(crate) fn join_path(prefix: &str, path: &str) -> String {
+    let joined = if prefix.ends_with('/') && path.starts_with('/') {
+        format!("{prefix}{}", &path[1..])
+    } else {
+        format!("{prefix}{path}")
+    };
+    if joined.is_empty() {
+        "/".to_owned()
+    } else {
+        joined
+    }
+}
+
+/// A parsed route path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PathPattern {
+    /// Names of the params in order.
+    pub(crate) param_names: Vec<String>,
+    /// Actix patterns the route is mounted at, with params renamed `{p0}`, `{p1}`, ... so routes
+    /// with different param names can share one actix resource.
+    pub(crate) actix_patterns: Vec<String>,
+}
+
+/// Parses a full path; the error says what is wrong with it.
+pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
+    if !path.starts_with('/') {
+        return Err("a route path must start with `/`".to_owned());
+    }
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    let mut param_names = Vec::new();
+    let mut pattern = String::new();
+    let mut optional_tail = None;
+    for (index, segment) in segments.iter().enumerate() {
+        let is_last = index + 1 == segments.len();
+        if let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            let (name, optional) = match inner.strip_suffix('?') {
+                Some(name) => (name, true),
+                None => (inner, false),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("invalid param name in segment `{segment}`"));
+            }
+            if param_names.iter().any(|existing| existing == name) {
+                return Err(format!("param `{name}` appears twice"));
+            }
+            if optional && !is_last {
+                return Err(format!("optional param `{name}` must be the last segment"));
+            }
+            let placeholder = format!("{{p{}}}", param_names.len());
+            param_names.push(name.to_owned());
+            if optional {
+                optional_tail = Some(placeholder);
+            } else {
+                pattern.push('/');
+                pattern.push_str(&placeholder);
+            }
+        } else if segment.contains('{') || segment.contains('}') {
+            return Err(format!(
+                "segment `{segment}` mixes text and a param; a param must be a whole segment"
+            ));
+        } else {
+            pattern.push('/');
+            pattern.push_str(segment);
+        }
+    }
+    let actix_patterns = match optional_tail {
+        // `/a/{x?}` answers `/a`, `/a/` and `/a/<x>`.
+        Some(placeholder) => {
+            let base = if pattern.is_empty() {
+                "/".to_owned()
+            } else {
+                pattern.clone()
+            };
+            let mut patterns = vec![base];
+            if !pattern.is_empty() {
+                patterns.push(format!("{pattern}/"));
+            }
+            patterns.push(format!("{pattern}/{placeholder}"));
+            patterns
+        }
+        None => vec![if pattern.is_empty() {
+            "/".to_owned()
+        } else {
+            pattern
+        }],
+    };
+    Ok(PathPattern {
+        param_names,
+        actix_patterns,
+    })
+}
+
+/// Orders actix patterns so that literal segments win over params (hapi picks the most specific
+/// route; actix takes the first match).
+pub(crate) fn specificity_key(actix_pattern: &str) -> Vec<u8> {
+    actix_pattern
+        .split('/')
+        .map(|segment| if segment.starts_with("{p") { 1 } else { 0 })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_like_kibana() {
+        assert_eq!(join_path("/foo", "/"), "/foo/");
+        assert_eq!(join_path("/foo/", "/bar"), "/foo/bar");
+        assert_eq!(join_path("", "/"), "/");
+        assert_eq!(join_path("/", "/"), "/");
+        assert_eq!(join_path("", ""), "/");
+    }
+
+    #[test]
+    fn parses_params() {
+        let parsed = parse_path("/a/{id}/b/{rest?}").unwrap();
+        assert_eq!(parsed.param_names, vec!["id", "rest"]);
+        assert_eq!(
+            parsed.actix_patterns,
+            vec!["/a/{p0}/b", "/a/{p0}/b/", "/a/{p0}/b/{p1}"]
+        );
+        assert_eq!(
+            parse_path("/{x?}").unwrap().actix_patterns,
+            vec!["/", "/{p0}"]
+        );
+        assert!(parse_path("/{x?}/a").is_err());
+        assert!(parse_path("/a{x}").is_err());
+        assert!(parse_path("a").is_err());
+        assert!(parse_path("/{x}/{x}").is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! [`Router`]: a group of routes under one path prefix, and the dispatch of one request to one
+//! route handler (validation, the handler, errors and panics turned into 500s).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use core_logging::{LogMeta, Logger};
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::headers::Headers;
+use crate::request::{
+    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
+    RequestUrl,
+};
+use crate::response::{INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseFactory};
+use crate::route::{RouteConfig, RouteMethod, RouteOptions, join_path};
+use crate::validation::{RawParts, Rejection};
+
+/// What a route handler returns. Any error becomes a logged `500` with a generic message.
+pub type HandlerResult = anyhow::Result<KibanaResponse>;
+
+/// Everything the server knows about a request before it is validated against a route.
+pub(crate) struct RawRequest {
+    /// Path params in the route's param order, already percent-decoded.
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) url: RequestUrl,
+    pub(crate) headers: Headers,
+    pub(crate) body: Bytes,
+    pub(crate) remote_address: Option<SocketAddr>,
+    pub(crate) state: Arc<RequestState>,
+}
+
+type ErasedHandler = dyn Fn(RawRequest, Arc<KibanaRequestRoute>) -> LocalBoxFuture<'static, HandlerResult>
+    + Send
+    + Sync;
+
+/// A route as registered: where it is, what it needs, and its type-erased handler.
+#[derive(Clone)]
+pub(crate) struct RouteEntry {
+    pub(crate) router_prefix: String,
+    pub(crate) path: String,
+    pub(crate) full_path: String,
+    pub(crate) method: RouteMethod,
+    pub(crate) options: RouteOptions,
+    pub(crate) request_route: Arc<KibanaRequestRoute>,
+    pub(crate) handler: Arc<ErasedHandler>,
+}
+
+/// A registered route, as [`Router::get_routes`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The method.
+    pub method: RouteMethod,
+    /// The path as given to the router (without its prefix).
+    pub path: String,
+    /// Router prefix + path.
+    pub full_path: String,
+    /// The options.
+    pub options: RouteOptions,
+}
+
+/// A group of routes under a path prefix (Kibana's `Router`). Build it, add routes, then hand it
+/// to `HttpServiceSetup::register_router` during setup.
+///
+/// ```
+/// use core_http::{RouteConfig, RouteValidation, Router};
+/// let mut router = Router::new("/api/greeting");
+/// router.get(RouteConfig::new("/", RouteValidation::none()), |_req, res| async move {
+///     Ok(res.ok(serde_json::json!({ "hello": "world" })))
+/// });
+/// assert_eq!(router.get_routes()[0].full_path, "/api/greeting/");
+/// ```
+pub struct Router {
+    prefix: String,
+    routes: Vec<RouteEntry>,
+}
+
+impl Router {
+    /// An empty router whose routes live under `prefix` (may be empty).
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self {
+            prefix: prefix.into(),
+            routes: Vec::new(),
+        }
+    }
+
+    /// The router's prefix.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// A copy of the routes registered so far.
+    pub fn get_routes(&self) -> Vec<RouteInfo> {
+        self.routes
+            .iter()
+            .map(|route| RouteInfo {
+                method: route.method,
+                path: route.path.clone(),
+                full_path: route.full_path.clone(),
+                options: route.options.clone(),
+            })
+            .collect()
+    }
+
+    /// Adds a `GET` route.
+    pub fn get<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(RouteMethod::Get, config, handler)
+    }
+
+    /// Adds a `POST` route.
+    pub fn post<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(RouteMethod::Post, config, handler)
+    }
+
+    /// Adds a `PUT` route.
+    pub fn put<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(RouteMethod::Put, config, handler)
+    }
+
+    /// Adds a `DELETE` route.
+    pub fn delete<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(RouteMethod::Delete, config, handler)
+    }
+
+    /// Adds a `PATCH` route.
+    pub fn patch<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        self.add(RouteMethod::Patch, config, handler)
+    }
+
+    fn add<P, Q, B, F, Fut>(
+        &mut self,
+        method: RouteMethod,
+        config: RouteConfig<P, Q, B>,
+        handler: F,
+    ) -> &mut Self
+    where
+        P: DeserializeOwned + 'static,
+        Q: DeserializeOwned + 'static,
+        B: DeserializeOwned + 'static,
+        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = HandlerResult> + 'static,
+    {
+        let RouteConfig {
+            path,
+            validate,
+            options,
+        } = config;
+        let full_path = join_path(&self.prefix, &path);
+        let request_route = Arc::new(KibanaRequestRoute {
+            path: full_path.clone(),
+            method,
+            options: KibanaRequestRouteOptions {
+                auth_required: options.auth_required,
+                tags: options.tags.clone(),
+            },
+        });
+        let erased = move |raw: RawRequest,
+                           route: Arc<KibanaRequestRoute>|
+              -> LocalBoxFuture<'static, HandlerResult> {
+            let content_type = raw.headers.get("content-type");
+            let parts = RawParts {
+                params: &raw.params,
+                query: raw.url.query.as_deref(),
+                content_type,
+                body: if validate.reads_body() {
+                    &raw.body
+                } else {
+                    &[]
+                },
+            };
+            match validate.validate(&parts) {
+                Ok((params, query, body)) => {
+                    let facts = RequestFacts {
+                        headers: raw.headers,
+                        url: raw.url,
+                        route,
+                        remote_address: raw.remote_address,
+                        state: raw.state,
+                    };
+                    handler(
+                        KibanaRequest::from_parts(facts, params, query, body),
+                        ResponseFactory,
+                    )
+                    .boxed_local()
+                }
+                Err(Rejection::Invalid(message)) => {
+                    futures::future::ready(Ok(KibanaResponse::error(400, message))).boxed_local()
+                }
+                Err(Rejection::UnsupportedMediaType(message)) => {
+                    futures::future::ready(Ok(KibanaResponse::error(415, message))).boxed_local()
+                }
+            }
+        };
+        self.routes.push(RouteEntry {
+            router_prefix: self.prefix.clone(),
+            path,
+            full_path,
+            method,
+            options,
+            request_route,
+            handler: Arc::new(erased),
+        });
+        self
+    }
+
+    pub(crate) fn into_routes(self) -> Vec<RouteEntry> {
+        self.routes
+    }
+
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn routes(&self) -> &[RouteEntry] {
+        &self.routes
+    }
+}
+
+/// Runs `route`'s validation and handler for `raw`. A handler error or panic becomes a `500`
+/// with a generic message, logged with the route and the request id; nothing escapes.
+pub(crate) async fn dispatch(
+    route: &RouteEntry,
+    raw: RawRequest,
+    logger: Option<&Logger>,
+) -> KibanaResponse {
+    let state = Arc::clone(&raw.state);
+    let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        (route.handler)(raw, Arc::clone(&route.request_route))
+    }));
+    let outcome = match call {
+        Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+        Err(panic) => Err(panic),
+    };
+    let failure = match outcome {
+        Ok(Ok(response)) => return response,
+        Ok(Err(error)) => format!("{error:#}"),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(non-text panic payload)".to_owned());
+            format!("handler panicked: {text}")
+        }
+    };
+    if let Some(logger) = logger {
+        let request_id = state.id();
+        logger.error_with(
+            format!(
+                "{} {} failed (request {request_id}): {failure}",
+                route.method, route.full_path
+            ),
+            LogMeta::new()
+                .with("route", format!("{} {}", route.method, route.full_path))
+                .with("requestId", request_id.as_str()),
+        );
+    }
+    KibanaResponse::error(500, INTERNAL_ERROR_MESSAGE)
+}

@@ -1,0 +1,165 @@
+//! Between actix-web and our types: reading a request (with the payload limit), running the
+//! route, writing the response.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use bytes::BytesMut;
+use futures::StreamExt;
+use percent_encoding::percent_decode_str;
+
+use super::AppContext;
+use crate::headers::Headers;
+use crate::request::{RequestState, RequestUrl};
+use crate::response::{ErrorBody, KibanaResponse, ResponseBody, reason_phrase};
+use crate::router::{RawRequest, dispatch};
+
+/// An error response in the shared shape.
+pub(crate) fn error_response(status: u16, message: impl Into<String>) -> HttpResponse {
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = ErrorBody {
+        status_code: status_code.as_u16(),
+        error: reason_phrase(status),
+        message: message.into(),
+    };
+    HttpResponse::build(status_code)
+        .content_type("application/json")
+        .body(body.to_json())
+}
+
+/// Runs route `index` for one request.
+pub(crate) async fn handle(
+    context: Arc<AppContext>,
+    index: usize,
+    request: HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    let Some(route) = context.routes.get(index) else {
+        return error_response(404, "Not Found");
+    };
+    let limit = route
+        .entry
+        .options
+        .body_max_size
+        .unwrap_or(context.max_payload);
+    let too_large = || {
+        error_response(
+            413,
+            format!("Payload content length greater than maximum allowed: {limit}"),
+        )
+    };
+    let declared_length = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared_length.is_some_and(|length| length > limit) {
+        return too_large();
+    }
+    let mut body = BytesMut::with_capacity(declared_length.unwrap_or(0) as usize);
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) => {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return too_large();
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Err(err) => {
+                return error_response(
+                    400,
+                    format!("[request body]: could not read the body: {err}"),
+                );
+            }
+        }
+    }
+
+    let state = request
+        .extensions()
+        .get::<Arc<RequestState>>()
+        .cloned()
+        .unwrap_or_else(RequestState::new);
+    let match_info = request.match_info();
+    let params = route
+        .param_names
+        .iter()
+        .enumerate()
+        .filter_map(|(position, name)| {
+            match_info.get(&format!("p{position}")).map(|raw| {
+                (
+                    name.clone(),
+                    percent_decode_str(raw).decode_utf8_lossy().into_owned(),
+                )
+            })
+        })
+        .collect();
+    let mut headers = Headers::new();
+    for (name, value) in request.headers() {
+        headers.append(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+    }
+    let raw = RawRequest {
+        params,
+        url: RequestUrl {
+            path: request.path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+        },
+        headers,
+        body: body.freeze(),
+        remote_address: request.peer_addr(),
+        state,
+    };
+    let response = dispatch(&route.entry, raw, Some(&context.router_logger)).await;
+    to_http_response(response, &context, &route.entry.full_path)
+}
+
+fn to_http_response(response: KibanaResponse, context: &AppContext, route: &str) -> HttpResponse {
+    let (status, headers, body) = response.into_parts();
+    let Ok(status_code) = StatusCode::from_u16(status) else {
+        context.router_logger.error(format!(
+            "route [{route}] answered with the invalid status code {status}"
+        ));
+        return error_response(500, crate::response::INTERNAL_ERROR_MESSAGE);
+    };
+    let mut builder = HttpResponse::build(status_code);
+    let mut has_content_type = false;
+    for (name, value) in headers {
+        match (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            (Ok(name), Ok(value)) => {
+                has_content_type |= name == CONTENT_TYPE;
+                builder.append_header((name, value));
+            }
+            _ => context.router_logger.error(format!(
+                "route [{route}] set the invalid response header [{name}]; the header was dropped"
+            )),
+        }
+    }
+    let mut content_type = |default: &'static str| {
+        if !has_content_type {
+            builder.content_type(default);
+        }
+    };
+    match body {
+        ResponseBody::Empty => builder.finish(),
+        ResponseBody::Json(bytes) => {
+            content_type("application/json");
+            builder.body(bytes)
+        }
+        ResponseBody::Text(text) => {
+            content_type("text/plain; charset=utf-8");
+            builder.body(text)
+        }
+        ResponseBody::Bytes(bytes) => {
+            content_type("application/octet-stream");
+            builder.body(bytes)
+        }
+        ResponseBody::Stream(stream) => {
+            content_type("application/octet-stream");
+            builder.streaming(stream)
+        }
+    }
+}

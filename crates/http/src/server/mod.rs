@@ -1,0 +1,212 @@
+//! The actix-web side: mounting routes, the request pipeline, binding, TLS, graceful stop.
+//! Nothing here is visible to plugins.
+
+mod convert;
+mod pipeline;
+mod redirect;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use core_logging::Logger;
+
+use crate::config::HttpConfig;
+use crate::error::HttpError;
+use crate::route::{RouteMethod, parse_path, specificity_key};
+use crate::router::RouteEntry;
+
+pub(crate) use self::redirect::start_redirect_server;
+
+/// A route as mounted: the entry plus its param names, in placeholder order (`p0`, `p1`, ...).
+pub(crate) struct MountedRoute {
+    pub(crate) entry: RouteEntry,
+    pub(crate) param_names: Vec<String>,
+}
+
+/// Shared by every worker: routes and what the pipeline needs.
+pub(crate) struct AppContext {
+    pub(crate) routes: Vec<MountedRoute>,
+    pub(crate) max_payload: u64,
+    /// `Some(base path)` when `rewriteBasePath` strips it before routing.
+    pub(crate) rewrite_base_path: Option<String>,
+    /// `http.server.response`: one debug line per response.
+    pub(crate) response_logger: Logger,
+    /// `http.router`: handler failures.
+    pub(crate) router_logger: Logger,
+}
+
+/// What the server is started with.
+pub(crate) struct ServerPlan {
+    pub(crate) config: HttpConfig,
+    pub(crate) workers: usize,
+    pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
+    pub(crate) routes: Vec<RouteEntry>,
+    pub(crate) response_logger: Logger,
+    pub(crate) router_logger: Logger,
+}
+
+/// A running actix server.
+pub(crate) struct RunningServer {
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) listening: Arc<AtomicBool>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish (bounded by `shutdownTimeout`), closes.
+    pub(crate) async fn stop(self) {
+        self.handle.stop(true).await;
+        // The task ends once the workers are gone; its result only repeats what stop did.
+        let _ = self.task.await;
+        self.listening.store(false, Ordering::SeqCst);
+    }
+}
+
+fn actix_method(method: RouteMethod) -> Method {
+    match method {
+        RouteMethod::Get => Method::GET,
+        RouteMethod::Post => Method::POST,
+        RouteMethod::Put => Method::PUT,
+        RouteMethod::Delete => Method::DELETE,
+        RouteMethod::Patch => Method::PATCH,
+    }
+}
+
+/// Binds `host:port`, telling "port in use" apart from other failures.
+pub(crate) fn bind(host: &str, port: u16, setting: &'static str) -> Result<TcpListener, HttpError> {
+    TcpListener::bind((host, port)).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AddrInUse {
+            HttpError::PortInUse {
+                host: host.to_owned(),
+                port,
+                setting,
+            }
+        } else {
+            HttpError::Bind {
+                host: host.to_owned(),
+                port,
+                setting,
+                source,
+            }
+        }
+    })
+}
+
+/// Binds and starts serving `plan`'s routes.
+pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
+    let ServerPlan {
+        config,
+        workers,
+        tls,
+        routes,
+        response_logger,
+        router_logger,
+    } = plan;
+
+    // Group routes by actix pattern: one actix resource per pattern, one route per method.
+    let mut groups: BTreeMap<String, Vec<(Method, usize)>> = BTreeMap::new();
+    let mut mounted = Vec::with_capacity(routes.len());
+    for (index, entry) in routes.into_iter().enumerate() {
+        let parsed =
+            parse_path(&entry.full_path).map_err(|reason| HttpError::InvalidRoutePath {
+                method: entry.method,
+                full_path: entry.full_path.clone(),
+                router_prefix: entry.router_prefix.clone(),
+                reason,
+            })?;
+        for pattern in parsed.actix_patterns {
+            groups
+                .entry(pattern)
+                .or_default()
+                .push((actix_method(entry.method), index));
+        }
+        mounted.push(MountedRoute {
+            entry,
+            param_names: parsed.param_names,
+        });
+    }
+    let mut resources: Vec<(String, Vec<(Method, usize)>)> = groups.into_iter().collect();
+    resources.sort_by_key(|(pattern, _)| specificity_key(pattern));
+    let resources = Arc::new(resources);
+
+    let context = Arc::new(AppContext {
+        routes: mounted,
+        max_payload: config.max_payload,
+        rewrite_base_path: if config.rewrite_base_path {
+            config.base_path().map(str::to_owned)
+        } else {
+            None
+        },
+        response_logger,
+        router_logger,
+    });
+
+    let factory_context = Arc::clone(&context);
+    let factory = move || {
+        let mut app = App::new()
+            .app_data(web::Data::from(Arc::clone(&factory_context)))
+            .wrap(from_fn(pipeline::pipeline))
+            .default_service(web::to(not_found));
+        for (pattern, methods) in resources.iter() {
+            let mut resource = web::resource(pattern.as_str()).default_service(web::to(not_found));
+            for (method, index) in methods {
+                let context = Arc::clone(&factory_context);
+                let index = *index;
+                resource = resource.route(web::method(method.clone()).to(
+                    move |request: HttpRequest, payload: web::Payload| {
+                        convert::handle(Arc::clone(&context), index, request, payload)
+                    },
+                ));
+            }
+            app = app.service(resource);
+        }
+        app
+    };
+
+    let listener = bind(&config.host, config.port, "server.port")?;
+    let local_addr = listener.local_addr().map_err(|source| HttpError::Bind {
+        host: config.host.clone(),
+        port: config.port,
+        setting: "server.port",
+        source,
+    })?;
+    let server = HttpServer::new(factory)
+        .workers(workers.max(1))
+        .keep_alive(config.keepalive_timeout)
+        .client_request_timeout(config.socket_timeout)
+        .shutdown_timeout(config.shutdown_timeout.as_secs_f64().ceil() as u64)
+        .disable_signals();
+    let bind_error = |source| HttpError::Bind {
+        host: config.host.clone(),
+        port: config.port,
+        setting: "server.port",
+        source,
+    };
+    let server = match tls {
+        Some(tls) => server
+            .listen_rustls_0_23(listener, (*tls).clone())
+            .map_err(bind_error)?,
+        None => server.listen(listener).map_err(bind_error)?,
+    }
+    .run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    Ok(RunningServer {
+        handle,
+        task,
+        local_addr,
+        listening: Arc::new(AtomicBool::new(true)),
+    })
+}
+
+/// Unknown routes (and known paths with another method, as hapi did) → 404 in the error shape.
+async fn not_found() -> HttpResponse {
+    convert::error_response(404, "Not Found")
+}

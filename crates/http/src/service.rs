@@ -1,0 +1,325 @@
+//! [`HttpService`] and its contracts: [`InternalHttpServiceSetup`] for core,
+//! [`HttpServiceSetup`] and [`HttpServiceStart`] for plugins.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use core_config::ConfigService;
+use core_logging::{Logger, LoggerFactory};
+use serde::Serialize;
+
+use crate::base_path::BasePath;
+use crate::config::HttpConfig;
+use crate::error::{HttpError, RouteConflict};
+use crate::route::{RouteMethod, parse_path};
+use crate::router::{RouteEntry, Router};
+use crate::server::{self, RunningServer, ServerPlan};
+use crate::tls;
+
+/// Where the server listens, as configured (Kibana's server info).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// `server.host`.
+    pub host: String,
+    /// `server.port` (with `0`, see [`HttpServiceStart::local_addr`] for the bound port).
+    pub port: u16,
+    /// `http` or `https`.
+    pub protocol: &'static str,
+    /// `server.basePath`, if any.
+    pub base_path: Option<String>,
+}
+
+/// Routes registered so far and whether the server is listening; shared by the service and
+/// every copy of its setup contract.
+#[derive(Default)]
+struct Registry {
+    routes: Vec<RegisteredRoute>,
+    listening: bool,
+}
+
+struct RegisteredRoute {
+    entry: RouteEntry,
+    /// `(method, actix pattern)` pairs with params renamed positionally, for conflict checks.
+    keys: Vec<(RouteMethod, String)>,
+}
+
+fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
+    // A panic while holding the lock leaves the registry consistent (pushes are atomic).
+    registry.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What plugins get from the HTTP service during setup (Kibana's `HttpServiceSetup`). Cheap to
+/// clone. Plugins never see actix-web types.
+#[derive(Clone)]
+pub struct HttpServiceSetup {
+    registry: Arc<Mutex<Registry>>,
+    base_path: BasePath,
+    server_info: ServerInfo,
+    tls_enabled: bool,
+}
+
+impl HttpServiceSetup {
+    /// A new, empty router whose routes live under `prefix`.
+    pub fn create_router(&self, prefix: impl Into<String>) -> Router {
+        Router::new(prefix)
+    }
+
+    /// Adds `router`'s routes to the server. Fails when the server is already listening, when a
+    /// route path is malformed, or when a route's method and path are already taken (by this
+    /// router or another); then nothing of `router` is registered.
+    pub fn register_router(&self, router: Router) -> Result<(), HttpError> {
+        let mut registry = lock(&self.registry);
+        if registry.listening {
+            return Err(HttpError::RouterRegisteredAfterStart);
+        }
+        let mut pending: Vec<RegisteredRoute> = Vec::new();
+        for entry in router.into_routes() {
+            let parsed =
+                parse_path(&entry.full_path).map_err(|reason| HttpError::InvalidRoutePath {
+                    method: entry.method,
+                    full_path: entry.full_path.clone(),
+                    router_prefix: entry.router_prefix.clone(),
+                    reason,
+                })?;
+            let keys: Vec<(RouteMethod, String)> = parsed
+                .actix_patterns
+                .into_iter()
+                .map(|pattern| (entry.method, pattern))
+                .collect();
+            let clash = registry
+                .routes
+                .iter()
+                .chain(pending.iter())
+                .find(|existing| existing.keys.iter().any(|key| keys.contains(key)));
+            if let Some(existing) = clash {
+                return Err(HttpError::RouteConflict(Box::new(RouteConflict {
+                    method: entry.method,
+                    full_path: entry.full_path.clone(),
+                    router_prefix: entry.router_prefix.clone(),
+                    path: entry.path.clone(),
+                    existing_full_path: existing.entry.full_path.clone(),
+                    existing_router_prefix: existing.entry.router_prefix.clone(),
+                    existing_path: existing.entry.path.clone(),
+                })));
+            }
+            pending.push(RegisteredRoute { entry, keys });
+        }
+        registry.routes.extend(pending);
+        Ok(())
+    }
+
+    /// The base path service.
+    pub fn base_path(&self) -> &BasePath {
+        &self.base_path
+    }
+
+    /// Host, port, protocol and base path as configured.
+    pub fn server_info(&self) -> &ServerInfo {
+        &self.server_info
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn is_tls_enabled(&self) -> bool {
+        self.tls_enabled
+    }
+}
+
+/// What core gets from [`HttpService::setup`]: the plugins' contract plus the config.
+/// (The next issue adds the interceptor registries here: onPreAuth, auth, onPostAuth.)
+#[derive(Clone)]
+pub struct InternalHttpServiceSetup {
+    /// The contract handed to plugins.
+    pub http: HttpServiceSetup,
+    /// The `server` config the service runs with.
+    pub config: Arc<HttpConfig>,
+}
+
+/// What plugins get from the HTTP service at start (Kibana's `HttpServiceStart`).
+#[derive(Debug, Clone)]
+pub struct HttpServiceStart {
+    listening: Arc<AtomicBool>,
+    local_addr: Option<SocketAddr>,
+}
+
+impl HttpServiceStart {
+    /// Whether the server is accepting connections.
+    pub fn is_listening(&self) -> bool {
+        self.listening.load(Ordering::SeqCst)
+    }
+
+    /// The bound address (useful with `server.port: 0`); `None` when not listening
+    /// (`autoListen: false`).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+}
+
+/// The HTTP service: `new` → `setup` (plugins register routers) → `start` (bind and serve) →
+/// `stop` (drain in-flight requests within `server.shutdownTimeout`, then close).
+pub struct HttpService {
+    config: Arc<HttpConfig>,
+    loggers: LoggerFactory,
+    log: Logger,
+    workers: Option<usize>,
+    registry: Arc<Mutex<Registry>>,
+    setup_done: Option<Option<Arc<rustls::ServerConfig>>>,
+    server: Option<RunningServer>,
+    redirect_server: Option<RunningServer>,
+    listening: Arc<AtomicBool>,
+}
+
+impl HttpService {
+    /// Reads and validates the `server` section.
+    pub fn new(config: &ConfigService, loggers: &LoggerFactory) -> Result<Self, HttpError> {
+        Ok(Self::from_config(
+            config.at_path::<HttpConfig>("server")?,
+            loggers,
+        ))
+    }
+
+    /// A service for an already validated config.
+    pub fn from_config(config: HttpConfig, loggers: &LoggerFactory) -> Self {
+        Self {
+            config: Arc::new(config),
+            loggers: loggers.clone(),
+            log: loggers.get(&["http"]),
+            workers: None,
+            registry: Arc::default(),
+            setup_done: None,
+            server: None,
+            redirect_server: None,
+            listening: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Overrides the number of actix workers (default: the number of available cores).
+    pub fn with_workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers.max(1));
+        self
+    }
+
+    /// The config the service runs with.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// Prepares the server (reads TLS files now, so bad ones fail early) and returns the setup
+    /// contracts.
+    pub async fn setup(&mut self) -> Result<InternalHttpServiceSetup, HttpError> {
+        if self.setup_done.is_some() {
+            return Err(HttpError::AlreadyDone("set up"));
+        }
+        let tls = if self.config.ssl.enabled {
+            Some(tls::server_config(&self.config.ssl)?)
+        } else {
+            None
+        };
+        self.setup_done = Some(tls);
+        let http = HttpServiceSetup {
+            registry: Arc::clone(&self.registry),
+            base_path: BasePath::new(self.config.base_path().map(str::to_owned)),
+            server_info: ServerInfo {
+                host: self.config.host.clone(),
+                port: self.config.port,
+                protocol: if self.config.ssl.enabled {
+                    "https"
+                } else {
+                    "http"
+                },
+                base_path: self.config.base_path().map(str::to_owned),
+            },
+            tls_enabled: self.config.ssl.enabled,
+        };
+        Ok(InternalHttpServiceSetup {
+            http,
+            config: Arc::clone(&self.config),
+        })
+    }
+
+    /// Binds and serves the registered routes (unless `autoListen` is false). With TLS and
+    /// `redirectHttpFromPort`, also starts the plain-HTTP redirect server.
+    pub async fn start(&mut self) -> Result<HttpServiceStart, HttpError> {
+        let Some(tls) = self.setup_done.clone() else {
+            return Err(HttpError::NotSetUp);
+        };
+        if self.server.is_some() {
+            return Err(HttpError::AlreadyDone("started"));
+        }
+        if !self.config.auto_listen {
+            self.log
+                .debug("autoListen is false: the HTTP server does not listen");
+            return Ok(HttpServiceStart {
+                listening: Arc::clone(&self.listening),
+                local_addr: None,
+            });
+        }
+        let routes: Vec<RouteEntry> = {
+            let mut registry = lock(&self.registry);
+            registry.listening = true;
+            registry
+                .routes
+                .iter()
+                .map(|route| route.entry.clone())
+                .collect()
+        };
+        let plan = ServerPlan {
+            config: (*self.config).clone(),
+            workers: self.workers.unwrap_or_else(default_workers),
+            tls: tls.clone(),
+            routes,
+            response_logger: self.loggers.get(&["http", "server", "response"]),
+            router_logger: self.loggers.get(&["http", "router"]),
+        };
+        let server = match server::start(plan) {
+            Ok(server) => server,
+            Err(err) => {
+                lock(&self.registry).listening = false;
+                return Err(err);
+            }
+        };
+        let local_addr = server.local_addr;
+        if tls.is_some() && self.config.ssl.redirect_http_from_port.is_some() {
+            match server::start_redirect_server(&self.config, local_addr.port()) {
+                Ok(redirect) => self.redirect_server = Some(redirect),
+                Err(err) => {
+                    server.stop().await;
+                    lock(&self.registry).listening = false;
+                    return Err(err);
+                }
+            }
+        }
+        self.listening = Arc::clone(&server.listening);
+        self.server = Some(server);
+        let protocol = if tls.is_some() { "https" } else { "http" };
+        self.log.info(format!(
+            "http server running at {protocol}://{local_addr}{}",
+            self.config.base_path().unwrap_or("")
+        ));
+        Ok(HttpServiceStart {
+            listening: Arc::clone(&self.listening),
+            local_addr: Some(local_addr),
+        })
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish within
+    /// `server.shutdownTimeout`, then closes. A no-op when not started.
+    pub async fn stop(&mut self) -> Result<(), HttpError> {
+        if let Some(server) = self.server.take() {
+            self.log.debug("stopping http server");
+            server.stop().await;
+        }
+        if let Some(redirect) = self.redirect_server.take() {
+            redirect.stop().await;
+        }
+        lock(&self.registry).listening = false;
+        Ok(())
+    }
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+}

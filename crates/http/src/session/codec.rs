@@ -1,0 +1,237 @@
+//! The cookie itself: sealing a plaintext into a `Set-Cookie` header with the configured
+//! attributes, opening a received value, the removal cookie, and finding cookies by name.
+
+use actix_web::cookie::time::OffsetDateTime;
+use actix_web::cookie::{Cookie, CookieJar, Key};
+
+use super::options::SameSite;
+use super::{MAX_COOKIE_BYTES, MIN_ENCRYPTION_KEY_CHARS, SessionError};
+use crate::headers::Headers;
+
+/// Seals and opens one cookie name with one key.
+pub(crate) struct CookieCodec {
+    name: String,
+    key: Key,
+    path: String,
+    secure: bool,
+    same_site: Option<SameSite>,
+}
+
+impl CookieCodec {
+    /// Checks the options (before `Key::derive_from`, which panics on short keys).
+    pub(crate) fn new(
+        name: &str,
+        encryption_key: &str,
+        path: &str,
+        secure: bool,
+        same_site: Option<SameSite>,
+    ) -> Result<Self, SessionError> {
+        if !is_token(name) {
+            return Err(SessionError::InvalidName {
+                cookie: name.to_owned(),
+            });
+        }
+        let chars = encryption_key.chars().count();
+        if chars < MIN_ENCRYPTION_KEY_CHARS {
+            return Err(SessionError::KeyTooShort {
+                cookie: name.to_owned(),
+                min: MIN_ENCRYPTION_KEY_CHARS,
+                actual: chars,
+            });
+        }
+        if same_site == Some(SameSite::None) && !secure {
+            return Err(SessionError::SameSiteNoneNeedsSecure {
+                cookie: name.to_owned(),
+            });
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            // At least 32 characters are at least 32 bytes: derive_from cannot panic here.
+            key: Key::derive_from(encryption_key.as_bytes()),
+            path: path.to_owned(),
+            secure,
+            same_site,
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The `Set-Cookie` value carrying `plaintext` encrypted, or `TooLarge`.
+    pub(crate) fn seal(&self, plaintext: &str) -> Result<String, SessionError> {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key)
+            .add(Cookie::new(self.name.clone(), plaintext.to_owned()));
+        let sealed = jar
+            .get(&self.name)
+            .map(|cookie| cookie.value().to_owned())
+            .unwrap_or_default();
+        let header = self
+            .with_attributes(Cookie::new(self.name.clone(), sealed))
+            .to_string();
+        if header.len() > MAX_COOKIE_BYTES {
+            return Err(SessionError::TooLarge {
+                cookie: self.name.clone(),
+                size: header.len(),
+                limit: MAX_COOKIE_BYTES,
+            });
+        }
+        Ok(header)
+    }
+
+    /// The plaintext of a received value; `None` when it was tampered with, sealed with another
+    /// key or for another cookie name, or is not a sealed value at all.
+    pub(crate) fn open(&self, sealed: &str) -> Option<String> {
+        let jar = CookieJar::new();
+        jar.private(&self.key)
+            .decrypt(Cookie::new(self.name.clone(), sealed.to_owned()))
+            .map(|cookie| cookie.value().to_owned())
+    }
+
+    /// A `Set-Cookie` value removing the cookie: same name, path and attributes, empty value,
+    /// `Max-Age=0` and an `Expires` in 1970.
+    pub(crate) fn removal(&self) -> String {
+        let mut cookie = self.with_attributes(Cookie::new(self.name.clone(), ""));
+        cookie.set_max_age(actix_web::cookie::time::Duration::ZERO);
+        cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+        cookie.to_string()
+    }
+
+    fn with_attributes(&self, mut cookie: Cookie<'static>) -> Cookie<'static> {
+        cookie.set_http_only(true);
+        cookie.set_path(self.path.clone());
+        if self.secure {
+            cookie.set_secure(true);
+        }
+        if let Some(same_site) = self.same_site {
+            cookie.set_same_site(match same_site {
+                SameSite::Strict => actix_web::cookie::SameSite::Strict,
+                SameSite::Lax => actix_web::cookie::SameSite::Lax,
+                SameSite::None => actix_web::cookie::SameSite::None,
+            });
+        }
+        cookie
+    }
+}
+
+/// Every value of cookie `name` in the request's `Cookie` headers, in order.
+pub(crate) fn cookie_values<'a>(headers: &'a Headers, name: &str) -> Vec<&'a str> {
+    headers
+        .get_all("cookie")
+        .into_iter()
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key.trim() == name).then(|| value.trim().trim_matches('"'))
+        })
+        .collect()
+}
+
+/// RFC 7230 `token`: what a cookie name may be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    fn codec() -> CookieCodec {
+        CookieCodec::new("sid", KEY, "/", false, None).unwrap()
+    }
+
+    fn value_of(header: &str) -> &str {
+        header
+            .split(';')
+            .next()
+            .and_then(|pair| pair.split_once('='))
+            .map(|(_, value)| value)
+            .unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_attributes() {
+        let codec = codec();
+        let header = codec.seal(r#"{"v":1}"#).unwrap();
+        assert!(header.starts_with("sid="), "{header}");
+        assert!(
+            header.contains("; HttpOnly") && header.contains("; Path=/"),
+            "{header}"
+        );
+        assert!(!header.contains("v\":1"), "plaintext leaked: {header}");
+        assert_eq!(codec.open(value_of(&header)).as_deref(), Some(r#"{"v":1}"#));
+    }
+
+    #[test]
+    fn other_key_other_name_and_tampering_fail() {
+        let header = codec().seal("x").unwrap();
+        let sealed = value_of(&header);
+        let other_key = CookieCodec::new("sid", &KEY.replace('0', "1"), "/", false, None).unwrap();
+        assert_eq!(other_key.open(sealed), None);
+        let other_name = CookieCodec::new("other", KEY, "/", false, None).unwrap();
+        assert_eq!(other_name.open(sealed), None);
+        let mut tampered = sealed.as_bytes().to_vec();
+        tampered[20] = if tampered[20] == b'A' { b'B' } else { b'A' };
+        assert_eq!(codec().open(std::str::from_utf8(&tampered).unwrap()), None);
+        assert_eq!(codec().open("not sealed"), None);
+    }
+
+    #[test]
+    fn removal_keeps_attributes() {
+        let codec = CookieCodec::new("sid", KEY, "/base", true, Some(SameSite::Strict)).unwrap();
+        let removal = codec.removal();
+        assert!(removal.starts_with("sid=;"), "{removal}");
+        for part in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Secure",
+            "Path=/base",
+            "Max-Age=0",
+            "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        ] {
+            assert!(removal.contains(part), "{part} missing in {removal}");
+        }
+    }
+
+    #[test]
+    fn bad_options_are_errors_not_panics() {
+        assert!(matches!(
+            CookieCodec::new("sid", "short", "/", false, None),
+            Err(SessionError::KeyTooShort { actual: 5, .. })
+        ));
+        assert!(matches!(
+            CookieCodec::new("s id", KEY, "/", false, None),
+            Err(SessionError::InvalidName { .. })
+        ));
+        assert!(matches!(
+            CookieCodec::new("sid", KEY, "/", false, Some(SameSite::None)),
+            Err(SessionError::SameSiteNoneNeedsSecure { .. })
+        ));
+        assert!(CookieCodec::new("sid", KEY, "/", true, Some(SameSite::None)).is_ok());
+    }
+
+    #[test]
+    fn oversized_values_are_refused() {
+        let error = codec().seal(&"x".repeat(4000)).unwrap_err();
+        assert!(
+            matches!(error, SessionError::TooLarge { limit: 4096, .. }),
+            "{error}"
+        );
+        assert!(codec().seal(&"x".repeat(2800)).is_ok());
+    }
+
+    #[test]
+    fn finds_cookies_by_name() {
+        let headers: Headers = [("cookie", "a=1; sid=x; b=2"), ("cookie", "sid=y")]
+            .into_iter()
+            .collect();
+        assert_eq!(cookie_values(&headers, "sid"), vec!["x", "y"]);
+        assert_eq!(cookie_values(&headers, "c"), Vec::<&str>::new());
+    }
+}

@@ -1,0 +1,100 @@
+//! [`SessionCookieOptions`] and [`SameSite`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The cookie's `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SameSite {
+    /// Sent only with same-site requests.
+    Strict,
+    /// Also sent on top-level navigations from other sites (the browsers' default).
+    #[default]
+    Lax,
+    /// Sent with cross-site requests too; needs `is_secure`.
+    None,
+}
+
+pub(crate) type Validator<T> = Arc<dyn Fn(&T) -> bool + Send + Sync>;
+
+/// Options of a cookie session storage (Kibana's `SessionStorageCookieOptions`).
+///
+/// ```
+/// use std::time::Duration;
+/// use core_http::{SameSite, SessionCookieOptions};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Session { username: String }
+///
+/// let options = SessionCookieOptions::<Session>::new("sid", "a secret of at least 32 characters!!")
+///     .validate(|session| !session.username.is_empty())
+///     .is_secure(true)
+///     .same_site(SameSite::Strict)
+///     .ttl(Duration::from_secs(8 * 60 * 60));
+/// assert_eq!(options.name(), "sid");
+/// // The key never shows in Debug output.
+/// assert!(!format!("{options:?}").contains("secret"));
+/// ```
+pub struct SessionCookieOptions<T> {
+    pub(crate) name: String,
+    pub(crate) encryption_key: String,
+    pub(crate) validate: Option<Validator<T>>,
+    pub(crate) is_secure: bool,
+    pub(crate) same_site: Option<SameSite>,
+    pub(crate) ttl: Option<Duration>,
+}
+
+impl<T> SessionCookieOptions<T> {
+    /// A cookie named `name` encrypted with a key derived from `encryption_key` (at least 32
+    /// characters). Not `Secure`, no `SameSite`, no expiry, every value valid.
+    pub fn new(name: impl Into<String>, encryption_key: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            encryption_key: encryption_key.into(),
+            validate: None,
+            is_secure: false,
+            same_site: None,
+            ttl: None,
+        }
+    }
+    /// Decides whether a decrypted value is still a session; `false` clears the cookie and
+    /// `get` gives `None`. Put your own checks here (e.g. an idle timeout stored in the value).
+    pub fn validate(mut self, validate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Self {
+        self.validate = Some(Arc::new(validate));
+        self
+    }
+    /// Adds `Secure` (HTTPS only).
+    pub fn is_secure(mut self, is_secure: bool) -> Self {
+        self.is_secure = is_secure;
+        self
+    }
+    /// Sets `SameSite`.
+    pub fn same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = Some(same_site);
+        self
+    }
+    /// Sessions expire `ttl` after their last `set`: the expiry time is stored inside the
+    /// encrypted value, so a copied cookie stops working then even if a client keeps it.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+    /// The cookie name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<T> fmt::Debug for SessionCookieOptions<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionCookieOptions")
+            .field("name", &self.name)
+            .field("encryption_key", &"<redacted>")
+            .field("validate", &self.validate.is_some())
+            .field("is_secure", &self.is_secure)
+            .field("same_site", &self.same_site)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}

@@ -1,0 +1,245 @@
+//! Test doubles for plugin authors (feature `testing`): build a [`KibanaRequest`] directly, or
+//! run a router's route (validation included) without a server, and inspect the response.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use core_http::testing::{TestRequest, call_route};
+//! use core_http::{RouteConfig, RouteMethod, RouteValidation, Router};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Params { id: u32 }
+//! let mut router = Router::new("/api/items");
+//! router.get(RouteConfig::new("/{id}", RouteValidation::new().params::<Params>()), |req, res| async move {
+//!     Ok(res.ok(serde_json::json!({ "id": req.params().id })))
+//! });
+//! let response = call_route(&router, RouteMethod::Get, "/api/items/{id}", TestRequest::new().param("id", "7"))
+//!     .await
+//!     .unwrap();
+//! assert_eq!(response.status, 200);
+//! assert_eq!(response.json(), serde_json::json!({ "id": 7 }));
+//! # });
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+
+use crate::headers::Headers;
+use crate::request::{
+    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
+    RequestUrl,
+};
+use crate::response::{KibanaResponse, ResponseBody};
+use crate::route::{AuthRequired, RouteMethod};
+use crate::router::{RawRequest, Router, dispatch};
+
+/// A raw request for [`call_route`]: what a client would send.
+#[derive(Debug, Clone, Default)]
+pub struct TestRequest {
+    params: Vec<(String, String)>,
+    query: Option<String>,
+    headers: Headers,
+    body: Bytes,
+    remote_address: Option<SocketAddr>,
+}
+
+impl TestRequest {
+    /// An empty request.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets path param `name` (as it would appear in the URL, decoded).
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+    /// Sets the raw query string (without `?`), e.g. `page=2&sort=name`.
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+    /// Adds a header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+    /// Sets a JSON body and `content-type: application/json`.
+    pub fn json_body(mut self, body: &serde_json::Value) -> Self {
+        self.headers.insert("content-type", "application/json");
+        self.body = body.to_string().into();
+        self
+    }
+    /// Sets a raw body with its content type.
+    pub fn raw_body(mut self, content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        self.headers.insert("content-type", content_type);
+        self.body = body.into();
+        self
+    }
+    /// Sets the client address.
+    pub fn remote_address(mut self, address: SocketAddr) -> Self {
+        self.remote_address = Some(address);
+        self
+    }
+}
+
+/// A response, body collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers the handler set.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes (a stream is collected; an erroring stream ends the body there).
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    /// Collects `response`'s body.
+    pub async fn from_response(response: KibanaResponse) -> Self {
+        let (status, headers, body) = response.into_parts();
+        let body = match body {
+            ResponseBody::Empty => Bytes::new(),
+            ResponseBody::Json(bytes) | ResponseBody::Bytes(bytes) => bytes,
+            ResponseBody::Text(text) => text.into(),
+            ResponseBody::Stream(mut stream) => {
+                let mut collected = Vec::new();
+                while let Some(Ok(chunk)) = stream.next().await {
+                    collected.extend_from_slice(&chunk);
+                }
+                collected.into()
+            }
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+    /// The body parsed as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Runs the route of `router` declared as `method` + `full_path` (router prefix + route path,
+/// params in `{}` as declared) against `request`: validation, handler, error/panic handling,
+/// exactly as the server would. `Err` names the route when there is no such route.
+pub async fn call_route(
+    router: &Router,
+    method: RouteMethod,
+    full_path: &str,
+    request: TestRequest,
+) -> Result<TestResponse, String> {
+    let route = router
+        .routes()
+        .iter()
+        .find(|route| route.method == method && route.full_path == full_path)
+        .ok_or_else(|| {
+            format!(
+                "router [{}] has no route [{method} {full_path}]",
+                router.prefix()
+            )
+        })?;
+    let raw = RawRequest {
+        params: request.params,
+        url: RequestUrl {
+            path: full_path.to_owned(),
+            query: request.query,
+        },
+        headers: request.headers,
+        body: request.body,
+        remote_address: request.remote_address,
+        state: RequestState::new(),
+    };
+    Ok(TestResponse::from_response(dispatch(route, raw, None).await).await)
+}
+
+/// Builds a [`KibanaRequest`] with already typed parts, for calling a handler function directly.
+///
+/// ```
+/// use core_http::testing::MockRequest;
+/// let request = MockRequest::new((), (), serde_json::json!({"a": 1})).header("x-kibana-foo", "bar").build();
+/// assert_eq!(request.headers().get("X-Kibana-Foo"), Some("bar"));
+/// assert_eq!(request.route().options.tags, Vec::<String>::new());
+/// ```
+pub struct MockRequest<P, Q, B> {
+    params: P,
+    query: Q,
+    body: B,
+    headers: Headers,
+    url: RequestUrl,
+    route: KibanaRequestRoute,
+    remote_address: Option<SocketAddr>,
+}
+
+impl<P, Q, B> MockRequest<P, Q, B> {
+    /// A `GET /` request with these parts, auth required, no tags, no headers.
+    pub fn new(params: P, query: Q, body: B) -> Self {
+        Self {
+            params,
+            query,
+            body,
+            headers: Headers::new(),
+            url: RequestUrl {
+                path: "/".to_owned(),
+                query: None,
+            },
+            route: KibanaRequestRoute {
+                path: "/".to_owned(),
+                method: RouteMethod::Get,
+                options: KibanaRequestRouteOptions {
+                    auth_required: AuthRequired::Required,
+                    tags: Vec::new(),
+                },
+            },
+            remote_address: None,
+        }
+    }
+    /// Adds a header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+    /// Sets the URL path and query.
+    pub fn url(mut self, path: impl Into<String>, query: Option<String>) -> Self {
+        self.url = RequestUrl {
+            path: path.into(),
+            query,
+        };
+        self
+    }
+    /// Sets the matched route.
+    pub fn route(mut self, route: KibanaRequestRoute) -> Self {
+        self.route = route;
+        self
+    }
+    /// Sets the client address.
+    pub fn remote_address(mut self, address: SocketAddr) -> Self {
+        self.remote_address = Some(address);
+        self
+    }
+    /// The request.
+    pub fn build(self) -> KibanaRequest<P, Q, B> {
+        let facts = RequestFacts {
+            headers: self.headers,
+            url: self.url,
+            route: Arc::new(self.route),
+            remote_address: self.remote_address,
+            state: RequestState::new(),
+        };
+        KibanaRequest::from_parts(facts, self.params, self.query, self.body)
+    }
+}

@@ -1,0 +1,460 @@
+//! Declared, typed validation of a route's params, query and body ([`RouteValidation`]).
+//!
+//! Every failure is reported as `[request <part>.<field>]: <what is wrong>`, for example
+//! `[request query.page]: expected value of type [number] but got [string]`; a failure of a
+//! whole part omits the field (`[request body]: ...`).
+
+mod value_de;
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use self::value_de::{FieldError, ValueDeserializer};
+
+/// The value of a request part that a route did not declare: accepts anything, holds nothing
+/// (Kibana gave such parts as `{}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Empty {}
+
+impl<'de> Deserialize<'de> for Empty {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Empty {})
+    }
+}
+
+/// Which part of a request a validation message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestPart {
+    /// Path parameters (`{id}` segments).
+    Params,
+    /// The query string.
+    Query,
+    /// The JSON body.
+    Body,
+}
+
+impl fmt::Display for RequestPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Params => "params",
+            Self::Query => "query",
+            Self::Body => "body",
+        })
+    }
+}
+
+/// A request that did not pass its route's validation; answered with `400 Bad Request`.
+///
+/// Route check functions return it too:
+/// ```
+/// use core_http::RequestValidationError;
+/// let err = RequestValidationError::query("page", "must be at least 1");
+/// assert_eq!(err.to_string(), "[request query.page]: must be at least 1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[request {part}{}]: {message}", if path.is_empty() { String::new() } else { format!(".{path}") })]
+pub struct RequestValidationError {
+    /// The part of the request.
+    pub part: RequestPart,
+    /// The dotted field path inside the part; empty for the part as a whole.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl RequestValidationError {
+    /// A failure in `part` at `path`.
+    pub fn new(part: RequestPart, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            part,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+    /// A failure in the path params.
+    pub fn params(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(RequestPart::Params, path, message)
+    }
+    /// A failure in the query.
+    pub fn query(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(RequestPart::Query, path, message)
+    }
+    /// A failure in the body.
+    pub fn body(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(RequestPart::Body, path, message)
+    }
+}
+
+/// Marks the part types without owning values (and without affecting Send/Sync).
+type PartTypes<P, Q, B> = PhantomData<fn() -> (P, Q, B)>;
+
+type CheckFn<P, Q, B> = dyn Fn(&P, &Q, &B) -> Result<(), RequestValidationError> + Send + Sync;
+
+/// What a route accepts in its params, query and body. Declaring it is mandatory: a route is
+/// built from a path and a `RouteValidation`.
+///
+/// * [`RouteValidation::none`]: the explicit opt-out; every part is [`Empty`] and the body is
+///   not read as JSON.
+/// * [`RouteValidation::new`] then [`params`](Self::params), [`query`](Self::query),
+///   [`body`](Self::body) with serde types, and optionally [`check`](Self::check) for rules
+///   across fields. Undeclared parts are [`Empty`].
+///
+/// ```
+/// use core_http::{RequestValidationError, RouteValidation};
+/// #[derive(serde::Deserialize)]
+/// struct Page { page: u32 }
+/// let validation = RouteValidation::new().query::<Page>().check(|_params, query, _body| {
+///     if query.page == 0 {
+///         return Err(RequestValidationError::query("page", "must be at least 1"));
+///     }
+///     Ok(())
+/// });
+/// # let _ = validation;
+/// ```
+pub struct RouteValidation<P = Empty, Q = Empty, B = Empty> {
+    declared: Declared,
+    check: Option<Arc<CheckFn<P, Q, B>>>,
+    _types: PartTypes<P, Q, B>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Declared {
+    params: bool,
+    query: bool,
+    body: bool,
+}
+
+impl<P, Q, B> Clone for RouteValidation<P, Q, B> {
+    fn clone(&self) -> Self {
+        Self {
+            declared: self.declared,
+            check: self.check.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl RouteValidation {
+    /// No validation: params, query and body are all [`Empty`] (Kibana's `validate: false`).
+    pub fn none() -> Self {
+        Self {
+            declared: Declared::default(),
+            check: None,
+            _types: PhantomData,
+        }
+    }
+
+    /// Starts a declaration; chain [`params`](Self::params), [`query`](Self::query),
+    /// [`body`](Self::body).
+    pub fn new() -> Self {
+        Self::none()
+    }
+}
+
+impl Default for RouteValidation {
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+impl<P, Q, B> RouteValidation<P, Q, B> {
+    /// Path params are deserialized into `T` (strings coerced to numbers/booleans as needed).
+    pub fn params<T: DeserializeOwned>(self) -> RouteValidation<T, Q, B> {
+        RouteValidation {
+            declared: Declared {
+                params: true,
+                ..self.declared
+            },
+            check: None,
+            _types: PhantomData,
+        }
+    }
+
+    /// The query string is deserialized into `T` (strings coerced to numbers/booleans as
+    /// needed; a repeated key gives a list).
+    pub fn query<T: DeserializeOwned>(self) -> RouteValidation<P, T, B> {
+        RouteValidation {
+            declared: Declared {
+                query: true,
+                ..self.declared
+            },
+            check: None,
+            _types: PhantomData,
+        }
+    }
+
+    /// The body must be JSON (`Content-Type: application/json`, `*+json` or none) and is
+    /// deserialized into `T`. An empty body is read as JSON `null`.
+    pub fn body<T: DeserializeOwned>(self) -> RouteValidation<P, Q, T> {
+        RouteValidation {
+            declared: Declared {
+                body: true,
+                ..self.declared
+            },
+            check: None,
+            _types: PhantomData,
+        }
+    }
+
+    /// Adds a check run after deserialization, for rules serde cannot express. Call it last:
+    /// changing a part's type afterwards drops the check.
+    pub fn check(
+        mut self,
+        check: impl Fn(&P, &Q, &B) -> Result<(), RequestValidationError> + Send + Sync + 'static,
+    ) -> Self {
+        self.check = Some(Arc::new(check));
+        self
+    }
+
+    /// Whether the body is read as JSON.
+    pub(crate) fn reads_body(&self) -> bool {
+        self.declared.body
+    }
+}
+
+/// Why a request was rejected before its handler ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// 400 with this message.
+    Invalid(String),
+    /// 415: the body is not JSON.
+    UnsupportedMediaType(String),
+}
+
+/// The raw parts of a request, as received.
+pub(crate) struct RawParts<'a> {
+    pub(crate) params: &'a [(String, String)],
+    pub(crate) query: Option<&'a str>,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+}
+
+impl<P, Q, B> RouteValidation<P, Q, B>
+where
+    P: DeserializeOwned,
+    Q: DeserializeOwned,
+    B: DeserializeOwned,
+{
+    /// Deserializes and checks every part.
+    pub(crate) fn validate(&self, raw: &RawParts<'_>) -> Result<(P, Q, B), Rejection> {
+        let empty = Value::Object(Map::new());
+        let params = if self.declared.params {
+            let value = Value::Object(
+                raw.params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            );
+            from_value(&value, true, RequestPart::Params)?
+        } else {
+            from_value(&empty, false, RequestPart::Params)?
+        };
+        let query = if self.declared.query {
+            from_value(
+                &query_to_value(raw.query.unwrap_or("")),
+                true,
+                RequestPart::Query,
+            )?
+        } else {
+            from_value(&empty, false, RequestPart::Query)?
+        };
+        let body = if self.declared.body {
+            parse_body(raw)?
+        } else {
+            from_value(&empty, false, RequestPart::Body)?
+        };
+        if let Some(check) = &self.check {
+            check(&params, &query, &body).map_err(|err| Rejection::Invalid(err.to_string()))?;
+        }
+        Ok((params, query, body))
+    }
+}
+
+fn parse_body<B: DeserializeOwned>(raw: &RawParts<'_>) -> Result<B, Rejection> {
+    if let Some(content_type) = raw.content_type
+        && !raw.body.is_empty()
+        && !is_json_content_type(content_type)
+    {
+        return Err(Rejection::UnsupportedMediaType(format!(
+            "Unsupported Media Type: [{content_type}]; this route accepts a JSON body (application/json)"
+        )));
+    }
+    if raw.body.is_empty() {
+        return from_value(&Value::Null, false, RequestPart::Body);
+    }
+    // Fast path: straight from the bytes. Only a failure pays for the second, structured pass
+    // that produces Kibana's message.
+    match serde_json::from_slice::<B>(raw.body) {
+        Ok(body) => Ok(body),
+        Err(err) if err.is_syntax() || err.is_eof() => Err(Rejection::Invalid(
+            RequestValidationError::body("", format!("invalid JSON: {err}")).to_string(),
+        )),
+        Err(err) => match serde_json::from_slice::<Value>(raw.body) {
+            Ok(value) => from_value(&value, false, RequestPart::Body),
+            Err(_) => Err(Rejection::Invalid(
+                RequestValidationError::body("", err.to_string()).to_string(),
+            )),
+        },
+    }
+}
+
+fn is_json_content_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `a=1&b=x&a=2` → `{"a": ["1", "2"], "b": "x"}`.
+fn query_to_value(query: &str) -> Value {
+    let mut map = Map::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let value = Value::String(value.into_owned());
+        match map.get_mut(key.as_ref()) {
+            Some(Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, value]);
+            }
+            None => {
+                map.insert(key.into_owned(), value);
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+fn from_value<T: DeserializeOwned>(
+    value: &Value,
+    coerce: bool,
+    part: RequestPart,
+) -> Result<T, Rejection> {
+    serde_path_to_error::deserialize(ValueDeserializer::new(value, coerce)).map_err(|err| {
+        let mut path = path_text(err.path());
+        let inner: FieldError = err.into_inner();
+        if let FieldError::Missing(field) | FieldError::Unknown(field) = &inner {
+            let already_there = path == *field || path.ends_with(&format!(".{field}"));
+            if !already_there {
+                path = if path.is_empty() {
+                    field.clone()
+                } else {
+                    format!("{path}.{field}")
+                };
+            }
+        }
+        Rejection::Invalid(RequestValidationError::new(part, path, inner.to_string()).to_string())
+    })
+}
+
+fn path_text(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut text = String::new();
+    for segment in path.iter() {
+        let piece = match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } => key.clone(),
+            Segment::Enum { variant } => variant.clone(),
+            Segment::Unknown => continue,
+        };
+        if !text.is_empty() {
+            text.push('.');
+        }
+        text.push_str(&piece);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Query {
+        page: u32,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Body {
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Item {
+        id: u32,
+    }
+
+    fn raw<'a>(query: &'a str, body: &'a [u8], content_type: Option<&'a str>) -> RawParts<'a> {
+        RawParts {
+            params: &[],
+            query: Some(query),
+            content_type,
+            body,
+        }
+    }
+
+    #[test]
+    fn query_messages_name_the_field() {
+        let validation = RouteValidation::new().query::<Query>();
+        assert_eq!(
+            validation.validate(&raw("page=abc", b"", None)).err(),
+            Some(Rejection::Invalid(
+                "[request query.page]: expected value of type [number] but got [string]".into()
+            ))
+        );
+        assert_eq!(
+            validation.validate(&raw("", b"", None)).err(),
+            Some(Rejection::Invalid(
+                "[request query.page]: expected value but got [undefined]".into()
+            ))
+        );
+        assert_eq!(
+            validation.validate(&raw("page=3", b"", None)).unwrap().1,
+            Query { page: 3 }
+        );
+    }
+
+    #[test]
+    fn nested_body_paths() {
+        let validation = RouteValidation::new().body::<Body>();
+        assert_eq!(
+            validation
+                .validate(&raw(
+                    "",
+                    br#"{"items":[{"id":1},{"id":"x"}]}"#,
+                    Some("application/json")
+                ))
+                .err(),
+            Some(Rejection::Invalid(
+                "[request body.items.1.id]: expected value of type [number] but got [string]"
+                    .into()
+            ))
+        );
+        assert!(matches!(
+            validation.validate(&raw("", b"{", Some("application/json"))).err(),
+            Some(Rejection::Invalid(message)) if message.starts_with("[request body]: invalid JSON: EOF")
+        ));
+        assert!(matches!(
+            validation
+                .validate(&raw("", b"{}", Some("text/plain")))
+                .err(),
+            Some(Rejection::UnsupportedMediaType(_))
+        ));
+    }
+
+    #[test]
+    fn repeated_query_keys_make_lists() {
+        assert_eq!(
+            query_to_value("a=1&b=x&a=2"),
+            serde_json::json!({"a": ["1", "2"], "b": "x"})
+        );
+    }
+}

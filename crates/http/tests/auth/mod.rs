@@ -1,0 +1,7 @@
+//! Interceptors (onPreAuth, auth, onPostAuth), auth state and cookie sessions over real HTTP.
+
+mod app;
+mod auth_required;
+mod interceptors;
+mod secrets;
+mod session;

@@ -1,0 +1,13 @@
+//! Integration tests of core-http over real HTTP (one binary; see `harness`).
+
+mod base_path;
+mod config_errors;
+mod doubles;
+mod errors;
+mod harness;
+mod lifecycle;
+mod logging;
+mod payload;
+mod routes;
+mod tls;
+mod validation;
