@@ -4,8 +4,10 @@
 //! - `cargo xtask ci`: what `.ci/run` runs: fmt check, clippy with warnings denied, the tests, the docs check
 //!   and the generated-code checks.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
+//! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
 
 mod codegen;
+mod docs;
 mod shell;
 
 use anyhow::{Result, bail};
@@ -20,6 +22,7 @@ fn main() -> Result<()> {
         "test" => test(),
         "ci" => ci(),
         "codegen" => codegen::run(rest),
+        "docs" => docs::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -33,11 +36,18 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test               run every test (cargo nextest run, then doc tests)
   ci                 fmt check, clippy -D warnings, tests, docs and codegen checks (what .ci/run runs)
-  codegen [--check]  regenerate committed generated code, or check that it is current";
+  codegen [--check]  regenerate committed generated code, or check that it is current
+  docs [--check]     regenerate the API docs in docs/api/, or check that they are current";
 
 /// Runs every test: nextest for unit and integration tests, then doc tests (nextest cannot run those).
 fn test() -> Result<()> {
-    shell::cargo(&["nextest", "run", "--workspace", "--all-features", "--no-fail-fast"])?;
+    shell::cargo(&[
+        "nextest",
+        "run",
+        "--workspace",
+        "--all-features",
+        "--no-fail-fast",
+    ])?;
     shell::cargo(&["test", "--workspace", "--all-features", "--doc"])
 }
 
@@ -53,13 +63,13 @@ fn ci() -> Result<()> {
         "warnings",
     ])?;
     test()?;
-    docs_check()?;
+    rustdoc_check()?;
+    docs::check_workspace()?;
     codegen::run(&["--check".to_owned()])
 }
 
-/// Until the API docs generator lands, the docs check is rustdoc with warnings denied (broken links, missing
-/// docs on public items).
-fn docs_check() -> Result<()> {
+/// Rustdoc with warnings denied (broken intra-doc links, missing docs on public items).
+fn rustdoc_check() -> Result<()> {
     shell::cargo_with_env(
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
