@@ -73,6 +73,12 @@ pub enum HttpError {
         /// What is wrong.
         message: String,
     },
+    /// A second auth handler (Kibana's message).
+    #[error("Auth interceptor was already registered")]
+    AuthAlreadyRegistered,
+    /// An interceptor was registered after the server started.
+    #[error("Interceptors can be registered only when HTTP server is stopped.")]
+    InterceptorRegisteredAfterStart,
     /// `BasePath::set` called twice for one request (Kibana's message).
     #[error("Request basePath was previously set. Setting multiple times is not supported.")]
     BasePathAlreadySet,

@@ -1,5 +1,7 @@
 //! [`Headers`]: the request headers as plugins see them.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -17,8 +19,9 @@ use serde::ser::SerializeMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers {
     // A small vector beats a map for the handful of headers a request carries; insertion order
-    // is kept so repeated values stay in the order they arrived.
-    entries: Vec<(String, String)>,
+    // is kept so repeated values stay in the order they arrived. Shared (copy on write): every
+    // view of a request (interceptors, handler) holds the same headers without copying them.
+    entries: Arc<Vec<(String, String)>>,
 }
 
 impl Headers {
@@ -29,15 +32,15 @@ impl Headers {
 
     /// Adds a value for `name`, keeping any values already there.
     pub fn append(&mut self, name: impl AsRef<str>, value: impl Into<String>) {
-        self.entries
-            .push((name.as_ref().to_ascii_lowercase(), value.into()));
+        Arc::make_mut(&mut self.entries).push((name.as_ref().to_ascii_lowercase(), value.into()));
     }
 
     /// Replaces every value of `name` with `value`.
     pub fn insert(&mut self, name: impl AsRef<str>, value: impl Into<String>) {
         let name = name.as_ref().to_ascii_lowercase();
-        self.entries.retain(|(existing, _)| *existing != name);
-        self.entries.push((name, value.into()));
+        let entries = Arc::make_mut(&mut self.entries);
+        entries.retain(|(existing, _)| *existing != name);
+        entries.push((name, value.into()));
     }
 
     /// The first value of `name`.
@@ -72,7 +75,7 @@ impl Headers {
     /// The distinct header names, lower-case, in first-arrival order.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
-        for (name, _) in &self.entries {
+        for (name, _) in self.entries.iter() {
             if !names.contains(&name.as_str()) {
                 names.push(name);
             }
@@ -93,12 +96,15 @@ impl Headers {
     /// Only the headers named in `names` (matched case-insensitively).
     pub fn filtered(&self, names: &[&str]) -> Headers {
         Headers {
-            entries: self
-                .entries
-                .iter()
-                .filter(|(name, _)| names.iter().any(|wanted| wanted.eq_ignore_ascii_case(name)))
-                .cloned()
-                .collect(),
+            entries: Arc::new(
+                self.entries
+                    .iter()
+                    .filter(|(name, _)| {
+                        names.iter().any(|wanted| wanted.eq_ignore_ascii_case(name))
+                    })
+                    .cloned()
+                    .collect(),
+            ),
         }
     }
 }

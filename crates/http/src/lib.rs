@@ -41,6 +41,15 @@
 //!   duration, request id; never header values).
 //! * [`BasePath`] handles `server.basePath`, per-request base paths and URL prefixing.
 //!
+//! Interceptors, auth and sessions, all registered on [`HttpServiceSetup`] during setup:
+//! * `register_on_pre_auth` runs before routing (continue, rewrite the URL, redirect, reject);
+//!   `register_auth` (one) runs after routing for routes whose `auth_required` is not
+//!   `NotRequired`; `register_on_post_auth` runs after auth. `auth()` reads a request's
+//!   [`AuthState`]; [`KibanaRequest::auth_headers`] gives what auth forwards to Elasticsearch.
+//! * `create_cookie_session_storage_factory` gives a [`SessionStorageFactory`]: AES-GCM
+//!   encrypted `HttpOnly` cookies holding a typed value, expiry inside the value, `None` (never
+//!   an error response) for missing, tampered, duplicated, expired or invalid cookies.
+//!
 //! Core drives [`HttpService`]: `new` → `setup` → `start` → `stop`. Config lives under
 //! `server.*` ([`HttpConfig`]). The `testing` feature offers doubles to run handlers without
 //! a server ([`testing`]).
@@ -51,12 +60,14 @@ mod base_path;
 mod config;
 mod error;
 mod headers;
+mod lifecycle;
 mod request;
 mod response;
 mod route;
 mod router;
 mod server;
 mod service;
+mod session;
 mod tls;
 mod validation;
 
@@ -64,6 +75,10 @@ pub use base_path::BasePath;
 pub use config::{HttpConfig, SslConfig, TlsProtocol};
 pub use error::{HttpError, RouteConflict};
 pub use headers::Headers;
+pub use lifecycle::{
+    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, HttpAuth, InterceptorResult,
+    OnPostAuthResult, OnPostAuthToolkit, OnPreAuthResult, OnPreAuthToolkit,
+};
 pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,
 };
@@ -74,6 +89,10 @@ pub use route::{AuthRequired, RouteConfig, RouteMethod, RouteOptions};
 pub use router::{HandlerResult, RouteInfo, Router};
 pub use service::{
     HttpService, HttpServiceSetup, HttpServiceStart, InternalHttpServiceSetup, ServerInfo,
+};
+pub use session::{
+    MAX_COOKIE_BYTES, MIN_ENCRYPTION_KEY_CHARS, SameSite, SessionCookieOptions, SessionError,
+    SessionStorage, SessionStorageFactory,
 };
 pub use validation::{Empty, RequestPart, RequestValidationError, RouteValidation};
 

@@ -40,6 +40,8 @@ pub(crate) struct RequestState {
     id: OnceLock<RequestId>,
     /// The request-specific base path, settable once.
     pub(crate) base_path: OnceLock<String>,
+    /// Auth outcome, response headers and session cookies decided during the request.
+    pub(crate) lifecycle: crate::lifecycle::RequestLifecycle,
 }
 
 impl RequestState {

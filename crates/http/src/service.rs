@@ -1,6 +1,7 @@
 //! [`HttpService`] and its contracts: [`InternalHttpServiceSetup`] for core,
 //! [`HttpServiceSetup`] and [`HttpServiceStart`] for plugins.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -8,13 +9,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use core_config::ConfigService;
 use core_logging::{Logger, LoggerFactory};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::base_path::BasePath;
 use crate::config::HttpConfig;
 use crate::error::{HttpError, RouteConflict};
+use crate::lifecycle::{
+    AuthResult, AuthToolkit, HttpAuth, InterceptorRegistry, InterceptorResult, OnPostAuthResult,
+    OnPostAuthToolkit, OnPreAuthResult, OnPreAuthToolkit,
+};
+use crate::request::KibanaRequest;
 use crate::route::{RouteMethod, parse_path};
 use crate::router::{RouteEntry, Router};
 use crate::server::{self, RunningServer, ServerPlan};
+use crate::session::{SessionCookieOptions, SessionError, SessionStorageFactory};
 use crate::tls;
 
 /// Where the server listens, as configured (Kibana's server info).
@@ -36,6 +44,7 @@ pub struct ServerInfo {
 #[derive(Default)]
 struct Registry {
     routes: Vec<RegisteredRoute>,
+    interceptors: InterceptorRegistry,
     listening: bool,
 }
 
@@ -58,6 +67,7 @@ pub struct HttpServiceSetup {
     base_path: BasePath,
     server_info: ServerInfo,
     tls_enabled: bool,
+    loggers: LoggerFactory,
 }
 
 impl HttpServiceSetup {
@@ -110,6 +120,125 @@ impl HttpServiceSetup {
         Ok(())
     }
 
+    /// Adds an onPreAuth interceptor: it runs for every request, before routing, after the
+    /// ones registered earlier. It may go on, rewrite the URL (routing then uses the new one),
+    /// redirect, or reject; it may also set the request's base path. Routing has not happened
+    /// yet, so `request.route()` shows the URL path, the request method and default options.
+    ///
+    /// ```
+    /// # use core_http::{HttpConfig, HttpService};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let (loggers, _logs) = core_logging::testing::capturing_logger_factory();
+    /// # let mut service = HttpService::from_config(HttpConfig::default(), &loggers);
+    /// # let http = service.setup().await.unwrap().http;
+    /// http.register_on_pre_auth(|request, t| async move {
+    ///     Ok(if request.url().path == "/app/kibana" { t.rewrite_url("/app/home") } else { t.next() })
+    /// })?;
+    /// # Ok::<(), core_http::HttpError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn register_on_pre_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, OnPreAuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<OnPreAuthResult>> + 'static,
+    {
+        self.with_interceptors(|interceptors| {
+            interceptors.add_on_pre_auth(handler);
+            Ok(())
+        })
+    }
+
+    /// Registers the auth handler (at most one: a second call fails with
+    /// `Auth interceptor was already registered`). It runs after routing for routes whose
+    /// `auth_required` is `Required` (the default) or `Optional`.
+    ///
+    /// ```
+    /// # use core_http::{AuthResultParams, HttpConfig, HttpService};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let (loggers, _logs) = core_logging::testing::capturing_logger_factory();
+    /// # let mut service = HttpService::from_config(HttpConfig::default(), &loggers);
+    /// # let http = service.setup().await.unwrap().http;
+    /// http.register_auth(|request, t| async move {
+    ///     Ok(match request.headers().get("authorization") {
+    ///         Some(value) if value == "Bearer let-me-in" => t.authenticated(
+    ///             AuthResultParams::new()
+    ///                 .state(serde_json::json!({ "user": "elastic" }))
+    ///                 .request_header("authorization", value),
+    ///         ),
+    ///         Some(_) => t.rejected("Unauthorized", 401).header("www-authenticate", "Bearer"),
+    ///         None => t.not_handled(),
+    ///     })
+    /// })?;
+    /// assert!(http.register_auth(|_, t| async move { Ok(t.not_handled()) }).is_err());
+    /// # Ok::<(), core_http::HttpError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn register_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, AuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<AuthResult>> + 'static,
+    {
+        self.with_interceptors(|interceptors| {
+            if interceptors.set_auth(handler) {
+                Ok(())
+            } else {
+                Err(HttpError::AuthAlreadyRegistered)
+            }
+        })
+    }
+
+    /// Adds an onPostAuth interceptor: it runs after auth (whether or not the route needed it),
+    /// before validation and the handler, after the ones registered earlier. It may go on,
+    /// redirect or reject.
+    pub fn register_on_post_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, OnPostAuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<OnPostAuthResult>> + 'static,
+    {
+        self.with_interceptors(|interceptors| {
+            interceptors.add_on_post_auth(handler);
+            Ok(())
+        })
+    }
+
+    /// Reads requests' auth state (`get`, `is_authenticated`, `get_auth_headers`).
+    pub fn auth(&self) -> HttpAuth {
+        HttpAuth::default()
+    }
+
+    /// A factory of encrypted cookie sessions holding a `T`. The cookie is `HttpOnly`, its
+    /// `Path` is `server.basePath` (or `/`). Fails with a [`SessionError`] naming the cookie
+    /// when the key is under 32 characters, the name is not a valid cookie name, or
+    /// `SameSite::None` comes without `is_secure`.
+    pub fn create_cookie_session_storage_factory<T>(
+        &self,
+        options: SessionCookieOptions<T>,
+    ) -> Result<SessionStorageFactory<T>, SessionError>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        let path = match self.base_path.server_base_path() {
+            "" => "/",
+            base_path => base_path,
+        };
+        SessionStorageFactory::new(
+            options,
+            path,
+            self.loggers.get(&["http", "cookie-session-storage"]),
+        )
+    }
+
+    fn with_interceptors(
+        &self,
+        register: impl FnOnce(&mut InterceptorRegistry) -> Result<(), HttpError>,
+    ) -> Result<(), HttpError> {
+        let mut registry = lock(&self.registry);
+        if registry.listening {
+            return Err(HttpError::InterceptorRegisteredAfterStart);
+        }
+        register(&mut registry.interceptors)
+    }
+
     /// The base path service.
     pub fn base_path(&self) -> &BasePath {
         &self.base_path
@@ -126,8 +255,8 @@ impl HttpServiceSetup {
     }
 }
 
-/// What core gets from [`HttpService::setup`]: the plugins' contract plus the config.
-/// (The next issue adds the interceptor registries here: onPreAuth, auth, onPostAuth.)
+/// What core gets from [`HttpService::setup`]: the plugins' contract (routers, interceptors,
+/// auth state, session storage) plus the config.
 #[derive(Clone)]
 pub struct InternalHttpServiceSetup {
     /// The contract handed to plugins.
@@ -231,6 +360,7 @@ impl HttpService {
                 base_path: self.config.base_path().map(str::to_owned),
             },
             tls_enabled: self.config.ssl.enabled,
+            loggers: self.loggers.clone(),
         };
         Ok(InternalHttpServiceSetup {
             http,
@@ -255,14 +385,18 @@ impl HttpService {
                 local_addr: None,
             });
         }
-        let routes: Vec<RouteEntry> = {
+        let (routes, interceptors) = {
             let mut registry = lock(&self.registry);
             registry.listening = true;
-            registry
+            let routes: Vec<RouteEntry> = registry
                 .routes
                 .iter()
                 .map(|route| route.entry.clone())
-                .collect()
+                .collect();
+            let interceptors = registry
+                .interceptors
+                .freeze(self.loggers.get(&["http", "interceptors"]));
+            (routes, Arc::new(interceptors))
         };
         let plan = ServerPlan {
             config: (*self.config).clone(),
@@ -271,6 +405,7 @@ impl HttpService {
             routes,
             response_logger: self.loggers.get(&["http", "server", "response"]),
             router_logger: self.loggers.get(&["http", "router"]),
+            interceptors,
         };
         let server = match server::start(plan) {
             Ok(server) => server,

@@ -153,6 +153,7 @@ pub async fn call_route(
                 router.prefix()
             )
         })?;
+    let state = RequestState::new();
     let raw = RawRequest {
         params: request.params,
         url: RequestUrl {
@@ -162,9 +163,39 @@ pub async fn call_route(
         headers: request.headers,
         body: request.body,
         remote_address: request.remote_address,
-        state: RequestState::new(),
+        state: Arc::clone(&state),
     };
-    Ok(TestResponse::from_response(dispatch(route, raw, None).await).await)
+    let mut response = TestResponse::from_response(dispatch(route, raw, None).await).await;
+    // What the server adds to every response: session cookies set or cleared by the handler.
+    response
+        .headers
+        .extend(state.lifecycle.take_response_headers());
+    Ok(response)
+}
+
+/// The `Set-Cookie` headers the server would add to `request`'s response: what session
+/// storages scoped to it have set or cleared so far.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use core_http::testing::{MockRequest, pending_set_cookies};
+/// use core_http::{HttpConfig, HttpService, SessionCookieOptions};
+/// let (loggers, _logs) = core_logging::testing::capturing_logger_factory();
+/// let mut service = HttpService::from_config(HttpConfig::default(), &loggers);
+/// let http = service.setup().await.unwrap().http;
+/// let sessions = http
+///     .create_cookie_session_storage_factory(SessionCookieOptions::<String>::new("sid", "k".repeat(32)))
+///     .unwrap();
+/// let request = MockRequest::new((), (), ()).build();
+/// sessions.as_scoped(&request).clear().await;
+/// assert_eq!(
+///     pending_set_cookies(&request),
+///     vec!["sid=; HttpOnly; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"]
+/// );
+/// # });
+/// ```
+pub fn pending_set_cookies<P, Q, B>(request: &KibanaRequest<P, Q, B>) -> Vec<String> {
+    request.state().lifecycle.pending_set_cookies()
 }
 
 /// Builds a [`KibanaRequest`] with already typed parts, for calling a handler function directly.

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use percent_encoding::percent_decode_str;
 
 use super::AppContext;
-use crate::headers::Headers;
+use super::interceptors::{for_route, request_headers};
 use crate::request::{RequestState, RequestUrl};
 use crate::response::{ErrorBody, KibanaResponse, ResponseBody, reason_phrase};
 use crate::router::{RawRequest, dispatch};
@@ -39,6 +39,17 @@ pub(crate) async fn handle(
     let Some(route) = context.routes.get(index) else {
         return error_response(404, "Not Found");
     };
+    let state = request
+        .extensions()
+        .get::<Arc<RequestState>>()
+        .cloned()
+        .unwrap_or_else(RequestState::new);
+    let headers = request_headers(&request);
+    // Auth and onPostAuth run before the body is read, as on hapi: an unauthenticated client
+    // cannot make the server buffer a body.
+    if let Some(response) = for_route(&context, route, &request, &headers, &state).await {
+        return response;
+    }
     let limit = route
         .entry
         .options
@@ -76,11 +87,6 @@ pub(crate) async fn handle(
         }
     }
 
-    let state = request
-        .extensions()
-        .get::<Arc<RequestState>>()
-        .cloned()
-        .unwrap_or_else(RequestState::new);
     let match_info = request.match_info();
     let params = route
         .param_names
@@ -95,10 +101,6 @@ pub(crate) async fn handle(
             })
         })
         .collect();
-    let mut headers = Headers::new();
-    for (name, value) in request.headers() {
-        headers.append(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
-    }
     let raw = RawRequest {
         params,
         url: RequestUrl {
@@ -114,7 +116,11 @@ pub(crate) async fn handle(
     to_http_response(response, &context, &route.entry.full_path)
 }
 
-fn to_http_response(response: KibanaResponse, context: &AppContext, route: &str) -> HttpResponse {
+pub(super) fn to_http_response(
+    response: KibanaResponse,
+    context: &AppContext,
+    route: &str,
+) -> HttpResponse {
     let (status, headers, body) = response.into_parts();
     let Ok(status_code) = StatusCode::from_u16(status) else {
         context.router_logger.error(format!(

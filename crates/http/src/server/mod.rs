@@ -2,6 +2,7 @@
 //! Nothing here is visible to plugins.
 
 mod convert;
+mod interceptors;
 mod pipeline;
 mod redirect;
 
@@ -18,6 +19,7 @@ use core_logging::Logger;
 
 use crate::config::HttpConfig;
 use crate::error::HttpError;
+use crate::lifecycle::Interceptors;
 use crate::route::{RouteMethod, parse_path, specificity_key};
 use crate::router::RouteEntry;
 
@@ -39,6 +41,8 @@ pub(crate) struct AppContext {
     pub(crate) response_logger: Logger,
     /// `http.router`: handler failures.
     pub(crate) router_logger: Logger,
+    /// onPreAuth, auth and onPostAuth, as registered at start.
+    pub(crate) interceptors: Arc<Interceptors>,
 }
 
 /// What the server is started with.
@@ -49,6 +53,7 @@ pub(crate) struct ServerPlan {
     pub(crate) routes: Vec<RouteEntry>,
     pub(crate) response_logger: Logger,
     pub(crate) router_logger: Logger,
+    pub(crate) interceptors: Arc<Interceptors>,
 }
 
 /// A running actix server.
@@ -108,6 +113,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         routes,
         response_logger,
         router_logger,
+        interceptors,
     } = plan;
 
     // Group routes by actix pattern: one actix resource per pattern, one route per method.
@@ -146,6 +152,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         },
         response_logger,
         router_logger,
+        interceptors,
     });
 
     let factory_context = Arc::clone(&context);

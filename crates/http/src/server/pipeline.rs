@@ -3,12 +3,14 @@
 //! Order (Kibana's, on hapi):
 //! 1. request state (id, per-request base path slot) attached to the request;
 //! 2. base path rewrite when `rewriteBasePath` is on (paths outside the base path → 404);
-//! 3. *(next issue)* onPreAuth interceptors, in registration order: continue, rewrite the URL
-//!    (use [`rewrite_path`] so routing sees it), redirect or reject;
-//! 4. routing (actix), then inside the matched route: *(next issue)* auth for routes whose
-//!    `auth_required` is not `NotRequired`, onPostAuth interceptors, then validation and the
-//!    handler (see `router::dispatch`);
-//! 5. one debug line per response under `http.server.response`.
+//! 3. onPreAuth interceptors, in registration order: continue, rewrite the URL (URI and match
+//!    info, so routing sees it), redirect or reject (`interceptors::on_pre_auth`);
+//! 4. routing (actix), then inside the matched route: auth for routes whose `auth_required` is
+//!    not `NotRequired`, onPostAuth interceptors (`interceptors::for_route`), then validation
+//!    and the handler (see `router::dispatch`);
+//! 5. headers decided during the request (auth response headers, session cookies) added to
+//!    whatever response it ends with;
+//! 6. one debug line per response under `http.server.response`.
 //!
 //! Interceptors are meant to be one list walked here, not one actix middleware each: actix runs
 //! stacked middleware in reverse registration order.
@@ -25,6 +27,7 @@ use core_logging::{LogLevel, LogMeta};
 
 use super::AppContext;
 use super::convert::error_response;
+use super::interceptors::{add_lifecycle_headers, on_pre_auth};
 use crate::request::RequestState;
 
 pub(crate) async fn pipeline(
@@ -52,12 +55,20 @@ pub(crate) async fn pipeline(
             if let Some(new_path) = rewritten {
                 rewrite_path(&mut request, &new_path);
             }
-            next.call(request)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
+            match on_pre_auth(&context, &mut request, &state).await {
+                Some(response) => Ok(request.into_response(response)),
+                None => next
+                    .call(request)
+                    .await
+                    .map(ServiceResponse::map_into_boxed_body),
+            }
         }
         None => Ok(request.into_response(error_response(404, "Not Found"))),
     };
+    let result = result.map(|mut response| {
+        add_lifecycle_headers(&state, response.headers_mut(), &context.router_logger);
+        response
+    });
 
     if let Some((method, original_path)) = logged {
         let status = match &result {

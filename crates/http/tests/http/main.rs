@@ -1,5 +1,8 @@
 //! Integration tests of core-http over real HTTP (one binary; see `harness`).
 
+#[path = "../auth/mod.rs"]
+mod auth;
+
 mod base_path;
 mod config_errors;
 mod doubles;

@@ -1,0 +1,162 @@
+//! Running the lifecycle interceptors from actix-web: onPreAuth in the pipeline (before
+//! routing), auth and onPostAuth once the route is known, and the headers they add to every
+//! response.
+
+use std::sync::Arc;
+
+use actix_web::dev::ServiceRequest;
+use actix_web::http::Method;
+use actix_web::http::Uri;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use core_logging::Logger;
+
+use super::AppContext;
+use super::convert::to_http_response;
+use crate::headers::Headers;
+use crate::lifecycle::{PreAuthOutcome, RequestView};
+use crate::request::{RequestState, RequestUrl};
+use crate::route::RouteMethod;
+use crate::server::MountedRoute;
+
+/// The request's headers as ours: converted once per request (by onPreAuth when there is
+/// one, else here).
+pub(crate) fn request_headers(request: &HttpRequest) -> Headers {
+    request
+        .extensions()
+        .get::<Headers>()
+        .cloned()
+        .unwrap_or_else(|| headers_of(request.headers()))
+}
+
+/// Our headers from actix's.
+fn headers_of(map: &HeaderMap) -> Headers {
+    let mut headers = Headers::new();
+    for (name, value) in map {
+        headers.append(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+    }
+    headers
+}
+
+/// Methods routes cannot declare (HEAD, OPTIONS, ...) show as `GET` before routing.
+fn route_method(method: &Method) -> RouteMethod {
+    match *method {
+        Method::POST => RouteMethod::Post,
+        Method::PUT => RouteMethod::Put,
+        Method::DELETE => RouteMethod::Delete,
+        Method::PATCH => RouteMethod::Patch,
+        _ => RouteMethod::Get,
+    }
+}
+
+/// Runs onPreAuth. `Some(response)`: answer with it. Otherwise the request (possibly with a
+/// rewritten URI and match info) goes on to routing.
+pub(crate) async fn on_pre_auth(
+    context: &AppContext,
+    request: &mut ServiceRequest,
+    state: &Arc<RequestState>,
+) -> Option<HttpResponse> {
+    if !context.interceptors.has_on_pre_auth() {
+        return None;
+    }
+    let headers = headers_of(request.headers());
+    // Kept for the route: interceptors cannot change headers, and sharing them is free.
+    request.extensions_mut().insert(headers.clone());
+    let view = RequestView {
+        method: route_method(request.method()),
+        headers,
+        url: RequestUrl {
+            path: request.path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+        },
+        remote_address: request.peer_addr(),
+        state: Arc::clone(state),
+    };
+    match context.interceptors.run_on_pre_auth(view).await {
+        PreAuthOutcome::Continue { rewritten: None } => None,
+        PreAuthOutcome::Continue {
+            rewritten: Some(url),
+        } => {
+            if set_url(request, &url) {
+                None
+            } else {
+                // The interceptor layer only lets valid paths through; should the URI still be
+                // rejected, fail loudly rather than route the old URL.
+                context.router_logger.error(format!(
+                    "an onPreAuth interceptor rewrote the URL to [{}], which is not a valid URI (request {})",
+                    url.path, state.id()
+                ));
+                Some(to_http_response(
+                    crate::KibanaResponse::error(500, crate::INTERNAL_ERROR_MESSAGE),
+                    context,
+                    "onPreAuth",
+                ))
+            }
+        }
+        PreAuthOutcome::Respond(response) => Some(to_http_response(response, context, "onPreAuth")),
+    }
+}
+
+/// Points the request at `url` before routing: both the URI and the router's match info.
+fn set_url(request: &mut ServiceRequest, url: &RequestUrl) -> bool {
+    let mut parts = request.uri().clone().into_parts();
+    let Ok(path_and_query) = url.to_string().parse() else {
+        return false;
+    };
+    parts.path_and_query = Some(path_and_query);
+    match Uri::from_parts(parts) {
+        Ok(uri) => {
+            request.match_info_mut().get_mut().update(&uri);
+            request.head_mut().uri = uri;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Runs auth and onPostAuth for a routed request. `Some(response)`: answer with it.
+pub(crate) async fn for_route(
+    context: &AppContext,
+    route: &MountedRoute,
+    request: &HttpRequest,
+    headers: &Headers,
+    state: &Arc<RequestState>,
+) -> Option<HttpResponse> {
+    if !context.interceptors.has_route_interceptors() {
+        return None;
+    }
+    let view = RequestView {
+        method: route.entry.method,
+        headers: headers.clone(),
+        url: RequestUrl {
+            path: request.path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+        },
+        remote_address: request.peer_addr(),
+        state: Arc::clone(state),
+    };
+    let response = context
+        .interceptors
+        .run_for_route(view, &route.entry.request_route)
+        .await?;
+    Some(to_http_response(response, context, &route.entry.full_path))
+}
+
+/// Adds what the lifecycle decided (auth response headers, session cookies) to a response.
+pub(crate) fn add_lifecycle_headers(
+    state: &RequestState,
+    headers: &mut HeaderMap,
+    logger: &Logger,
+) {
+    for (name, value) in state.lifecycle.take_response_headers() {
+        match (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            (Ok(name), Ok(value)) => headers.append(name, value),
+            _ => logger.error(format!(
+                "the auth interceptor set the invalid response header [{name}]; the header was dropped"
+            )),
+        }
+    }
+}
