@@ -37,6 +37,8 @@ commands:
   test               run every test (cargo nextest run, then doc tests)
   ci                 fmt check, clippy -D warnings, tests, docs and codegen checks (what .ci/run runs)
   codegen [--check]  regenerate committed generated code, or check that it is current
+  codegen --vendor <rest-api-spec dir>
+                     re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout
   docs [--check]     regenerate the API docs in docs/api/, or check that they are current";
 
 /// Runs every test: nextest for unit and integration tests, then doc tests (nextest cannot run those).
@@ -53,6 +55,15 @@ fn test() -> Result<()> {
 
 fn ci() -> Result<()> {
     shell::cargo(&["fmt", "--all", "--check"])?;
+    // Twice: the default features are what users build; `testing` adds the test doubles.
+    shell::cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     shell::cargo(&[
         "clippy",
         "--workspace",

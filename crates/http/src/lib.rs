@@ -76,8 +76,9 @@ pub use config::{HttpConfig, SslConfig, TlsProtocol};
 pub use error::{HttpError, RouteConflict};
 pub use headers::Headers;
 pub use lifecycle::{
-    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, HttpAuth, InterceptorResult,
-    OnPostAuthResult, OnPostAuthToolkit, OnPreAuthResult, OnPreAuthToolkit,
+    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
+    HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult, OnPostAuthToolkit,
+    OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
 };
 pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,

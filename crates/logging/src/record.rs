@@ -115,6 +115,7 @@ pub(crate) struct LogRecord<'a> {
 }
 
 /// A fully owned record, context included (what the capturing drain keeps).
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OwnedRecord {
     pub(crate) timestamp_ms: i64,
@@ -125,6 +126,7 @@ pub(crate) struct OwnedRecord {
     pub(crate) error: Option<ErrorInfo>,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl OwnedRecord {
     /// Decodes a slog record, with the context from the logger's values.
     pub(crate) fn from_slog(record: &Record<'_>, values: &OwnedKVList) -> Self {

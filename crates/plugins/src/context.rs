@@ -40,7 +40,8 @@ impl PluginInfo {
 #[derive(Clone)]
 pub struct PluginConfigContext {
     service: ConfigService,
-    path: String,
+    /// Shared, so cloning the context (once per plugin at setup) allocates nothing.
+    path: Arc<str>,
 }
 
 impl PluginConfigContext {
@@ -70,7 +71,7 @@ impl PluginConfigContext {
 #[derive(Clone)]
 pub struct PluginInitializerContext {
     opaque_id: PluginOpaqueId,
-    id: String,
+    id: Arc<str>,
     env: Arc<Env>,
     logger: LoggerFactory,
     config: PluginConfigContext,
@@ -88,12 +89,12 @@ impl PluginInitializerContext {
     ) -> Self {
         Self {
             opaque_id,
-            id: manifest.id.clone(),
+            id: Arc::from(manifest.id.as_str()),
             env,
             logger: root_logger.prefixed(&["plugins", &manifest.id]),
             config: PluginConfigContext {
                 service: config,
-                path: manifest.config_path.clone(),
+                path: Arc::from(manifest.config_path.as_str()),
             },
         }
     }

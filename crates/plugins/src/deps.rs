@@ -1,7 +1,6 @@
 //! Typed access to the contracts of a plugin's declared dependencies.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -113,7 +112,7 @@ pub enum DependencyError {
 
 /// Plugin type → the ids registered with it (normally exactly one), for every discovered
 /// plugin, so authors never repeat ids and a type used for several ids is still usable.
-pub(crate) type TypeIndex = HashMap<TypeId, Vec<Arc<str>>>;
+pub(crate) type TypeIndex = rustc_hash::FxHashMap<TypeId, Vec<Arc<str>>>;
 
 /// One declared dependency: its Rust type when registered, and its contract when it has one.
 #[derive(Clone)]

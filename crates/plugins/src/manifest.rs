@@ -6,10 +6,13 @@
 //! serde_json's message (`EOF while parsing a value at line 1 column 0`) instead of Node's
 //! (`Unexpected end of JSON input`).
 
+mod fields;
+
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use self::fields::ManifestFields;
 use crate::discovery_error::{DiscoveryErrorKind, PluginDiscoveryError};
 
 /// A plugin's id (Kibana's `PluginName`): the `id` of its manifest.
@@ -64,15 +67,15 @@ impl PluginManifest {
         let invalid = |message: String| {
             PluginDiscoveryError::new(DiscoveryErrorKind::InvalidManifest, manifest_path, message)
         };
-        let value: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let Value::Object(fields) = value else {
+        let parsed = ManifestFields::parse(text).map_err(|e| invalid(e.to_string()))?;
+        let Some(mut fields) = parsed else {
             return Err(invalid(
                 "Plugin manifest must contain a JSON encoded object.".into(),
             ));
         };
 
-        let id = match fields.get("id") {
-            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        let id = match fields.take("id") {
+            Some(Value::String(id)) if !id.is_empty() => id,
             _ => {
                 return Err(invalid(
                     "Plugin manifest must contain an \"id\" property.".into(),
@@ -84,8 +87,8 @@ impl PluginManifest {
                 "Plugin \"id\" must not include `.` characters.".into(),
             ));
         }
-        let version = match fields.get("version") {
-            Some(Value::String(version)) if !version.is_empty() => version.clone(),
+        let version = match fields.take("version") {
+            Some(Value::String(version)) if !version.is_empty() => version,
             _ => {
                 return Err(invalid(format!(
                     "Plugin manifest for \"{id}\" must contain a \"version\" property."
@@ -93,11 +96,11 @@ impl PluginManifest {
             }
         };
         let config_path = config_path(&fields, &id).map_err(invalid)?;
-        let required_plugins = plugin_list(&fields, "requiredPlugins", &id).map_err(invalid)?;
-        let optional_plugins = plugin_list(&fields, "optionalPlugins", &id).map_err(invalid)?;
+        let required_plugins = plugin_list(&mut fields, "requiredPlugins", &id).map_err(invalid)?;
+        let optional_plugins = plugin_list(&mut fields, "optionalPlugins", &id).map_err(invalid)?;
 
-        let kibana_version_expected = match fields.get("kibanaVersion") {
-            Some(Value::String(expected)) if !expected.is_empty() => expected.clone(),
+        let kibana_version_expected = match fields.take("kibanaVersion") {
+            Some(Value::String(expected)) if !expected.is_empty() => expected,
             _ => version.clone(),
         };
         if !is_version_compatible(&kibana_version_expected, kibana_version) {
@@ -120,7 +123,6 @@ impl PluginManifest {
 
         let unknown: Vec<&str> = fields
             .keys()
-            .map(String::as_str)
             .filter(|key| !KNOWN_FIELDS.contains(key))
             .collect();
         if !unknown.is_empty() {
@@ -154,7 +156,7 @@ impl PluginManifest {
 }
 
 /// `configPath`: absent (or empty) → the id; a string; or an array of strings joined with `.`.
-fn config_path(fields: &Map<String, Value>, id: &str) -> Result<String, String> {
+fn config_path(fields: &ManifestFields<'_>, id: &str) -> Result<String, String> {
     let bad = || {
         format!(
             "The \"configPath\" in plugin manifest for \"{id}\" should either be a string or an array of strings."
@@ -174,13 +176,20 @@ fn config_path(fields: &Map<String, Value>, id: &str) -> Result<String, String> 
 
 /// `requiredPlugins` / `optionalPlugins`: Kibana treats a non-array as `[]`; an array must hold
 /// strings (Kibana did not check this; a Rust plugin list cannot hold anything else).
-fn plugin_list(fields: &Map<String, Value>, key: &str, id: &str) -> Result<Vec<String>, String> {
-    let Some(Value::Array(items)) = fields.get(key) else {
+fn plugin_list(
+    fields: &mut ManifestFields<'_>,
+    key: &str,
+    id: &str,
+) -> Result<Vec<String>, String> {
+    let Some(Value::Array(items)) = fields.take(key) else {
         return Ok(Vec::new());
     };
     items
-        .iter()
-        .map(|item| item.as_str().map(str::to_owned))
+        .into_iter()
+        .map(|item| match item {
+            Value::String(name) => Some(name),
+            _ => None,
+        })
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| {
             format!("The \"{key}\" in plugin manifest for \"{id}\" should be an array of strings.")

@@ -1,10 +1,11 @@
 //! The plugins service: discovery, enablement and the lifecycle, in core's conventions.
 
-use std::collections::HashMap;
+use std::any::TypeId;
 use std::sync::Arc;
 
 use core_config::{ConfigService, Env};
 use core_logging::{Logger, LoggerFactory};
+use rustc_hash::FxHashMap;
 
 use crate::config::{PLUGINS_CONFIG_PATH, PluginsConfig};
 use crate::context::{PluginInfo, PluginInitializerContext, PluginOpaqueId};
@@ -15,7 +16,7 @@ use crate::error::PluginsError;
 use crate::manifest::{PluginManifest, PluginName};
 use crate::plugin::CoreContracts;
 use crate::registration::{ManifestSource, PluginRegistration, ServerPart};
-use crate::system::PluginsSystem;
+use crate::system::{PluginsSystem, ResolvedDep};
 use crate::wrapper::PluginWrapper;
 
 /// Builds the core setup contract handed to one plugin.
@@ -127,10 +128,15 @@ impl<C: CoreContracts> PluginsService<C> {
         let env: Arc<Env> = Arc::clone(self.config.env());
         let candidates = self.parse_manifests(&env.package_info.version)?;
 
-        // Duplicates and explicit enablement, in discovery order.
-        let mut positions: HashMap<&str, usize> = HashMap::with_capacity(candidates.len());
-        let mut types: TypeIndex = HashMap::with_capacity(candidates.len());
-        let mut type_of = HashMap::with_capacity(candidates.len());
+        // Duplicates and explicit enablement, in discovery order. Ids are interned once here;
+        // every later structure shares these `Arc`s.
+        let ids: Vec<Arc<str>> = candidates
+            .iter()
+            .map(|candidate| Arc::from(candidate.manifest.id.as_str()))
+            .collect();
+        let mut positions: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(candidates.len(), Default::default());
+        let mut types: TypeIndex = TypeIndex::default();
         let mut explicitly_enabled = Vec::with_capacity(candidates.len());
         for (i, candidate) in candidates.iter().enumerate() {
             let id = candidate.manifest.id.as_str();
@@ -143,14 +149,10 @@ impl<C: CoreContracts> PluginsService<C> {
             }
             positions.insert(id, i);
             match &candidate.server {
-                Some(server) => {
-                    let id: Arc<str> = Arc::from(id);
-                    types
-                        .entry(server.type_id)
-                        .or_default()
-                        .push(Arc::clone(&id));
-                    type_of.insert(id, server.type_id);
-                }
+                Some(server) => types
+                    .entry(server.type_id)
+                    .or_default()
+                    .push(Arc::clone(&ids[i])),
                 None if candidate.manifest.server => {
                     return Err(PluginsError::MissingServerPart {
                         id: id.to_owned(),
@@ -164,8 +166,14 @@ impl<C: CoreContracts> PluginsService<C> {
                     .is_enabled_at_path(&candidate.manifest.config_path),
             );
         }
+        // Every declared dependency is looked up by name exactly once, here.
+        let links: Vec<Box<[DependencyLink]>> = candidates
+            .iter()
+            .map(|candidate| link_dependencies(&candidate.manifest, &positions, &ids))
+            .collect();
+        drop(positions);
 
-        let statuses = enablement(&candidates, &positions, &explicitly_enabled);
+        let statuses = enablement(&links, &explicitly_enabled);
         for (candidate, status) in candidates.iter().zip(&statuses) {
             let id = &candidate.manifest.id;
             match status {
@@ -177,12 +185,29 @@ impl<C: CoreContracts> PluginsService<C> {
                 )),
             }
         }
-        drop(positions);
+
+        // Positions in the lifecycle engine (enabled plugins only), known before any plugin is
+        // added so that dependencies on later plugins resolve too.
+        let mut engine_position: Vec<Option<usize>> = Vec::with_capacity(candidates.len());
+        let mut enabled = 0;
+        for status in &statuses {
+            if *status == PluginStatus::Enabled {
+                engine_position.push(Some(enabled));
+                enabled += 1;
+            } else {
+                engine_position.push(None);
+            }
+        }
+        let type_ids: Vec<Option<TypeId>> = candidates
+            .iter()
+            .map(|candidate| candidate.server.as_ref().map(|server| server.type_id))
+            .collect();
 
         let mut report = DiscoveredPlugins {
             plugins: Vec::with_capacity(candidates.len()),
         };
-        for (opaque, (candidate, status)) in candidates.into_iter().zip(statuses).enumerate() {
+        let parts = candidates.into_iter().zip(statuses).zip(ids).zip(&links);
+        for (opaque, (((candidate, status), id), links)) in parts.enumerate() {
             report
                 .plugins
                 .push((candidate.manifest.id.clone(), status.clone()));
@@ -197,10 +222,19 @@ impl<C: CoreContracts> PluginsService<C> {
                     }
                 })?;
             }
-            self.system
-                .add_plugin(self.wrap(opaque as u64, candidate, &env));
+            let resolved = links
+                .iter()
+                .map(|link| ResolvedDep {
+                    id: Arc::clone(&link.id),
+                    position: link.target.and_then(|d| engine_position[d]),
+                    type_id: link.target.and_then(|d| type_ids[d]),
+                    required: link.required,
+                })
+                .collect();
+            let wrapper = self.wrap(opaque as u64, id, candidate, &env);
+            self.system.add_plugin(wrapper, resolved);
         }
-        self.system.set_types(types, type_of);
+        self.system.set_types(types);
         self.log
             .debug(format_args!("Discovered {} plugins.", report.plugins.len()));
         Ok(report)
@@ -240,7 +274,13 @@ impl<C: CoreContracts> PluginsService<C> {
         }
     }
 
-    fn wrap(&self, opaque: u64, candidate: Candidate<C>, env: &Arc<Env>) -> PluginWrapper<C> {
+    fn wrap(
+        &self,
+        opaque: u64,
+        id: Arc<str>,
+        candidate: Candidate<C>,
+        env: &Arc<Env>,
+    ) -> PluginWrapper<C> {
         let opaque_id = PluginOpaqueId::new(opaque);
         let context = PluginInitializerContext::new(
             opaque_id,
@@ -256,12 +296,11 @@ impl<C: CoreContracts> PluginsService<C> {
             source: candidate.source,
         };
         PluginWrapper::new(
+            id,
             info,
             log,
             context,
-            candidate
-                .server
-                .map(|server| (server.type_id, server.initializer)),
+            candidate.server.map(|server| server.initializer),
         )
     }
 
@@ -314,21 +353,55 @@ impl<C: CoreContracts> PluginsService<C> {
     }
 }
 
+/// One declared dependency of a discovered plugin, looked up once.
+struct DependencyLink {
+    /// The dependency's id (shared with the plugin's own id when it was discovered).
+    id: Arc<str>,
+    /// Its position in discovery order; `None` when no such plugin was discovered.
+    target: Option<usize>,
+    required: bool,
+}
+
+/// The declared dependencies of `manifest` (required then optional, each once), resolved
+/// against the discovered plugins.
+fn link_dependencies(
+    manifest: &PluginManifest,
+    positions: &FxHashMap<&str, usize>,
+    ids: &[Arc<str>],
+) -> Box<[DependencyLink]> {
+    let declared = manifest
+        .required_plugins
+        .iter()
+        .map(|name| (name, true))
+        .chain(manifest.optional_plugins.iter().map(|name| (name, false)));
+    let mut links: Vec<DependencyLink> =
+        Vec::with_capacity(manifest.required_plugins.len() + manifest.optional_plugins.len());
+    for (name, required) in declared {
+        // A handful of names per manifest: a linear scan beats hashing.
+        if links.iter().any(|link| *link.id == **name) {
+            continue;
+        }
+        let target = positions.get(name.as_str()).copied();
+        links.push(DependencyLink {
+            id: target.map_or_else(|| Arc::from(name.as_str()), |d| Arc::clone(&ids[d])),
+            target,
+            required,
+        });
+    }
+    links.into_boxed_slice()
+}
+
 /// Kibana's rule: a plugin runs when it is enabled and every plugin reachable through
 /// `requiredPlugins` exists and is enabled. Computed in linear time by spreading "disabled"
 /// backwards along required edges (Kibana's recursive walk is exponential on wide DAGs).
-fn enablement<C: CoreContracts>(
-    candidates: &[Candidate<C>],
-    positions: &HashMap<&str, usize>,
-    explicitly_enabled: &[bool],
-) -> Vec<PluginStatus> {
-    let n = candidates.len();
+fn enablement(links: &[Box<[DependencyLink]>], explicitly_enabled: &[bool]) -> Vec<PluginStatus> {
+    let n = links.len();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut runs: Vec<bool> = explicitly_enabled.to_vec();
-    for (i, candidate) in candidates.iter().enumerate() {
-        for dep in &candidate.manifest.required_plugins {
-            match positions.get(dep.as_str()) {
-                Some(&d) => dependents[d].push(i),
+    for (i, links) in links.iter().enumerate() {
+        for link in links.iter().filter(|link| link.required) {
+            match link.target {
+                Some(d) => dependents[d].push(i),
                 None => runs[i] = false,
             }
         }
@@ -349,13 +422,11 @@ fn enablement<C: CoreContracts>(
             } else if !explicitly_enabled[i] {
                 PluginStatus::Disabled
             } else {
-                let mut missing: Vec<PluginName> = Vec::new();
-                for dep in &candidates[i].manifest.required_plugins {
-                    let ok = positions.get(dep.as_str()).is_some_and(|&d| runs[d]);
-                    if !ok && !missing.contains(dep) {
-                        missing.push(dep.clone());
-                    }
-                }
+                let missing = links[i]
+                    .iter()
+                    .filter(|link| link.required && !link.target.is_some_and(|d| runs[d]))
+                    .map(|link| link.id.to_string())
+                    .collect();
                 PluginStatus::MissingDependencies(missing)
             }
         })

@@ -2,7 +2,6 @@
 //! (Kibana's `PluginsSystem`).
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,23 +16,22 @@ use crate::plugin::{CoreContracts, PluginContract};
 use crate::wrapper::PluginWrapper;
 
 /// One declared dependency, resolved against the plugins in the system.
-struct ResolvedDep {
-    id: Arc<str>,
-    /// Position in `plugins`; `None` for an absent optional dependency.
-    position: Option<usize>,
-    type_id: Option<TypeId>,
-    required: bool,
+pub(crate) struct ResolvedDep {
+    pub(crate) id: Arc<str>,
+    /// Position in `plugins`; `None` for a missing or disabled dependency.
+    pub(crate) position: Option<usize>,
+    /// The dependency's plugin type when it was discovered with a server part (enabled or
+    /// not: a disabled optional dependency must still be recognised as declared).
+    pub(crate) type_id: Option<TypeId>,
+    pub(crate) required: bool,
 }
 
 pub(crate) struct PluginsSystem<C: CoreContracts> {
     log: Logger,
     plugins: Vec<PluginWrapper<C>>,
-    index: HashMap<Arc<str>, usize>,
     types: Arc<TypeIndex>,
-    /// Plugin id → its Rust type, for every discovered plugin with a server part.
-    type_of: HashMap<Arc<str>, TypeId>,
-    /// Per plugin, its declared dependencies resolved once (ids, positions, types), so the
-    /// lifecycle does no name lookups.
+    /// Per plugin, its declared dependencies resolved once by discovery (ids, positions,
+    /// types), so the engine does no name lookups.
     resolved: Vec<Box<[ResolvedDep]>>,
     /// Positions in `plugins`, in setup order, once computed.
     order: Option<Vec<usize>>,
@@ -46,27 +44,25 @@ impl<C: CoreContracts> PluginsSystem<C> {
         Self {
             log,
             plugins: Vec::new(),
-            index: HashMap::new(),
             types: Arc::default(),
-            type_of: HashMap::new(),
             resolved: Vec::new(),
             order: None,
             set_up: Vec::new(),
         }
     }
 
-    pub(crate) fn add_plugin(&mut self, plugin: PluginWrapper<C>) {
-        self.index
-            .insert(Arc::clone(&plugin.id), self.plugins.len());
+    /// Adds the next plugin with its declared dependencies, whose positions refer to plugins
+    /// added before or after it.
+    pub(crate) fn add_plugin(&mut self, plugin: PluginWrapper<C>, deps: Box<[ResolvedDep]>) {
         self.plugins.push(plugin);
+        self.resolved.push(deps);
         self.order = None;
     }
 
     /// The plugin types of every discovered plugin, enabled or not (a disabled optional
     /// dependency must still be recognised as declared).
-    pub(crate) fn set_types(&mut self, types: TypeIndex, type_of: HashMap<Arc<str>, TypeId>) {
+    pub(crate) fn set_types(&mut self, types: TypeIndex) {
         self.types = Arc::new(types);
-        self.type_of = type_of;
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -77,9 +73,6 @@ impl<C: CoreContracts> PluginsSystem<C> {
         if let Some(order) = &self.order {
             return Ok(order.clone());
         }
-        self.resolved = (0..self.plugins.len())
-            .map(|i| self.resolve_deps(i))
-            .collect();
         let deps: Vec<Vec<GraphDep<'_>>> = self
             .resolved
             .iter()
@@ -118,43 +111,6 @@ impl<C: CoreContracts> PluginsSystem<C> {
         })?;
         self.order = Some(order.clone());
         Ok(order)
-    }
-
-    /// Plugin `i`'s declared dependencies (required then optional, each once), resolved.
-    fn resolve_deps(&self, i: usize) -> Box<[ResolvedDep]> {
-        let manifest = &self.plugins[i].info.manifest;
-        let mut resolved: Vec<ResolvedDep> =
-            Vec::with_capacity(manifest.required_plugins.len() + manifest.optional_plugins.len());
-        let declared = manifest
-            .required_plugins
-            .iter()
-            .map(|name| (name, true))
-            .chain(manifest.optional_plugins.iter().map(|name| (name, false)));
-        // Names are compared with this manifest's own strings (local memory), not the ids of
-        // other plugins: on large graphs this lookup is bound by cache misses.
-        let mut seen: Vec<&str> = Vec::with_capacity(resolved.capacity());
-        for (name, required) in declared {
-            if seen.contains(&name.as_str()) {
-                continue;
-            }
-            seen.push(name);
-            let resolved_dep = match self.index.get(name.as_str()) {
-                Some(&j) => ResolvedDep {
-                    id: Arc::clone(&self.plugins[j].id),
-                    position: Some(j),
-                    type_id: self.plugins[j].type_id,
-                    required,
-                },
-                None => ResolvedDep {
-                    id: Arc::from(name.as_str()),
-                    position: None,
-                    type_id: self.type_of.get(name.as_str()).copied(),
-                    required,
-                },
-            };
-            resolved.push(resolved_dep);
-        }
-        resolved.into_boxed_slice()
     }
 
     /// The ids at `positions`, comma-joined (as Kibana printed an array), formatted only when

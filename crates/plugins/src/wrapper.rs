@@ -1,7 +1,7 @@
 //! One plugin's lifecycle state: created right before setup, stopped at most once
 //! (Kibana's `PluginWrapper`).
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,8 +18,6 @@ use crate::registration::Initializer;
 pub(crate) struct PluginWrapper<C: CoreContracts> {
     pub(crate) id: Arc<str>,
     pub(crate) info: PluginInfo,
-    /// The Rust type of the plugin; `None` for ui-only plugins.
-    pub(crate) type_id: Option<TypeId>,
     /// The plugin's own logger (`plugins.<id>`).
     log: Logger,
     context: PluginInitializerContext,
@@ -29,17 +27,18 @@ pub(crate) struct PluginWrapper<C: CoreContracts> {
 }
 
 impl<C: CoreContracts> PluginWrapper<C> {
+    /// `id` is the plugin's interned id (the same string as `info.id()`).
     pub(crate) fn new(
+        id: Arc<str>,
         info: PluginInfo,
         log: Logger,
         context: PluginInitializerContext,
-        server: Option<(TypeId, Initializer<C>)>,
+        initializer: Option<Initializer<C>>,
     ) -> Self {
-        let (type_id, initializer) = server.map_or((None, None), |(t, i)| (Some(t), Some(i)));
+        debug_assert_eq!(&*id, info.id());
         Self {
-            id: Arc::from(info.id()),
+            id,
             info,
-            type_id,
             log,
             context,
             initializer,
@@ -192,10 +191,11 @@ mod tests {
         };
         let initializer: Initializer<NoCore> = Box::new(|_| Box::new(TypedPlugin(Quiet)));
         PluginWrapper::new(
+            Arc::from("quiet"),
             info,
             loggers.get(&["plugins", "quiet"]),
             context,
-            Some((TypeId::of::<Quiet>(), initializer)),
+            Some(initializer),
         )
     }
 

@@ -32,7 +32,7 @@ const fn seed(
 }
 
 /// When true, a seed item without a Rust counterpart fails generation; set it once every row is filled in.
-pub(crate) const REQUIRE_COMPLETE: bool = false;
+pub(crate) const REQUIRE_COMPLETE: bool = true;
 
 /// The 36 items of the seed index, in its order (classes, interfaces, type aliases).
 pub(crate) const SEED: &[SeedItem] = &[
@@ -65,7 +65,14 @@ pub(crate) const SEED: &[SeedItem] = &[
         "class",
         Some(("core_server::ScopedClusterClient", "")),
     ),
-    seed("AuthToolkit", "interface", None),
+    seed(
+        "AuthToolkit",
+        "interface",
+        Some((
+            "core_server::AuthToolkit",
+            "A struct whose methods build an `AuthResult`: authenticated (state, headers for Elasticsearch, response headers), redirected, rejected, not handled.",
+        )),
+    ),
     seed(
         "CallAPIOptions",
         "interface",
@@ -163,8 +170,22 @@ pub(crate) const SEED: &[SeedItem] = &[
             "A struct wrapping a JSON object map.",
         )),
     ),
-    seed("OnPostAuthToolkit", "interface", None),
-    seed("OnPreAuthToolkit", "interface", None),
+    seed(
+        "OnPostAuthToolkit",
+        "interface",
+        Some((
+            "core_server::OnPostAuthToolkit",
+            "A struct whose methods build an `OnPostAuthResult`: next, redirected, rejected.",
+        )),
+    ),
+    seed(
+        "OnPreAuthToolkit",
+        "interface",
+        Some((
+            "core_server::OnPreAuthToolkit",
+            "A struct whose methods build an `OnPreAuthResult`; `redirected(url, {forward: true})` is `rewrite_url`.",
+        )),
+    ),
     seed(
         "Plugin",
         "interface",
@@ -205,8 +226,22 @@ pub(crate) const SEED: &[SeedItem] = &[
             "A struct named `RouteOptions`; `authRequired` is the `AuthRequired` enum, and a body size limit is added.",
         )),
     ),
-    seed("SessionStorage", "interface", None),
-    seed("SessionStorageFactory", "interface", None),
+    seed(
+        "SessionStorage",
+        "interface",
+        Some((
+            "core_server::SessionStorage",
+            "A struct typed by the session value; `set` fails with a clear error when the cookie would exceed 4 KB.",
+        )),
+    ),
+    seed(
+        "SessionStorageFactory",
+        "interface",
+        Some((
+            "core_server::SessionStorageFactory",
+            "A struct made by `create_cookie_session_storage_factory`, not by `registerAuth`.",
+        )),
+    ),
     seed(
         "APICaller",
         "type alias",
@@ -215,7 +250,14 @@ pub(crate) const SEED: &[SeedItem] = &[
             "A trait instead of a function type, spelled `ApiCaller`; `call(endpoint, params, options)` returns a future.",
         )),
     ),
-    seed("AuthenticationHandler", "type alias", None),
+    seed(
+        "AuthenticationHandler",
+        "type alias",
+        Some((
+            "core_server::AuthenticationHandler",
+            "The boxed form core stores; plugins pass any async closure `(request, toolkit)` to `register_auth`.",
+        )),
+    ),
     seed(
         "ElasticsearchClientConfig",
         "type alias",
@@ -232,8 +274,22 @@ pub(crate) const SEED: &[SeedItem] = &[
             "A struct with case-insensitive names and several values per name, instead of a record type.",
         )),
     ),
-    seed("OnPostAuthHandler", "type alias", None),
-    seed("OnPreAuthHandler", "type alias", None),
+    seed(
+        "OnPostAuthHandler",
+        "type alias",
+        Some((
+            "core_server::OnPostAuthHandler",
+            "The boxed form core stores; plugins pass any async closure `(request, toolkit)`.",
+        )),
+    ),
+    seed(
+        "OnPreAuthHandler",
+        "type alias",
+        Some((
+            "core_server::OnPreAuthHandler",
+            "The boxed form core stores; plugins pass any async closure `(request, toolkit)`.",
+        )),
+    ),
     seed(
         "PluginInitializer",
         "type alias",
@@ -247,7 +303,14 @@ pub(crate) const SEED: &[SeedItem] = &[
         "type alias",
         Some(("core_server::PluginName", "The same: an alias of `String`.")),
     ),
-    seed("RecursiveReadonly", "type alias", None),
+    seed(
+        "RecursiveReadonly",
+        "type alias",
+        Some((
+            "core_server::RecursiveReadonly",
+            "An alias of `Arc<T>`: Rust's shared ownership already forbids mutation through it, deeply.",
+        )),
+    ),
     seed(
         "RouteMethod",
         "type alias",

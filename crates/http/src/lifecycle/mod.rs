@@ -34,6 +34,37 @@ pub(crate) use self::request_state::{PendingCookie, RequestLifecycle};
 /// What an interceptor returns: its result, or an error that becomes a logged `500`.
 pub type InterceptorResult<T> = anyhow::Result<T>;
 
+/// An onPreAuth interceptor as core stores it (Kibana's `OnPreAuthHandler`).
+///
+/// Register one with `register_on_pre_auth(|request, toolkit| async move { .. })`: any async closure
+/// of that shape is boxed into this type.
+pub type OnPreAuthHandler = dyn Fn(
+        crate::KibanaRequest,
+        OnPreAuthToolkit,
+    ) -> futures::future::LocalBoxFuture<'static, InterceptorResult<OnPreAuthResult>>
+    + Send
+    + Sync;
+
+/// The auth interceptor as core stores it (Kibana's `AuthenticationHandler`).
+///
+/// Register it with `register_auth(|request, toolkit| async move { .. })`; at most one exists.
+pub type AuthenticationHandler = dyn Fn(
+        crate::KibanaRequest,
+        AuthToolkit,
+    ) -> futures::future::LocalBoxFuture<'static, InterceptorResult<AuthResult>>
+    + Send
+    + Sync;
+
+/// An onPostAuth interceptor as core stores it (Kibana's `OnPostAuthHandler`).
+///
+/// Register one with `register_on_post_auth(|request, toolkit| async move { .. })`.
+pub type OnPostAuthHandler = dyn Fn(
+        crate::KibanaRequest,
+        OnPostAuthToolkit,
+    ) -> futures::future::LocalBoxFuture<'static, InterceptorResult<OnPostAuthResult>>
+    + Send
+    + Sync;
+
 /// A rejection or redirect decided by an interceptor, before it becomes a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Decision {

@@ -15,7 +15,10 @@ use super::auth::{AuthDecision, AuthResult, AuthToolkit};
 use super::auth_state::{AuthOutcome, AuthStatus};
 use super::on_post_auth::{OnPostAuthResult, OnPostAuthToolkit};
 use super::on_pre_auth::{OnPreAuthResult, OnPreAuthToolkit, PreAuthDecision};
-use super::{Decision, InterceptorResult};
+use super::{
+    AuthenticationHandler as AuthHandler, Decision, InterceptorResult,
+    OnPostAuthHandler as PostAuthHandler, OnPreAuthHandler as PreAuthHandler,
+};
 use crate::headers::Headers;
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
@@ -23,22 +26,6 @@ use crate::request::{
 };
 use crate::response::{INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody};
 use crate::route::{AuthRequired, RouteMethod};
-
-type PreAuthHandler = dyn Fn(
-        KibanaRequest,
-        OnPreAuthToolkit,
-    ) -> LocalBoxFuture<'static, InterceptorResult<OnPreAuthResult>>
-    + Send
-    + Sync;
-type AuthHandler = dyn Fn(KibanaRequest, AuthToolkit) -> LocalBoxFuture<'static, InterceptorResult<AuthResult>>
-    + Send
-    + Sync;
-type PostAuthHandler = dyn Fn(
-        KibanaRequest,
-        OnPostAuthToolkit,
-    ) -> LocalBoxFuture<'static, InterceptorResult<OnPostAuthResult>>
-    + Send
-    + Sync;
 
 /// Interceptors registered during setup.
 #[derive(Default)]

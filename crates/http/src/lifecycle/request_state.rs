@@ -54,6 +54,7 @@ impl RequestLifecycle {
     }
 
     /// The `Set-Cookie` values recorded so far (left in place).
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn pending_set_cookies(&self) -> Vec<String> {
         lock(&self.cookies)
             .iter()

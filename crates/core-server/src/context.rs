@@ -1,0 +1,144 @@
+//! What a route handler gets besides its request: [`RequestHandlerContext`], built per request
+//! by the [`Router`] that core hands to plugins (Kibana 7.3+'s `(context, request, response)`).
+
+use std::future::Future;
+
+use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup, ScopedClusterClient};
+use core_http::{HandlerResult, KibanaRequest, ResponseFactory, RouteConfig, RouteInfo};
+use serde::de::DeserializeOwned;
+
+use crate::scoped_request::RequestScope;
+
+/// Elasticsearch clients already scoped to the current request: `call_as_current_user` sends
+/// the user's whitelisted headers (e.g. `Authorization`), never the internal credentials.
+#[derive(Debug, Clone)]
+pub struct ElasticsearchRequestContext {
+    /// The admin client (Kibana's own indices), scoped to the request.
+    pub admin_client: ScopedClusterClient,
+    /// The data client (user data), scoped to the request.
+    pub data_client: ScopedClusterClient,
+}
+
+/// Core's per-request context for route handlers.
+#[derive(Debug, Clone)]
+pub struct RequestHandlerContext {
+    /// Elasticsearch, as the current user.
+    pub elasticsearch: ElasticsearchRequestContext,
+}
+
+/// Builds [`RequestHandlerContext`]s; one per server, shared by every router.
+#[derive(Debug, Clone)]
+pub(crate) struct ContextFactory {
+    admin_client: ClusterClient,
+    data_client: ClusterClient,
+}
+
+impl ContextFactory {
+    pub(crate) fn new(elasticsearch: &ElasticsearchServiceSetup) -> Self {
+        Self {
+            admin_client: elasticsearch.admin_client.clone(),
+            data_client: elasticsearch.data_client.clone(),
+        }
+    }
+
+    pub(crate) fn for_request<P, Q, B>(
+        &self,
+        request: &KibanaRequest<P, Q, B>,
+    ) -> RequestHandlerContext {
+        let scope = RequestScope::of(request);
+        RequestHandlerContext {
+            elasticsearch: ElasticsearchRequestContext {
+                admin_client: self.admin_client.as_scoped(&scope),
+                data_client: self.data_client.as_scoped(&scope),
+            },
+        }
+    }
+}
+
+/// A plugin's router: core-http's [`core_http::Router`] whose handlers also receive a
+/// [`RequestHandlerContext`]. Create it with `core.http.create_router(prefix)`, add routes,
+/// then `core.http.register_router(router)?`.
+///
+/// Every route declares what it accepts ([`core_http::RouteValidation`]); a request that does
+/// not fit is answered `400` naming the field and the handler never runs.
+pub struct Router {
+    inner: core_http::Router,
+    contexts: ContextFactory,
+}
+
+macro_rules! route_method {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+        where
+            P: DeserializeOwned + 'static,
+            Q: DeserializeOwned + 'static,
+            B: DeserializeOwned + 'static,
+            F: Fn(RequestHandlerContext, KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = HandlerResult> + 'static,
+        {
+            let contexts = self.contexts.clone();
+            self.inner.$name(config, move |request, response| {
+                handler(contexts.for_request(&request), request, response)
+            });
+            self
+        }
+    };
+}
+
+impl Router {
+    pub(crate) fn new(prefix: impl Into<String>, contexts: ContextFactory) -> Self {
+        Self {
+            inner: core_http::Router::new(prefix),
+            contexts,
+        }
+    }
+
+    /// The path prefix of every route of this router.
+    pub fn prefix(&self) -> &str {
+        self.inner.prefix()
+    }
+
+    /// The routes added so far.
+    pub fn get_routes(&self) -> Vec<RouteInfo> {
+        self.inner.get_routes()
+    }
+
+    route_method!(
+        /// Adds a `GET` route.
+        get
+    );
+    route_method!(
+        /// Adds a `POST` route.
+        post
+    );
+    route_method!(
+        /// Adds a `PUT` route.
+        put
+    );
+    route_method!(
+        /// Adds a `DELETE` route.
+        delete
+    );
+    route_method!(
+        /// Adds a `PATCH` route.
+        patch
+    );
+
+    #[cfg(feature = "testing")]
+    pub(crate) fn inner(&self) -> &core_http::Router {
+        &self.inner
+    }
+
+    pub(crate) fn into_inner(self) -> core_http::Router {
+        self.inner
+    }
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Router")
+            .field("prefix", &self.prefix())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,163 @@
+//! The server: composes the core services (config, logging, http, elasticsearch, plugins), runs
+//! the plugins, and is the one crate a plugin author depends on.
+//!
+//! # Writing a plugin
+//!
+//! A plugin crate has a `kibana.json` next to its `Cargo.toml` and a type implementing
+//! [`Plugin<Core>`](Plugin). In `setup` it gets a [`CoreSetup`] scoped to it: routers, base path,
+//! server info, and the Elasticsearch clients. Route handlers receive a
+//! [`RequestHandlerContext`] whose Elasticsearch clients are already scoped to the current
+//! request, so a search as the current user is one call:
+//!
+//! ```
+//! use core_server::{
+//!     CallApiOptions, Core, CoreSetup, CoreStart, Plugin, PluginInitializerContext, RouteConfig,
+//!     RouteValidation, SetupDeps, StartDeps,
+//! };
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Query {
+//!     q: String,
+//! }
+//!
+//! /// Searches `logs-*` as the user who asks.
+//! pub struct LogSearchPlugin {
+//!     context: PluginInitializerContext,
+//! }
+//!
+//! impl Plugin<Core> for LogSearchPlugin {
+//!     type Setup = ();
+//!     type Start = ();
+//!
+//!     async fn setup(&mut self, core: CoreSetup, _deps: SetupDeps) -> anyhow::Result<()> {
+//!         let mut router = core.http.create_router("/api/log_search");
+//!         router.get(RouteConfig::new("/", RouteValidation::new().query::<Query>()), |ctx, req, res| async move {
+//!             let params = serde_json::json!({ "index": "logs-*", "q": req.query().q });
+//!             let hits = ctx.elasticsearch.data_client
+//!                 .call_as_current_user("search", params, CallApiOptions::default())
+//!                 .await?;
+//!             Ok(res.ok(hits))
+//!         });
+//!         core.http.register_router(router)?;
+//!         self.context.logger().get(&[]).info("log search is ready");
+//!         Ok(())
+//!     }
+//!
+//!     async fn start(&mut self, _core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! // In the plugin crate: `core_server::plugin_registration!(LogSearchPlugin, |context| LogSearchPlugin { context })`
+//! // reads the crate's kibana.json; the distribution lists the registrations and calls `core_server::cli::run`.
+//! ```
+//!
+//! # The Kibana `kibana-plugin-server` surface, item by item
+//!
+//! | Kibana 7.2 | here |
+//! |---|---|
+//! | `ClusterClient`, `ScopedClusterClient`, `CallAPIOptions`, `APICaller`, `ElasticsearchClientConfig`, `ElasticsearchServiceSetup` | [`ClusterClient`], [`ScopedClusterClient`], [`CallApiOptions`], [`ApiCaller`], [`ElasticsearchClientConfig`], [`ElasticsearchServiceSetup`] |
+//! | `KibanaRequest`, `KibanaRequestRoute`, `Headers`, `Router`, `RouteConfigOptions`, `RouteMethod` | [`KibanaRequest`], [`KibanaRequestRoute`], [`Headers`], [`Router`], [`RouteOptions`], [`RouteMethod`] |
+//! | `CoreSetup`, `CoreStart`, `InternalCoreStart`, `HttpServiceSetup`, `HttpServiceStart` | [`CoreSetup`], [`CoreStart`], [`InternalCoreStart`], [`HttpServiceSetup`], [`HttpServiceStart`] |
+//! | `Plugin`, `PluginInitializer`, `PluginInitializerContext`, `PluginName`, `DiscoveredPlugin`, `PluginsServiceSetup`, `PluginsServiceStart` | [`Plugin`], [`PluginInitializer`], [`PluginInitializerContext`], [`PluginName`], [`DiscoveredPlugin`], [`PluginsServiceSetup`], [`PluginsServiceStart`] |
+//! | `Logger`, `LoggerFactory`, `LogMeta` | [`Logger`], [`LoggerFactory`], [`LogMeta`] |
+//! | `RecursiveReadonly` | [`RecursiveReadonly`], an alias of `Arc<T>`: shared ownership already forbids mutation, deeply |
+//! | `OnPreAuthToolkit`, `OnPostAuthToolkit`, `AuthToolkit`, `SessionStorage`, `SessionStorageFactory` | [`OnPreAuthToolkit`], [`OnPostAuthToolkit`], [`AuthToolkit`], [`SessionStorage`], [`SessionStorageFactory`] |
+//! | `OnPreAuthHandler`, `AuthenticationHandler`, `OnPostAuthHandler` | [`OnPreAuthHandler`], [`AuthenticationHandler`], [`OnPostAuthHandler`]: the boxed form core stores; plugins pass closures `Fn(KibanaRequest, Toolkit) -> impl Future<Output = InterceptorResult<..>>` to `core.http.register_on_pre_auth` / `register_auth` / `register_on_post_auth` (through [`HttpServiceSetup`]'s `Deref` to [`core_http::HttpServiceSetup`]) |
+//!
+//! A plugin crate depends on `core-server` alone among this project's crates; it also uses
+//! `anyhow` (lifecycle results) and `serde` (request validation types, config) directly.
+//!
+//! # Running
+//!
+//! [`cli::run`] is the whole `core-server` binary: flags, config files, logging, signals. See the
+//! project README for the flags and configuration.
+
+mod context;
+mod core;
+mod error;
+mod overrides;
+mod root;
+mod route_owners;
+mod scoped_request;
+mod server;
+mod status;
+
+pub mod cli;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use crate::context::{ElasticsearchRequestContext, RequestHandlerContext, Router};
+pub use crate::core::{
+    Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup, InternalCoreSetup,
+    InternalCoreStart,
+};
+pub use crate::error::ServerError;
+pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
+pub use crate::root::{OnShutdown, Root};
+pub use crate::route_owners::RegisterRouterError;
+pub use crate::scoped_request::RequestScope;
+pub use crate::server::Server;
+pub use crate::status::{STATUS_PATH, ServiceStatus, StatusState};
+
+// Configuration.
+pub use core_config::{
+    ConfigError, ConfigSchema, ConfigSubscription, Env, EnvMode, PackageInfo, ValidationError,
+};
+// Logging.
+pub use core_logging::{LogLevel, LogMeta, Logger, LoggerFactory};
+// Plugins.
+pub use core_plugins::{
+    DependencyError, DiscoveredPlugin, PluginConfigContext, PluginContract,
+    PluginInitializerContext, PluginManifest, PluginName, PluginOpaqueId, PluginsServiceSetup,
+    PluginsServiceStart, plugin_registration,
+};
+// HTTP: interceptors, auth and cookie sessions.
+pub use core_http::{
+    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
+    HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult, OnPostAuthToolkit,
+    OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit, SameSite, SessionCookieOptions,
+    SessionError, SessionStorage, SessionStorageFactory,
+};
+// HTTP.
+pub use core_http::{
+    AuthRequired, BasePath, Empty, HandlerResult, Headers, HttpError, HttpServiceStart,
+    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, KibanaResponse, RequestId,
+    RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseFactory, RouteConfig,
+    RouteInfo, RouteMethod, RouteOptions, RouteValidation, ServerInfo,
+};
+// Elasticsearch.
+pub use core_elasticsearch::{
+    ApiCaller, CallApiOptions, ClientConfigOverrides, ClusterClient, ElasticsearchClientConfig,
+    ElasticsearchError, ElasticsearchServiceSetup, ElasticsearchStatus, FakeRequest,
+    ScopeableRequest, ScopedClusterClient,
+};
+
+/// The service crates themselves, for what the facade does not re-export.
+pub mod services {
+    pub use core_config as config;
+    pub use core_elasticsearch as elasticsearch;
+    pub use core_http as http;
+    pub use core_logging as logging;
+    pub use core_plugins as plugins;
+}
+
+/// The plugin trait (Kibana's `Plugin`); plugins here implement `Plugin<Core>`.
+pub use core_plugins::Plugin;
+
+/// The setup contracts of a plugin's declared dependencies (`deps.get::<OtherPlugin>()`).
+pub type SetupDeps = core_plugins::SetupDeps<Core>;
+/// The start contracts of a plugin's declared dependencies.
+pub type StartDeps = core_plugins::StartDeps<Core>;
+/// One plugin of a distribution: its manifest and how to create it.
+pub type PluginRegistration = core_plugins::PluginRegistration<Core>;
+/// A value shared read-only, all the way down (Kibana's `RecursiveReadonly`).
+///
+/// TypeScript needed a mapped type to freeze nested objects; in Rust, `Arc<T>` hands out only
+/// `&T`, so nothing reachable through it can be mutated (short of interior mutability that `T`
+/// itself declares). Config sections from subscriptions and dependency contracts arrive this way.
+pub type RecursiveReadonly<T> = std::sync::Arc<T>;
+
+/// How a plugin is created from its context (Kibana's `PluginInitializer`).
+pub type PluginInitializer<P> = fn(PluginInitializerContext) -> P;

@@ -1,0 +1,184 @@
+//! [`Server`]: creates the core services and runs them in Kibana's order.
+//!
+//! setup: http → (core routes) → elasticsearch → plugins → unknown-key check;
+//! start: http → elasticsearch (health check in the background) → plugins;
+//! stop: plugins → elasticsearch → http (which drains in-flight requests).
+
+use std::sync::Arc;
+
+use core_config::ConfigService;
+use core_elasticsearch::{ElasticsearchService, ElasticsearchServiceSetup};
+use core_http::HttpService;
+use core_logging::{Logger, LoggerFactory};
+use core_plugins::{PluginsService, PluginsServiceSetupDeps, PluginsServiceStartDeps};
+
+use crate::PluginRegistration;
+use crate::context::ContextFactory;
+use crate::core::{
+    Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup, InternalCoreSetup,
+    InternalCoreStart,
+};
+use crate::error::ServerError;
+use crate::route_owners::{CORE_OWNER, RouteOwners};
+use crate::status::{Phase, StatusRegistry, status_router};
+
+/// The composition of the core services and the plugins (Kibana's `Server`).
+pub struct Server {
+    config: ConfigService,
+    log: Logger,
+    http: HttpService,
+    elasticsearch: ElasticsearchService,
+    plugins: PluginsService<Core>,
+    status: Arc<StatusRegistry>,
+    setup: Option<InternalCoreSetup>,
+    started: bool,
+}
+
+impl Server {
+    /// Creates the services. Fails when the `server` section is invalid.
+    pub fn new(
+        config: ConfigService,
+        loggers: &LoggerFactory,
+        registrations: Vec<PluginRegistration>,
+    ) -> Result<Self, ServerError> {
+        let http = HttpService::new(&config, loggers)?;
+        let elasticsearch = ElasticsearchService::new(config.clone(), loggers.clone());
+        let plugins = PluginsService::new(config.clone(), loggers.clone(), registrations);
+        let status = StatusRegistry::new(server_name(), config.env().package_info.clone());
+        Ok(Self {
+            log: loggers.get(&["server"]),
+            config,
+            http,
+            elasticsearch,
+            plugins,
+            status,
+            setup: None,
+            started: false,
+        })
+    }
+
+    /// Sets up every service and plugin, then fails on configuration keys nothing read.
+    pub async fn setup(&mut self) -> Result<InternalCoreSetup, ServerError> {
+        if self.setup.is_some() {
+            return Err(ServerError::OutOfOrder("set up", "it is already set up"));
+        }
+        self.log.debug("setting up server");
+        let http = self.http.setup().await?;
+        let owners = RouteOwners::default();
+        let status_router = status_router(Arc::clone(&self.status));
+        let core_routes = status_router.get_routes();
+        http.http.register_router(status_router)?;
+        owners.record(&core_routes, CORE_OWNER);
+
+        let elasticsearch = self.elasticsearch.setup().await?;
+        self.status.set_elasticsearch(elasticsearch.status.clone());
+        let es_contract: ElasticsearchServiceSetup = elasticsearch.contract.clone();
+
+        let discovered = self.plugins.discover()?.plugins.clone();
+        self.status.set_discovered(discovered);
+        let contexts = ContextFactory::new(&es_contract);
+        let (http_contract, es_for_plugins, status) = (
+            http.http.clone(),
+            es_contract.clone(),
+            Arc::clone(&self.status),
+        );
+        let plugins = self
+            .plugins
+            .setup(PluginsServiceSetupDeps::new(move |plugin| {
+                status.set_plugin_version(plugin.id(), &plugin.manifest.version);
+                CoreSetup {
+                    elasticsearch: es_for_plugins.clone(),
+                    http: HttpServiceSetup::new(
+                        http_contract.clone(),
+                        contexts.clone(),
+                        owners.clone(),
+                        plugin.id(),
+                    ),
+                }
+            }))
+            .await?;
+
+        // Plugins have read their config now; anything left is a typo or a missing plugin.
+        self.config.validate_all_used()?;
+        let setup = InternalCoreSetup {
+            http: http.http,
+            elasticsearch: es_contract,
+            plugins,
+        };
+        self.setup = Some(setup.clone());
+        Ok(setup)
+    }
+
+    /// Starts serving, starts the Elasticsearch health check, then starts the plugins.
+    pub async fn start(&mut self) -> Result<InternalCoreStart, ServerError> {
+        let Some(setup) = &self.setup else {
+            return Err(ServerError::OutOfOrder("start", "it is not set up"));
+        };
+        self.log.debug("starting server");
+        let http = self.http.start().await?;
+        self.started = true;
+        if let Some(address) = http.local_addr() {
+            let info = setup.http.server_info();
+            let base_path = info.base_path.as_deref().unwrap_or("");
+            self.status
+                .set_http_address(format!("{}://{address}{base_path}", info.protocol));
+        }
+        self.elasticsearch.start().await?;
+        let elasticsearch = ElasticsearchServiceStart {
+            admin_client: setup.elasticsearch.admin_client.clone(),
+            data_client: setup.elasticsearch.data_client.clone(),
+        };
+        let (http_start, es_start) = (http.clone(), elasticsearch.clone());
+        let plugins = self
+            .plugins
+            .start(PluginsServiceStartDeps::new(move |_plugin| CoreStart {
+                http: http_start.clone(),
+                elasticsearch: es_start.clone(),
+            }))
+            .await?;
+        self.status.set_phase(Phase::Running);
+        Ok(InternalCoreStart {
+            http,
+            elasticsearch,
+            plugins,
+        })
+    }
+
+    /// Stops plugins (reverse order), Elasticsearch, then HTTP (draining in-flight requests
+    /// within `server.shutdownTimeout`). Safe to call after a failed setup or start.
+    pub async fn stop(&mut self) {
+        self.log.debug("stopping server");
+        self.status.set_phase(Phase::Stopping);
+        self.plugins.stop().await;
+        self.elasticsearch.stop().await;
+        if let Err(error) = self.http.stop().await {
+            self.log
+                .error(format_args!("stopping the http server failed: {error}"));
+        }
+        self.started = false;
+    }
+
+    /// The validated `server` config the HTTP service runs with.
+    pub fn http_config(&self) -> &core_http::HttpConfig {
+        self.http.config()
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("set_up", &self.setup.is_some())
+            .field("started", &self.started)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Kibana's `server.name` defaults to the host name.
+fn server_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "core-server".to_owned())
+}

@@ -1,0 +1,47 @@
+//! `Root` turns a failed setup into one fatal line, an orderly shutdown and the on-shutdown
+//! callback. One test in this file: `Root` installs the process-wide `log` bridge.
+
+use std::sync::{Arc, Mutex};
+
+use core_config::ConfigService;
+use core_logging::LoggingService;
+use core_server::Root;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_failed_setup_logs_one_fatal_line_and_calls_on_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_file = dir.path().join("server.log");
+    let config = ConfigService::from_value(
+        json!({
+            "server": { "host": "127.0.0.1", "port": 0 },
+            "logging": {
+                "appenders": { "file": { "kind": "file", "path": log_file, "layout": { "kind": "pattern", "pattern": "[{level}][{context}] {message}" } } },
+                "root": { "appenders": ["file"], "level": "info" },
+            },
+            "greeting": { "word": "unused" },
+        }),
+        core_config::testing::test_env(),
+    )
+    .unwrap();
+    let reasons = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&reasons);
+    let mut root = Root::new(config, LoggingService::new(), Vec::new())
+        .on_shutdown(move |reason| seen.lock().unwrap().push(reason.map(ToString::to_string)));
+
+    let error = root.setup().await.unwrap_err();
+    let expected = "Unknown configuration key(s): \"greeting.word\". Check for spelling errors and ensure that expected plugins are installed.";
+    assert_eq!(error.to_string(), expected);
+    assert_eq!(*reasons.lock().unwrap(), [Some(expected.to_owned())]);
+
+    let text = std::fs::read_to_string(&log_file).unwrap();
+    let fatal: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("[FATAL]"))
+        .collect();
+    assert_eq!(fatal, [format!("[FATAL][root] {expected}")]);
+
+    // Shutting down again does nothing (and does not call the callback twice).
+    root.shutdown(None).await;
+    assert_eq!(reasons.lock().unwrap().len(), 1);
+}

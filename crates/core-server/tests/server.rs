@@ -1,0 +1,340 @@
+//! The composed server in-process: real HTTP on 127.0.0.1:0, test plugins, a stub Elasticsearch.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use core_config::ConfigError;
+use core_logging::testing::capturing_logger_factory;
+use core_server::{
+    CallApiOptions, Core, CoreSetup, CoreStart, HttpError, Plugin, PluginRegistration, RouteConfig,
+    RouteValidation, Server, ServerError, SetupDeps, StartDeps,
+};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Registers `GET /api/<prefix>/whoami`, which asks Elasticsearch `security.authenticate` as
+/// the current user and as the internal user through the handler context, and checks what
+/// core scoped its contracts to.
+struct WhoAmI {
+    prefix: &'static str,
+    /// `start` reports the bound address here, then waits until the test releases it.
+    hold_start: Option<HoldStart>,
+}
+
+impl Plugin<Core> for WhoAmI {
+    type Setup = String;
+    type Start = bool;
+
+    async fn setup(&mut self, core: CoreSetup, _deps: SetupDeps) -> anyhow::Result<String> {
+        let mut router = core.http.create_router(format!("/api/{}", self.prefix));
+        router.get(
+            RouteConfig::new("/whoami", RouteValidation::none()),
+            |ctx, _req, res| async move {
+                let me = ctx
+                    .elasticsearch
+                    .data_client
+                    .call_as_current_user(
+                        "security.authenticate",
+                        Value::Null,
+                        CallApiOptions::default(),
+                    )
+                    .await?;
+                let core = ctx
+                    .elasticsearch
+                    .admin_client
+                    .call_as_internal_user(
+                        "security.authenticate",
+                        Value::Null,
+                        CallApiOptions::default(),
+                    )
+                    .await?;
+                Ok(res.ok(json!({ "user": me["username"], "internal": core["username"] })))
+            },
+        );
+        core.http.register_router(router)?;
+        Ok(core.http.plugin_id().to_owned())
+    }
+
+    async fn start(&mut self, core: CoreStart, _deps: StartDeps) -> anyhow::Result<bool> {
+        if let Some(hold) = &self.hold_start {
+            let address = core
+                .http
+                .local_addr()
+                .expect("listening before plugins start");
+            hold.address
+                .send(address)
+                .expect("the test waits for the address");
+            hold.release.notified().await;
+        }
+        Ok(core.http.is_listening())
+    }
+}
+
+#[derive(Clone)]
+struct HoldStart {
+    address: tokio::sync::mpsc::UnboundedSender<SocketAddr>,
+    release: Arc<Notify>,
+}
+
+fn registration(
+    id: &str,
+    prefix: &'static str,
+    hold_start: Option<HoldStart>,
+) -> PluginRegistration {
+    let manifest = format!(
+        r#"{{ "id": "{id}", "version": "1.0.0", "kibanaVersion": "kibana", "server": true }}"#
+    );
+    PluginRegistration::new::<WhoAmI>(manifest, format!("test/{id}/kibana.json"), move |_| {
+        WhoAmI { prefix, hold_start }
+    })
+}
+
+fn server(config: Value, registrations: Vec<PluginRegistration>) -> Server {
+    let (loggers, _logs) = capturing_logger_factory();
+    Server::new(
+        core_config::testing::config_from_json(config),
+        &loggers,
+        registrations,
+    )
+    .expect("valid server config")
+}
+
+fn base_config(es: &str) -> Value {
+    json!({
+        "server": { "host": "127.0.0.1", "port": 0 },
+        "elasticsearch": { "hosts": [es], "username": "kibana_system", "password": "internal-secret",
+                           "healthCheck": { "delay": "1h" } },
+    })
+}
+
+#[tokio::test]
+async fn plugins_get_scoped_contracts_and_handlers_reach_elasticsearch_as_the_user() {
+    let es = MockServer::start().await;
+    let internal = "Basic a2liYW5hX3N5c3RlbTppbnRlcm5hbC1zZWNyZXQ="; // kibana_system:internal-secret
+    Mock::given(method("GET"))
+        .and(path("/_security/_authenticate"))
+        .and(wiremock::matchers::header("authorization", internal))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "username": "kibana_system" })),
+        )
+        .mount(&es)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/_security/_authenticate"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Bearer ana-token",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "username": "ana" })))
+        .mount(&es)
+        .await;
+
+    let mut server = server(
+        base_config(&es.uri()),
+        vec![
+            registration("first", "first", None),
+            registration("second", "second", None),
+        ],
+    );
+    let setup = server.setup().await.expect("setup");
+    assert_eq!(
+        setup.plugins.contracts.get_as::<String>("first").unwrap(),
+        "first"
+    );
+    assert_eq!(
+        setup.plugins.contracts.get_as::<String>("second").unwrap(),
+        "second"
+    );
+    let start = server.start().await.expect("start");
+    assert_eq!(start.plugins.contracts.get_as::<bool>("first"), Some(&true));
+
+    let address = start.http.local_addr().expect("listening");
+    let answer: Value = reqwest::Client::new()
+        .get(format!("http://{address}/api/second/whoami"))
+        .header("authorization", "Bearer ana-token")
+        .header("cookie", "not=forwarded")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer,
+        json!({ "user": "ana", "internal": "kibana_system" })
+    );
+    server.stop().await;
+
+    let calls = es.received_requests().await.unwrap();
+    let as_user: Vec<_> = calls
+        .iter()
+        .filter(|r| {
+            r.headers
+                .get("authorization")
+                .is_some_and(|v| v == "Bearer ana-token")
+        })
+        .collect();
+    assert_eq!(as_user.len(), 1);
+    assert!(
+        as_user[0].headers.get("cookie").is_none(),
+        "only whitelisted headers are forwarded"
+    );
+}
+
+#[tokio::test]
+async fn two_plugins_cannot_shadow_each_others_routes() {
+    let mut server = server(
+        base_config("http://127.0.0.1:9"),
+        vec![
+            registration("first", "same", None),
+            registration("second", "same", None),
+        ],
+    );
+    let error = server.setup().await.unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, ServerError::Plugins(_)), "{error:?}");
+    // Whichever of the two is set up second fails, naming itself, both routes and the owner.
+    let (failed, owner) = if message.starts_with("Plugin \"first\"") {
+        ("first", "second")
+    } else {
+        ("second", "first")
+    };
+    assert!(
+        message.ends_with(&format!("registered by plugin \"{owner}\"")),
+        "{message}"
+    );
+    assert!(
+        message.starts_with(&format!(
+            "Plugin \"{failed}\" failed during setup: route [GET /api/same/whoami]"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains("conflicts with the already registered route [GET /api/same/whoami]"),
+        "{message}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_keys_fail_setup_after_plugins_read_their_config() {
+    let mut config = base_config("http://127.0.0.1:9");
+    config["first"] = json!({ "enabled": true });
+    config["serverr"] = json!({ "port": 1 });
+    let mut server = server(config, vec![registration("first", "first", None)]);
+    match server.setup().await {
+        Err(ServerError::Config(ConfigError::UnusedKeys(keys))) => {
+            assert_eq!(keys, ["serverr.port"])
+        }
+        other => panic!("expected unused keys, got {other:?}"),
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_server_config_names_the_key() {
+    let (loggers, _logs) = capturing_logger_factory();
+    let config = core_config::testing::config_from_json(json!({ "server": { "port": "high" } }));
+    let error = Server::new(config, &loggers, Vec::new()).unwrap_err();
+    assert!(
+        matches!(error, ServerError::Http(HttpError::Config(_))),
+        "{error:?}"
+    );
+    assert!(error.to_string().starts_with("[server.port]: "), "{error}");
+}
+
+#[tokio::test]
+async fn status_is_503_until_plugins_have_started_and_yellow_without_elasticsearch() {
+    let (address_tx, mut address_rx) = tokio::sync::mpsc::unbounded_channel();
+    let hold = HoldStart {
+        address: address_tx,
+        release: Arc::new(Notify::new()),
+    };
+    let mut server = server(
+        base_config("http://127.0.0.1:9"),
+        vec![registration("slowstart", "slowstart", Some(hold.clone()))],
+    );
+    server.setup().await.expect("setup");
+    let starting = tokio::spawn(async move {
+        let result = server.start().await.map(drop);
+        (server, result)
+    });
+    let address = address_rx
+        .recv()
+        .await
+        .expect("the plugin reports the address");
+
+    let client = reqwest::Client::new();
+    let response = client
+        .get(format!("http://{address}/api/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"]["overall"]["state"], "red");
+    let plugins = body["status"]["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "core:plugins")
+        .cloned();
+    assert_eq!(plugins.unwrap()["state"], "red");
+
+    hold.release.notify_one();
+    let (mut server, result) = starting.await.unwrap();
+    result.expect("start");
+    let response = client
+        .get(format!("http://{address}/api/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"]["overall"]["state"], "yellow");
+    assert_eq!(
+        body["status"]["statuses"][3]["id"],
+        "plugin:slowstart@1.0.0"
+    );
+    server.stop().await;
+}
+
+/// Registers `GET /api/status`, which core owns.
+struct StatusThief;
+
+impl Plugin<Core> for StatusThief {
+    type Setup = ();
+    type Start = ();
+
+    async fn setup(&mut self, core: CoreSetup, _deps: SetupDeps) -> anyhow::Result<()> {
+        let mut router = core.http.create_router("/api");
+        router.get(
+            RouteConfig::new("/status", RouteValidation::none()),
+            |_ctx, _req, res| async move { Ok(res.ok("mine")) },
+        );
+        core.http.register_router(router)?;
+        Ok(())
+    }
+
+    async fn start(&mut self, _core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_plugin_cannot_take_over_cores_status_route() {
+    let manifest =
+        r#"{ "id": "thief", "version": "1.0.0", "kibanaVersion": "kibana", "server": true }"#;
+    let registration =
+        PluginRegistration::new::<StatusThief>(manifest, "test/thief/kibana.json", |_| StatusThief);
+    let mut server = server(base_config("http://127.0.0.1:9"), vec![registration]);
+    let message = server.setup().await.unwrap_err().to_string();
+    assert!(
+        message.starts_with("Plugin \"thief\" failed during setup: route [GET /api/status]"),
+        "{message}"
+    );
+    assert!(message.ends_with("registered by core"), "{message}");
+    server.stop().await;
+}

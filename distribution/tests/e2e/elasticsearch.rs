@@ -1,0 +1,235 @@
+//! The search plugin against a stub Elasticsearch: calls as the current user carry the user's
+//! `Authorization` header and never the server's own credentials.
+
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::harness::{Binary, Home, Launch};
+
+const USER_AUTH: &str = "Basic YW5hOmFuYS1wYXNz"; // ana:ana-pass
+const WRONG_AUTH: &str = "Basic ZXZlOndyb25n"; // eve:wrong
+const INTERNAL_AUTH: &str = "Basic a2liYW5hX3N5c3RlbTppbnRlcm5hbC1zZWNyZXQ="; // kibana_system:internal-secret
+
+async fn stub_elasticsearch() -> MockServer {
+    let stub = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&stub)
+        .await;
+    let nodes = json!({ "nodes": { "n1": {
+        "version": env!("CARGO_PKG_VERSION"), "ip": "127.0.0.1", "http": { "publish_address": "127.0.0.1:9200" } } } });
+    Mock::given(method("GET"))
+        .and(path("/_nodes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nodes))
+        .mount(&stub)
+        .await;
+    // As Elasticsearch answers: the challenge is in the body's `error.header` and in the headers.
+    let unauthorized = json!({ "error": { "type": "security_exception", "reason": "unable to authenticate user [eve]",
+        "header": { "WWW-Authenticate": "Basic realm=\"security\" charset=\"UTF-8\"" } }, "status": 401 });
+    Mock::given(method("POST"))
+        .and(path("/books/_search"))
+        .and(header("authorization", WRONG_AUTH))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header(
+                    "WWW-Authenticate",
+                    "Basic realm=\"security\" charset=\"UTF-8\"",
+                )
+                .set_body_json(unauthorized),
+        )
+        .mount(&stub)
+        .await;
+    let hits = json!({ "hits": { "total": { "value": 1, "relation": "eq" },
+        "hits": [ { "_index": "books", "_id": "1", "_source": { "title": "Rust in Action" } } ] } });
+    Mock::given(method("POST"))
+        .and(path("/books/_search"))
+        .and(header("authorization", USER_AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(hits))
+        .mount(&stub)
+        .await;
+    stub
+}
+
+#[tokio::test]
+async fn search_runs_as_the_current_user_never_as_the_internal_user() {
+    let stub = stub_elasticsearch().await;
+    let home = Home::new();
+    home.write(
+        "config/kibana.yml",
+        &format!(
+            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n",
+            stub.uri()
+        ),
+    );
+    let mut server = Launch::new(Binary::Server, &home).start().await;
+
+    let (status, body) = server.get("/api/status").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"]["overall"]["state"], "green", "{body}");
+
+    let response = server
+        .client
+        .get(server.url("/api/search?q=title:rust&size=5"))
+        .header("authorization", USER_AUTH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({ "message": "Hello, searcher!", "total": 1, "hits": [ { "title": "Rust in Action" } ] })
+    );
+
+    let response = server
+        .client
+        .get(server.url("/api/search?q=title:rust"))
+        .header("authorization", WRONG_AUTH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        "Basic realm=\"security\" charset=\"UTF-8\""
+    );
+
+    let requests = stub.received_requests().await.unwrap();
+    let searches: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.path() == "/books/_search")
+        .collect();
+    assert_eq!(searches.len(), 2);
+    let authorizations: Vec<&str> = searches
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(authorizations, [USER_AUTH, WRONG_AUTH]);
+    assert_eq!(
+        searches[0].body_json::<serde_json::Value>().unwrap()["query"]["query_string"]["query"],
+        "title:rust"
+    );
+    assert_eq!(searches[0].url.query(), Some("size=5"));
+    // The internal credentials exist (the health check uses them) but never reach a user's call.
+    let pings: Vec<_> = requests.iter().filter(|r| r.url.path() == "/").collect();
+    assert!(!pings.is_empty());
+    assert!(pings.iter().all(|r| {
+        r.headers
+            .get("authorization")
+            .is_some_and(|v| v == INTERNAL_AUTH)
+    }));
+
+    assert_eq!(server.stop().await, 0);
+    let output = server.process.output.text();
+    for secret in [
+        "internal-secret",
+        INTERNAL_AUTH,
+        USER_AUTH,
+        "YW5hOmFuYS1wYXNz",
+    ] {
+        assert!(
+            !output.contains(secret),
+            "{secret:?} leaked into the logs:\n{output}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn login_session_search_as_the_session_user_and_logout() {
+    let stub = stub_elasticsearch().await;
+    let home = Home::new();
+    let key = "a-session-encryption-key-of-32+-characters";
+    home.write(
+        "config/kibana.yml",
+        &format!(
+            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n\
+             sessionAuth:\n  encryptionKey: {key}\n  users:\n    ana: {{ password: ana-pass }}\n",
+            stub.uri()
+        ),
+    );
+    let mut server = Launch::new(Binary::Server, &home).start().await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let get = |path: &str| client.get(server.url(path)).send();
+
+    // Every route needs a session now, except the status API and the login route.
+    assert_eq!(get("/api/greeting/hello").await.unwrap().status(), 401);
+    assert_eq!(get("/api/status").await.unwrap().status(), 200);
+
+    let login = |password: &str| {
+        client
+            .post(server.url("/api/session_auth/login"))
+            .json(&json!({ "username": "ana", "password": password }))
+            .send()
+    };
+    let refused = login("nope").await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().get("set-cookie").is_none());
+    let accepted = login("ana-pass").await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    let cookie = accepted.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("sid=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+
+    assert_eq!(get("/api/greeting/hello").await.unwrap().status(), 200);
+    let me: serde_json::Value = get("/api/session_auth/me")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, json!({ "username": "ana" }));
+
+    // No Authorization header from the browser: the session's credentials reach Elasticsearch.
+    let search = get("/api/search?q=title:rust").await.unwrap();
+    assert_eq!(search.status(), 200);
+    let searches: Vec<_> = stub
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/books/_search")
+        .collect();
+    assert_eq!(searches.len(), 1);
+    assert_eq!(searches[0].headers.get("authorization").unwrap(), USER_AUTH);
+
+    let logout = client
+        .post(server.url("/api/session_auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_eq!(get("/api/greeting/hello").await.unwrap().status(), 401);
+
+    // A tampered cookie is no session (401, not 500).
+    let tampered = reqwest::Client::new()
+        .get(server.url("/api/greeting/hello"))
+        .header("cookie", "sid=AAAAtampered")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tampered.status(), 401);
+
+    assert_eq!(server.stop().await, 0);
+    let output = server.process.output.text();
+    for secret in ["ana-pass", key, USER_AUTH, "internal-secret", &cookie[..20]] {
+        assert!(
+            !output.contains(secret),
+            "{secret:?} leaked into the logs:\n{output}"
+        );
+    }
+    assert!(output.contains("user [ana] logged in"), "{output}");
+}

@@ -1,0 +1,227 @@
+//! Default startup, the status API and the example plugins' routes.
+
+use serde_json::json;
+
+use crate::harness::{Binary, Home, Launch, closed_port};
+
+#[tokio::test]
+async fn starts_without_config_or_elasticsearch_and_serves_status_and_examples() {
+    let home = Home::new();
+    let es = format!("http://127.0.0.1:{}", closed_port());
+    let mut server = Launch::new(Binary::Server, &home)
+        .arg("--elasticsearch")
+        .arg(&es)
+        .start()
+        .await;
+
+    let (status, body) = server.get("/api/status").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"]["number"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["status"]["overall"]["state"], "yellow");
+    let statuses = body["status"]["statuses"].as_array().unwrap();
+    let entry = |id: &str| {
+        statuses
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}: {body}"))
+    };
+    assert_eq!(entry("core:elasticsearch")["state"], "red");
+    let reason = entry("core:elasticsearch")["message"].as_str().unwrap();
+    assert!(
+        reason.starts_with("Unable to connect to Elasticsearch. Error: "),
+        "{reason}"
+    );
+    assert!(reason.contains(&es), "{reason}");
+    assert_eq!(entry("plugin:greeting@0.1.0")["state"], "green");
+    assert_eq!(entry("plugin:search@0.1.0")["state"], "green");
+
+    assert_eq!(
+        server.get("/api/greeting/hello").await,
+        (200, json!({ "message": "Hello, world!" }))
+    );
+    assert_eq!(
+        server.get("/api/greeting/hello/Ana?uppercase=true").await,
+        (200, json!({ "message": "HELLO, ANA!" }))
+    );
+    let (status, body) = server.get("/api/greeting/hello/Ana?uppercase=maybe").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("[request query.uppercase]"),
+        "{body}"
+    );
+
+    let response = server
+        .client
+        .post(server.url("/api/greeting/greet"))
+        .json(&json!({ "names": ["Ana", "Bo"], "punctuation": "." }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({ "messages": ["Hello, Ana.", "Hello, Bo."] })
+    );
+    let response = server
+        .client
+        .post(server.url("/api/greeting/greet"))
+        .json(&json!({ "names": [] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "[request body.names]: array size is [0], but it must be between [1] and [10]"
+    );
+
+    // Elasticsearch is down: the search plugin says so, the server keeps serving.
+    let (status, body) = server.get("/api/search?q=title:rust").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Elasticsearch is unavailable"),
+        "{body}"
+    );
+    let (status, body) = server.get("/api/search").await;
+    assert_eq!(status, 400, "{body}");
+
+    let (status, body) = server.get("/api/nothing/here").await;
+    assert_eq!((status, &body["error"]), (404, &json!("Not Found")));
+
+    assert_eq!(server.stop().await, 0);
+    let output = &server.process.output;
+    let search_stopped = output
+        .position("search plugin stopped")
+        .expect("search stopped");
+    let greeting_stopped = output
+        .position("greeting plugin stopped")
+        .expect("greeting stopped");
+    assert!(
+        search_stopped < greeting_stopped,
+        "plugins stop in reverse order:\n{}",
+        output.text()
+    );
+    assert!(
+        output.position("[root] Server stopped").is_some(),
+        "{}",
+        output.text()
+    );
+}
+
+#[tokio::test]
+async fn config_files_then_flags_then_generic_overrides() {
+    let home = Home::new();
+    // The default config file is picked up from <home>/config/kibana.yml.
+    home.write(
+        "config/kibana.yml",
+        "greeting:\n  greeting: Howdy\n  defaultName: partner\n",
+    );
+    let extra = home.write("extra.yml", "greeting.defaultName: stranger\n");
+    let es = format!("http://127.0.0.1:{}", closed_port());
+
+    let mut defaulted = Launch::new(Binary::Server, &home)
+        .arg("--elasticsearch")
+        .arg(&es)
+        .start()
+        .await;
+    assert_eq!(
+        defaulted.get("/api/greeting/hello").await.1,
+        json!({ "message": "Howdy, partner!" })
+    );
+    assert_eq!(defaulted.stop().await, 0);
+
+    let mut layered = Launch::new(Binary::Server, &home)
+        .arg("-c")
+        .arg(home.path().join("config/kibana.yml").display().to_string())
+        .arg("--config")
+        .arg(extra.display().to_string())
+        .arg("--elasticsearch")
+        .arg(&es)
+        .arg("--greeting.greeting=Ahoy")
+        .start()
+        .await;
+    assert_eq!(
+        layered.get("/api/greeting/hello").await.1,
+        json!({ "message": "Ahoy, stranger!" })
+    );
+    assert_eq!(layered.stop().await, 0);
+
+    let mut disabled = Launch::new(Binary::Server, &home)
+        .arg("--elasticsearch")
+        .arg(&es)
+        .arg("--greeting.enabled")
+        .arg("false")
+        .start()
+        .await;
+    let (status, body) = disabled.get("/api/status").await;
+    assert_eq!(status, 200);
+    let statuses = body["status"]["statuses"].as_array().unwrap();
+    let search = statuses
+        .iter()
+        .find(|s| s["id"] == "plugin:search")
+        .expect("search listed");
+    assert_eq!(search["state"], "disabled");
+    assert_eq!(disabled.get("/api/greeting/hello").await.0, 404);
+    assert_eq!(disabled.stop().await, 0);
+}
+
+#[tokio::test]
+async fn help_and_version() {
+    let home = Home::new();
+    let mut help = Launch::new(Binary::Server, &home).arg("--help").spawn();
+    assert_eq!(help.wait_for_exit().await, 0);
+    let text = help.output.text();
+    for flag in [
+        "--config",
+        "--dev",
+        "--host",
+        "--port",
+        "--elasticsearch",
+        "--verbose",
+        "--silent",
+        "--server.basePath=/kbn",
+    ] {
+        assert!(text.contains(flag), "--help mentions {flag}:\n{text}");
+    }
+    let mut version = Launch::new(Binary::Server, &home).arg("--version").spawn();
+    assert_eq!(version.wait_for_exit().await, 0);
+    assert_eq!(
+        version.output.text().trim(),
+        format!("core-server {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn generic_overrides_reach_core_settings_like_the_base_path() {
+    let home = Home::new();
+    let es = format!("http://127.0.0.1:{}", closed_port());
+    let mut server = Launch::new(Binary::Server, &home)
+        .arg("--elasticsearch")
+        .arg(&es)
+        .arg("--server.basePath=/kbn")
+        .arg("--server.rewriteBasePath")
+        .arg("true")
+        .start()
+        .await;
+    let (status, body) = server.get("/kbn/api/status").await;
+    assert_eq!(status, 200, "{body}");
+    let http = &body["status"]["statuses"][0];
+    assert_eq!(http["id"], "core:http");
+    assert!(
+        http["message"].as_str().unwrap().ends_with("/kbn"),
+        "{http}"
+    );
+    assert_eq!(
+        server.get("/kbn/api/greeting/hello").await,
+        (200, json!({ "message": "Hello, world!" }))
+    );
+    assert_eq!(server.get("/api/greeting/hello").await.0, 404);
+    assert_eq!(server.stop().await, 0);
+}

@@ -1,0 +1,344 @@
+//! An example plugin showing the basics of the platform:
+//!
+//! - routes with validated params, query and body (`/api/greeting/...`);
+//! - a config section with defaults (`greeting.*`) that follows config reloads (SIGHUP);
+//! - a setup contract, [`Greeter`], that other plugins use (the `search` example does).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/greeting/hello` | `{"message":"Hello, world!"}` (`greeting.defaultName`) |
+//! | `GET /api/greeting/hello/{name}?uppercase=true` | `{"message":"HELLO, ANA!"}` |
+//! | `POST /api/greeting/greet` `{"names":["Ana","Bo"],"punctuation":"."}` | `{"messages":["Hello, Ana.","Hello, Bo."]}` |
+
+mod config;
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use core_server::{
+    Core, CoreSetup, CoreStart, Logger, Plugin, PluginInitializerContext, PluginRegistration,
+    RequestValidationError, RouteConfig, RouteValidation, Router, SetupDeps, StartDeps,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+pub use crate::config::GreetingConfig;
+
+/// The plugin's setup contract: greets with the configured word (following config reloads).
+#[derive(Debug, Clone)]
+pub struct Greeter {
+    config: Arc<RwLock<Arc<GreetingConfig>>>,
+}
+
+impl Greeter {
+    /// A greeter with a fixed config (for the tests of plugins that depend on this one).
+    pub fn new(config: GreetingConfig) -> Self {
+        Self {
+            config: Arc::new(RwLock::new(Arc::new(config))),
+        }
+    }
+
+    fn config(&self) -> Arc<GreetingConfig> {
+        Arc::clone(&self.config.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// `"<greeting>, <name>!"`.
+    pub fn greet(&self, name: &str) -> String {
+        self.greet_with(name, "!")
+    }
+
+    /// `"<greeting>, <name><punctuation>"`.
+    pub fn greet_with(&self, name: &str, punctuation: &str) -> String {
+        format!("{}, {name}{punctuation}", self.config().greeting)
+    }
+
+    /// The name greeted when none is given.
+    pub fn default_name(&self) -> String {
+        self.config().default_name.clone()
+    }
+}
+
+/// The greeting plugin.
+pub struct GreetingPlugin {
+    context: PluginInitializerContext,
+    log: Logger,
+    watcher: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl GreetingPlugin {
+    /// Created by core right before setup.
+    pub fn new(context: PluginInitializerContext) -> Self {
+        let log = context.logger().get(&[]);
+        Self {
+            context,
+            log,
+            watcher: None,
+        }
+    }
+}
+
+/// This plugin's registration for a distribution.
+pub fn registration() -> PluginRegistration {
+    core_server::plugin_registration!(GreetingPlugin, GreetingPlugin::new)
+        .with_config::<GreetingConfig>()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameParams {
+    name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct HelloQuery {
+    uppercase: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GreetBody {
+    names: Vec<String>,
+    #[serde(default = "exclamation")]
+    punctuation: String,
+}
+
+fn exclamation() -> String {
+    "!".to_owned()
+}
+
+/// At most this many names per `POST /greet`.
+const MAX_NAMES: usize = 10;
+
+fn check_name(
+    part: &str,
+    path: &str,
+    name: &str,
+    max: usize,
+) -> Result<(), RequestValidationError> {
+    let length = name.chars().count();
+    let message = if name.trim().is_empty() {
+        "must not be empty".to_owned()
+    } else if length > max {
+        format!("value has length [{length}] but it must have a maximum length of [{max}].")
+    } else {
+        return Ok(());
+    };
+    Err(match part {
+        "params" => RequestValidationError::params(path, message),
+        _ => RequestValidationError::body(path, message),
+    })
+}
+
+fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) {
+    let (g, l) = (greeter.clone(), log.clone());
+    router.get(
+        RouteConfig::new("/hello", RouteValidation::new().query::<HelloQuery>()),
+        move |_ctx, req, res| {
+            let message = shout(g.greet(&g.default_name()), req.query().uppercase);
+            l.debug(format_args!("greeted the default name"));
+            async move { Ok(res.ok(json!({ "message": message }))) }
+        },
+    );
+
+    let (g, l) = (greeter.clone(), log.clone());
+    let max = greeter.config().max_name_length;
+    let validation = RouteValidation::new()
+        .params::<NameParams>()
+        .query::<HelloQuery>()
+        .check(move |params: &NameParams, _, _| check_name("params", "name", &params.name, max));
+    router.get(
+        RouteConfig::new("/hello/{name}", validation),
+        move |_ctx, req, res| {
+            let message = shout(g.greet(&req.params().name), req.query().uppercase);
+            l.debug(format_args!(
+                "greeted a name of {} characters",
+                req.params().name.chars().count()
+            ));
+            async move { Ok(res.ok(json!({ "message": message }))) }
+        },
+    );
+
+    let g = greeter.clone();
+    let validation =
+        RouteValidation::new()
+            .body::<GreetBody>()
+            .check(move |_, _, body: &GreetBody| {
+                if body.names.is_empty() || body.names.len() > MAX_NAMES {
+                    let message = format!(
+                        "array size is [{}], but it must be between [1] and [{MAX_NAMES}]",
+                        body.names.len()
+                    );
+                    return Err(RequestValidationError::body("names", message));
+                }
+                for (index, name) in body.names.iter().enumerate() {
+                    check_name("body", &format!("names.{index}"), name, max)?;
+                }
+                Ok(())
+            });
+    router.post(
+        RouteConfig::new("/greet", validation),
+        move |_ctx, req, res| {
+            let body = req.body();
+            let messages: Vec<String> = body
+                .names
+                .iter()
+                .map(|name| g.greet_with(name, &body.punctuation))
+                .collect();
+            async move { Ok(res.ok(json!({ "messages": messages }))) }
+        },
+    );
+}
+
+fn shout(message: String, uppercase: bool) -> String {
+    if uppercase {
+        message.to_uppercase()
+    } else {
+        message
+    }
+}
+
+impl Plugin<Core> for GreetingPlugin {
+    type Setup = Greeter;
+    type Start = ();
+
+    async fn setup(&mut self, core: CoreSetup, _deps: SetupDeps) -> anyhow::Result<Greeter> {
+        let mut subscription = self.context.config().create::<GreetingConfig>()?;
+        let greeter = Greeter {
+            config: Arc::new(RwLock::new(subscription.current())),
+        };
+
+        // Follow reloads: routes and the contract always greet with the current word.
+        let (shared, log) = (Arc::clone(&greeter.config), self.log.clone());
+        self.watcher = Some(tokio::spawn(async move {
+            while let Some(change) = subscription.changed().await {
+                match change {
+                    Ok(config) => {
+                        log.info("greeting config reloaded");
+                        *shared.write().unwrap_or_else(PoisonError::into_inner) = config;
+                    }
+                    Err(error) => log.error(format_args!(
+                        "greeting config rejected, keeping the previous one: {error}"
+                    )),
+                }
+            }
+        }));
+
+        let mut router = core.http.create_router("/api/greeting");
+        routes(&mut router, &greeter, &self.log);
+        core.http.register_router(router)?;
+        self.log.debug("routes registered under /api/greeting");
+        Ok(greeter)
+    }
+
+    async fn start(&mut self, _core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.abort();
+        }
+        self.log.info("greeting plugin stopped");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core_server::testing::{TestRequest, call_route, core_setup};
+    use core_server::{ConfigSchema, ElasticsearchClientConfig, RouteMethod};
+
+    use super::*;
+
+    async fn router(config: GreetingConfig) -> Router {
+        let (core, _logs) = core_setup("greeting", ElasticsearchClientConfig::default())
+            .await
+            .unwrap();
+        let greeter = Greeter {
+            config: Arc::new(RwLock::new(Arc::new(config))),
+        };
+        let mut router = core.http.create_router("/api/greeting");
+        let (loggers, _logs) = core_server::services::logging::testing::capturing_logger_factory();
+        routes(&mut router, &greeter, &loggers.get(&["test"]));
+        router
+    }
+
+    #[tokio::test]
+    async fn greets_with_the_configured_word() {
+        let config = GreetingConfig {
+            greeting: "Hej".into(),
+            default_name: "Oslo".into(),
+            ..GreetingConfig::default()
+        };
+        let router = router(config).await;
+        let response = call_route(
+            &router,
+            RouteMethod::Get,
+            "/api/greeting/hello",
+            TestRequest::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.json(), json!({ "message": "Hej, Oslo!" }));
+        let request = TestRequest::new()
+            .param("name", "Ana")
+            .query("uppercase=true");
+        let response = call_route(
+            &router,
+            RouteMethod::Get,
+            "/api/greeting/hello/{name}",
+            request,
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.json(), json!({ "message": "HEJ, ANA!" }));
+    }
+
+    #[tokio::test]
+    async fn rejects_names_that_are_too_long_or_empty() {
+        let router = router(GreetingConfig {
+            max_name_length: 3,
+            ..GreetingConfig::default()
+        })
+        .await;
+        let request = TestRequest::new().param("name", "Anna");
+        let response = call_route(
+            &router,
+            RouteMethod::Get,
+            "/api/greeting/hello/{name}",
+            request,
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status, 400);
+        assert_eq!(
+            response.json()["message"],
+            "[request params.name]: value has length [4] but it must have a maximum length of [3]."
+        );
+        let request = TestRequest::new().json_body(&json!({ "names": ["Bo", " "] }));
+        let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
+            .await
+            .unwrap();
+        assert_eq!(response.status, 400);
+        assert_eq!(
+            response.json()["message"],
+            "[request body.names.1]: must not be empty"
+        );
+    }
+
+    #[test]
+    fn config_rules_name_the_key() {
+        let config = GreetingConfig {
+            max_name_length: 2,
+            ..GreetingConfig::default()
+        };
+        let error = config.validate().unwrap_err();
+        assert_eq!(
+            (error.path.as_str(), error.message.as_str()),
+            (
+                "defaultName",
+                "must be at most [2] characters (maxNameLength)"
+            )
+        );
+    }
+}

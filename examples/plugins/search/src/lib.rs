@@ -1,0 +1,318 @@
+//! An example plugin that searches Elasticsearch **as the current user**.
+//!
+//! `GET /api/search?q=<query string>&size=<n>` runs a `search` on `search.index` through the
+//! data client scoped to the request (the handler's [`RequestHandlerContext`]): Elasticsearch
+//! sees the caller's `Authorization` header, never the server's own credentials. It requires the
+//! `greeting` plugin (its [`Greeter`] words the answer) and optionally uses `sessionAuth` (when
+//! present, that plugin's auth handler decides who the current user is).
+//!
+//! When Elasticsearch cannot be reached the route answers `503` with a message saying so; a
+//! `401` from Elasticsearch becomes a `401` with its `WWW-Authenticate` challenge.
+
+use std::sync::Arc;
+
+use core_server::{
+    CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, ElasticsearchError, KibanaResponse,
+    Logger, Plugin, PluginInitializerContext, PluginRegistration, RequestHandlerContext,
+    RequestValidationError, RouteConfig, RouteValidation, Router, SetupDeps, StartDeps,
+    ValidationError,
+};
+use example_greeting_plugin::{Greeter, GreetingPlugin};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `search.*` in `kibana.yml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct SearchConfig {
+    /// `search.enabled: false` turns the plugin off.
+    pub enabled: bool,
+    /// The index pattern searched.
+    pub index: String,
+    /// The largest `size` a request may ask for.
+    pub max_size: u32,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            index: "*".to_owned(),
+            max_size: 100,
+        }
+    }
+}
+
+impl ConfigSchema for SearchConfig {
+    fn validate(&self) -> Result<(), ValidationError> {
+        if self.index.trim().is_empty() {
+            return Err(ValidationError::new("index", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+/// The plugin's setup contract: where it searches.
+#[derive(Debug, Clone)]
+pub struct SearchSetup {
+    /// The index pattern searched.
+    pub index: String,
+}
+
+/// The search plugin.
+pub struct SearchPlugin {
+    context: PluginInitializerContext,
+    log: Logger,
+}
+
+impl SearchPlugin {
+    /// Created by core right before setup.
+    pub fn new(context: PluginInitializerContext) -> Self {
+        let log = context.logger().get(&[]);
+        Self { context, log }
+    }
+}
+
+/// This plugin's registration for a distribution.
+pub fn registration() -> PluginRegistration {
+    core_server::plugin_registration!(SearchPlugin, SearchPlugin::new).with_config::<SearchConfig>()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchQuery {
+    q: String,
+    #[serde(default = "default_size")]
+    size: u32,
+}
+
+fn default_size() -> u32 {
+    10
+}
+
+/// One search as the current user, answered in a small, stable shape.
+async fn search(
+    ctx: RequestHandlerContext,
+    index: &str,
+    query: &SearchQuery,
+    greeter: &Greeter,
+    log: &Logger,
+) -> anyhow::Result<KibanaResponse> {
+    let params = json!({
+        "index": index,
+        "size": query.size,
+        "body": { "query": { "query_string": { "query": query.q } } },
+    });
+    match ctx
+        .elasticsearch
+        .data_client
+        .call_as_current_user("search", params, CallApiOptions::default())
+        .await
+    {
+        Ok(answer) => {
+            let hits = answer
+                .pointer("/hits/hits")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = answer
+                .pointer("/hits/total/value")
+                .or_else(|| answer.pointer("/hits/total"))
+                .cloned();
+            let sources: Vec<Value> = hits
+                .into_iter()
+                .map(|hit| hit.get("_source").cloned().unwrap_or(Value::Null))
+                .collect();
+            Ok(KibanaResponse::new(
+                200,
+                json!({ "message": greeter.greet("searcher"), "total": total, "hits": sources }),
+            ))
+        }
+        Err(error) => Ok(error_response(&error, log)),
+    }
+}
+
+fn error_response(error: &ElasticsearchError, log: &Logger) -> KibanaResponse {
+    if error.is_unavailable() {
+        log.warn(format_args!(
+            "search failed, Elasticsearch is unavailable: {error}"
+        ));
+        return KibanaResponse::error(
+            503,
+            format!("Elasticsearch is unavailable, try again later ({error})"),
+        );
+    }
+    if error.is_not_authorized() {
+        let response = KibanaResponse::error(401, error.to_string());
+        return match error.www_authenticate() {
+            Some(challenge) => response.header("WWW-Authenticate", challenge),
+            None => response,
+        };
+    }
+    match error.status() {
+        Some(status) if (400..500).contains(&status) => {
+            KibanaResponse::error(status, error.to_string())
+        }
+        _ => {
+            log.error(format_args!("search failed: {error}"));
+            KibanaResponse::error(
+                502,
+                format!("Elasticsearch could not run the search ({error})"),
+            )
+        }
+    }
+}
+
+/// `GET /api/search` on `router` (prefix `/api`).
+fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>, log: &Logger) {
+    let max_size = config.max_size;
+    let validation =
+        RouteValidation::new()
+            .query::<SearchQuery>()
+            .check(move |_, query: &SearchQuery, _| {
+                if query.q.trim().is_empty() {
+                    return Err(RequestValidationError::query("q", "must not be empty"));
+                }
+                if query.size > max_size {
+                    let message = format!(
+                        "Value is [{}] but it must be equal to or lower than [{max_size}].",
+                        query.size
+                    );
+                    return Err(RequestValidationError::query("size", message));
+                }
+                Ok(())
+            });
+    let (index, log) = (config.index.clone(), log.clone());
+    router.get(
+        RouteConfig::new("/search", validation),
+        move |ctx, req, _res| {
+            let (index, greeter, log) = (index.clone(), Arc::clone(&greeter), log.clone());
+            async move { search(ctx, &index, req.query(), &greeter, &log).await }
+        },
+    );
+}
+
+impl Plugin<Core> for SearchPlugin {
+    type Setup = SearchSetup;
+    type Start = ();
+
+    async fn setup(&mut self, core: CoreSetup, deps: SetupDeps) -> anyhow::Result<SearchSetup> {
+        let config = self.context.config().create::<SearchConfig>()?.current();
+        let greeter: Arc<Greeter> = deps.get_arc::<GreetingPlugin>()?;
+        if deps.available().any(|id| id == "sessionAuth") {
+            self.log
+                .info("sessionAuth is present: searches run as the user it authenticates");
+        } else {
+            self.log.info(
+                "sessionAuth is not available: searching with the caller's Authorization header",
+            );
+        }
+
+        let mut router = core.http.create_router("/api");
+        routes(&mut router, &config, greeter, &self.log);
+        core.http.register_router(router)?;
+        Ok(SearchSetup {
+            index: config.index.clone(),
+        })
+    }
+
+    async fn start(&mut self, _core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> anyhow::Result<()> {
+        self.log.info("search plugin stopped");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core_server::testing::{TestRequest, TestResponse, call_route, core_setup};
+    use core_server::{ElasticsearchClientConfig, RouteMethod};
+    use example_greeting_plugin::GreetingConfig;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    async fn search_route(hosts: Vec<String>, request: TestRequest) -> TestResponse {
+        let es = ElasticsearchClientConfig {
+            hosts,
+            ..ElasticsearchClientConfig::default()
+        };
+        let (core, _logs) = core_setup("search", es).await.unwrap();
+        let mut router = core.http.create_router("/api");
+        let config = SearchConfig {
+            index: "books".into(),
+            max_size: 20,
+            ..SearchConfig::default()
+        };
+        let (loggers, _logs) = core_server::services::logging::testing::capturing_logger_factory();
+        routes(
+            &mut router,
+            &config,
+            Arc::new(Greeter::new(GreetingConfig::default())),
+            &loggers.get(&["test"]),
+        );
+        call_route(&router, RouteMethod::Get, "/api/search", request)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn searches_as_the_caller() {
+        let es = MockServer::start().await;
+        let hits = json!({ "hits": { "total": { "value": 2 }, "hits": [ { "_source": { "t": 1 } }, { "_source": { "t": 2 } } ] } });
+        Mock::given(method("POST"))
+            .and(path("/books/_search"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(hits))
+            .mount(&es)
+            .await;
+        let request = TestRequest::new()
+            .query("q=t:1&size=2")
+            .header("authorization", "Bearer caller");
+        let response = search_route(vec![es.uri()], request).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.json(),
+            json!({ "message": "Hello, searcher!", "total": 2, "hits": [ { "t": 1 }, { "t": 2 } ] })
+        );
+        let sent = es.received_requests().await.unwrap();
+        assert_eq!(
+            sent[0].headers.get("authorization").unwrap(),
+            "Bearer caller"
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_503_when_elasticsearch_is_down_and_400_for_bad_queries() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let response = search_route(
+            vec![format!("http://{closed}")],
+            TestRequest::new().query("q=x"),
+        )
+        .await;
+        assert_eq!(response.status, 503);
+        assert!(
+            response.json()["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Elasticsearch is unavailable, try again later")
+        );
+
+        let response = search_route(
+            vec![format!("http://{closed}")],
+            TestRequest::new().query("q=x&size=21"),
+        )
+        .await;
+        assert_eq!(response.status, 400);
+        assert_eq!(
+            response.json()["message"],
+            "[request query.size]: Value is [21] but it must be equal to or lower than [20]."
+        );
+    }
+}
