@@ -55,7 +55,10 @@ fn test() -> Result<()> {
 
 fn ci() -> Result<()> {
     shell::cargo(&["fmt", "--all", "--check"])?;
-    // Twice: the default features are what users build; `testing` adds the test doubles.
+    // Libraries and binaries alone first: with `--all-targets`, dev-dependencies switch the `testing`
+    // features on, which would hide warnings in what users actually build.
+    shell::cargo(&["clippy", "--workspace", "--", "-D", "warnings"])?;
+    // Then every target with the default features, and with `testing` (the test doubles) too.
     shell::cargo(&[
         "clippy",
         "--workspace",

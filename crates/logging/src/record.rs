@@ -9,7 +9,7 @@
 use std::error::Error;
 use std::fmt::{self, Write as _};
 
-use slog::{KV, Key, OwnedKVList, Record, RecordStatic, Serializer};
+use slog::{KV, Key, Record, RecordStatic, Serializer};
 
 use crate::LogLevel;
 use crate::text::MessageText;
@@ -129,7 +129,7 @@ pub(crate) struct OwnedRecord {
 #[cfg(any(test, feature = "testing"))]
 impl OwnedRecord {
     /// Decodes a slog record, with the context from the logger's values.
-    pub(crate) fn from_slog(record: &Record<'_>, values: &OwnedKVList) -> Self {
+    pub(crate) fn from_slog(record: &Record<'_>, values: &slog::OwnedKVList) -> Self {
         let mut decoded = Decoded::default();
         // Our serializer never fails; a foreign KV that fails only loses its own fields.
         let _ = values.serialize(record, &mut decoded);
@@ -328,7 +328,7 @@ mod tests {
             meta_json: Some(r#"{"a":1}"#),
             error: Some(&error),
         };
-        let values = OwnedKVList::from(slog::o!(CONTEXT_KEY => "plugins.x"));
+        let values = slog::OwnedKVList::from(slog::o!(CONTEXT_KEY => "plugins.x"));
         let message = 42;
         let args = format_args!("answer {message}");
         let record = Record::new(
