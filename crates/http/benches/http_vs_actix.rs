@@ -15,7 +15,8 @@ use core_http::{HttpConfig, HttpService, RouteConfig, RouteValidation};
 use core_logging::{LoggingConfig, LoggingService};
 use serde::{Deserialize, Serialize};
 
-use support::loadgen::{LoadConfig, LoadReport, http_request, run};
+use support::loadgen::{LoadConfig, http_request, run};
+use support::{env_or, summary};
 
 #[derive(Deserialize)]
 struct EchoBody {
@@ -29,13 +30,6 @@ struct EchoReply<'a> {
     greeting: String,
     count: u32,
     tags: &'a [String],
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 async fn start_core_http(workers: usize, logging: &LoggingService) -> (HttpService, SocketAddr) {
@@ -137,18 +131,6 @@ fn load_path(addr: SocketAddr, path: &str, seconds: f64, connections: usize) -> 
         request: http_request("POST", path, "127.0.0.1", "application/json", body),
         expected_status: 200,
     }
-}
-
-fn summary(name: &str, reports: &[LoadReport]) -> (f64, f64) {
-    let rps = reports.iter().map(|r| r.requests_per_sec).sum::<f64>() / reports.len() as f64;
-    let p99 = reports
-        .iter()
-        .map(|r| r.p99.as_secs_f64() * 1e3)
-        .sum::<f64>()
-        / reports.len() as f64;
-    let errors: u64 = reports.iter().map(|r| r.errors).sum();
-    println!("{name:<12} mean {rps:>10.0} req/s   mean p99 {p99:>7.3} ms   errors {errors}");
-    (rps, p99)
 }
 
 fn main() {

@@ -20,6 +20,7 @@ use core_logging::{LoggingConfig, LoggingService};
 use serde::{Deserialize, Serialize};
 
 use support::loadgen::{LoadConfig, LoadReport, run};
+use support::{env_or, summary};
 
 const TOKEN: &str = "Bearer bench-token";
 
@@ -36,13 +37,6 @@ struct EchoReply<'a> {
     user: &'a str,
     count: u32,
     tags: &'a [String],
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn error(status: u16, message: &str) -> HttpResponse {
@@ -172,18 +166,6 @@ fn load(addr: SocketAddr, seconds: f64, connections: usize) -> LoadConfig {
         request,
         expected_status: 200,
     }
-}
-
-fn summary(name: &str, reports: &[LoadReport]) -> (f64, f64) {
-    let rps = reports.iter().map(|r| r.requests_per_sec).sum::<f64>() / reports.len() as f64;
-    let p99 = reports
-        .iter()
-        .map(|r| r.p99.as_secs_f64() * 1e3)
-        .sum::<f64>()
-        / reports.len() as f64;
-    let errors: u64 = reports.iter().map(|r| r.errors).sum();
-    println!("{name:<12} mean {rps:>10.0} req/s   mean p99 {p99:>7.3} ms   errors {errors}");
-    (rps, p99)
 }
 
 fn main() {
