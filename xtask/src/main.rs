@@ -3,9 +3,11 @@
 //! - `cargo xtask test`: every test of the workspace (nextest for unit and integration tests, then doc tests).
 //! - `cargo xtask ci`: what `.ci/run` runs: fmt check, clippy with warnings denied, the tests, the docs check
 //!   and the generated-code checks.
+//! - `cargo xtask bench [--quick]`: core-server against plain actix-web; writes target/bench/report.{md,json}.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
 
+mod bench;
 mod codegen;
 mod docs;
 mod shell;
@@ -21,6 +23,7 @@ fn main() -> Result<()> {
     match command {
         "test" => test(),
         "ci" => ci(),
+        "bench" => bench::run(rest),
         "codegen" => codegen::run(rest),
         "docs" => docs::run(rest),
         "help" | "--help" | "-h" => {
@@ -36,6 +39,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test               run every test (cargo nextest run, then doc tests)
   ci                 fmt check, clippy -D warnings, tests, docs and codegen checks (what .ci/run runs)
+  bench [--quick]    core-server vs plain actix-web (startup, RSS, HTTP); writes target/bench/report.{md,json}
   codegen [--check]  regenerate committed generated code, or check that it is current
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout

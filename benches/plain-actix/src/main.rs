@@ -1,0 +1,77 @@
+//! `bench-plain-actix`: the ceiling `cargo xtask bench` compares core-server against.
+//!
+//! A plain actix-web server, no platform in between, serving what core-server serves for the
+//! comparison: `GET /api/status` (startup probe), a plain JSON route, a route behind a header
+//! check and a route with a validated path parameter. The port comes from the first argument or
+//! `BENCH_PORT` (default 0, a free port); the bound address is printed on stdout.
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde::Deserialize;
+use serde_json::json;
+
+/// Longest name the validated route accepts, like the greeting plugin's default.
+const MAX_NAME_LENGTH: usize = 50;
+
+/// The header the guarded route checks, standing in for the auth interceptor.
+const AUTH_HEADER: &str = "authorization";
+
+#[derive(Deserialize)]
+struct NameParams {
+    name: String,
+}
+
+async fn status() -> HttpResponse {
+    HttpResponse::Ok()
+        .json(json!({ "name": "bench-plain-actix", "status": { "overall": { "state": "green" } } }))
+}
+
+async fn hello() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "message": "Hello, World!" }))
+}
+
+async fn guarded(request: HttpRequest) -> HttpResponse {
+    match request.headers().get(AUTH_HEADER) {
+        Some(value) if !value.is_empty() => {
+            HttpResponse::Ok().json(json!({ "authenticated": true }))
+        }
+        _ => {
+            HttpResponse::Unauthorized().json(json!({ "message": "missing authorization header" }))
+        }
+    }
+}
+
+async fn hello_name(params: web::Path<NameParams>) -> HttpResponse {
+    let name = params.into_inner().name;
+    let length = name.chars().count();
+    if name.trim().is_empty() || length > MAX_NAME_LENGTH {
+        return HttpResponse::BadRequest()
+            .json(json!({ "message": "[request params.name]: invalid name" }));
+    }
+    HttpResponse::Ok().json(json!({ "message": format!("Hello, {name}!") }))
+}
+
+fn port() -> Result<u16, String> {
+    let raw = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("BENCH_PORT").ok())
+        .unwrap_or_else(|| "0".to_owned());
+    raw.parse()
+        .map_err(|_| format!("invalid port `{raw}` (first argument or BENCH_PORT)"))
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let port = port().map_err(std::io::Error::other)?;
+    let server = HttpServer::new(|| {
+        App::new()
+            .route("/api/status", web::get().to(status))
+            .route("/api/hello", web::get().to(hello))
+            .route("/api/guarded", web::get().to(guarded))
+            .route("/api/greeting/hello/{name}", web::get().to(hello_name))
+    })
+    .bind(("127.0.0.1", port))?;
+    for address in server.addrs() {
+        println!("listening on {address}");
+    }
+    server.run().await
+}

@@ -1,0 +1,218 @@
+//! The numbers one bench run produced, and their Markdown and JSON renderings (same numbers in both).
+
+use serde::Serialize;
+
+/// Everything one `cargo xtask bench` run measured.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Report {
+    /// `quick` or `full`.
+    pub(crate) mode: String,
+    /// How the numbers were taken (machine, load generator, rounds), so a reader can judge them.
+    pub(crate) conditions: String,
+    /// Startup of core-server vs plain actix-web.
+    pub(crate) startup: Startup,
+    /// One entry per loaded route pair.
+    pub(crate) http: Vec<HttpComparison>,
+    /// RSS of each server after all the HTTP rounds.
+    pub(crate) rss_after_load: RssAfterLoad,
+}
+
+/// Resident set size after load, in KiB.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct RssAfterLoad {
+    /// core-server (the instance without authentication).
+    pub(crate) core_kib: f64,
+    /// Plain actix-web.
+    pub(crate) plain_kib: f64,
+}
+
+/// Time to the first 200 on `/api/status` and idle RSS, median over the starts.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Startup {
+    /// Number of starts of each server.
+    pub(crate) starts: usize,
+    /// Median milliseconds from spawn to first 200, core-server.
+    pub(crate) core_ms: f64,
+    /// Same for plain actix-web.
+    pub(crate) plain_ms: f64,
+    /// `core_ms / plain_ms`.
+    pub(crate) ratio: Option<f64>,
+    /// Median idle RSS in KiB right after the first 200, core-server.
+    pub(crate) core_rss_kib: f64,
+    /// Same for plain actix-web.
+    pub(crate) plain_rss_kib: f64,
+}
+
+/// One route of core-server loaded against its plain actix-web counterpart.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HttpComparison {
+    /// What is compared, e.g. `plain JSON`.
+    pub(crate) name: String,
+    /// Request line sent to core-server.
+    pub(crate) core_route: String,
+    /// Request line sent to plain actix-web.
+    pub(crate) plain_route: String,
+    /// Median over rounds, core-server.
+    pub(crate) core: HttpFigures,
+    /// Median over rounds, plain actix-web.
+    pub(crate) plain: HttpFigures,
+    /// core req/s divided by plain req/s (target ≥ 0.9).
+    pub(crate) throughput_ratio: Option<f64>,
+    /// core p99 divided by plain p99 (target ≤ 1.2).
+    pub(crate) p99_ratio: Option<f64>,
+}
+
+/// Medians of one side's rounds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct HttpFigures {
+    /// Completed requests per second.
+    pub(crate) requests_per_sec: f64,
+    /// Median latency in milliseconds.
+    pub(crate) p50_ms: f64,
+    /// 99th percentile latency in milliseconds.
+    pub(crate) p99_ms: f64,
+    /// Errors summed over all rounds (non-200 or I/O failures).
+    pub(crate) errors: u64,
+}
+
+fn fmt_ratio(ratio: Option<f64>) -> String {
+    ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"))
+}
+
+impl Report {
+    /// The report as Markdown tables.
+    pub(crate) fn to_markdown(&self) -> String {
+        let s = &self.startup;
+        let mut out = format!(
+            "# Benchmark report ({})\n\n{}\n\n## Startup\n\n\
+             Median of {} starts each, alternating: spawn to first 200 on `/api/status`, and VmRSS then.\n\n\
+             | server | first 200 (ms) | idle RSS (MiB) |\n|---|---:|---:|\n\
+             | core-server | {:.1} | {:.1} |\n| plain actix-web | {:.1} | {:.1} |\n\
+             | ratio | {} | {} |\n",
+            self.mode,
+            self.conditions,
+            s.starts,
+            s.core_ms,
+            s.core_rss_kib / 1024.0,
+            s.plain_ms,
+            s.plain_rss_kib / 1024.0,
+            fmt_ratio(s.ratio),
+            fmt_ratio(crate::bench::stats::ratio(s.core_rss_kib, s.plain_rss_kib)),
+        );
+        out.push_str(
+            "\n## HTTP\n\nMedians over alternating rounds.\n\n\
+             | route | server | request | req/s | p50 (ms) | p99 (ms) | errors |\n\
+             |---|---|---|---:|---:|---:|---:|\n",
+        );
+        for c in &self.http {
+            for (server, route, f) in [
+                ("core-server", &c.core_route, &c.core),
+                ("plain actix-web", &c.plain_route, &c.plain),
+            ] {
+                out.push_str(&format!(
+                    "| {} | {server} | `{route}` | {:.0} | {:.3} | {:.3} | {} |\n",
+                    c.name, f.requests_per_sec, f.p50_ms, f.p99_ms, f.errors
+                ));
+            }
+            out.push_str(&format!(
+                "| {} | ratio | | {} | | {} | |\n",
+                c.name,
+                fmt_ratio(c.throughput_ratio),
+                fmt_ratio(c.p99_ratio)
+            ));
+        }
+        out.push_str(&format!(
+            "\nRSS after load: core-server {:.1} MiB, plain actix-web {:.1} MiB (ratio {}).\n",
+            self.rss_after_load.core_kib / 1024.0,
+            self.rss_after_load.plain_kib / 1024.0,
+            fmt_ratio(crate::bench::stats::ratio(
+                self.rss_after_load.core_kib,
+                self.rss_after_load.plain_kib
+            ))
+        ));
+        out
+    }
+
+    /// The same numbers as pretty JSON.
+    pub(crate) fn to_json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let figures = |rps, p50_ms, p99_ms| HttpFigures {
+            requests_per_sec: rps,
+            p50_ms,
+            p99_ms,
+            errors: 0,
+        };
+        Report {
+            mode: "quick".to_owned(),
+            conditions: "test machine".to_owned(),
+            startup: Startup {
+                starts: 3,
+                core_ms: 12.5,
+                plain_ms: 5.0,
+                ratio: Some(2.5),
+                core_rss_kib: 8192.0,
+                plain_rss_kib: 4096.0,
+            },
+            http: vec![HttpComparison {
+                name: "plain JSON".to_owned(),
+                core_route: "GET /api/greeting/hello/Ana".to_owned(),
+                plain_route: "GET /api/hello".to_owned(),
+                core: figures(90_000.0, 0.25, 1.2),
+                plain: figures(180_000.0, 0.125, 1.0),
+                throughput_ratio: Some(0.5),
+                p99_ratio: Some(1.2),
+            }],
+            rss_after_load: RssAfterLoad {
+                core_kib: 16384.0,
+                plain_kib: 8192.0,
+            },
+        }
+    }
+
+    #[test]
+    fn markdown_has_one_row_per_server_and_the_ratios() {
+        let markdown = sample().to_markdown();
+        assert!(
+            markdown.contains("| core-server | 12.5 | 8.0 |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| plain actix-web | 5.0 | 4.0 |"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("| ratio | 2.50 | 2.00 |"), "{markdown}");
+        assert!(
+            markdown.contains(
+                "| plain JSON | core-server | `GET /api/greeting/hello/Ana` | 90000 | 0.250 | 1.200 | 0 |"
+            ),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| plain JSON | ratio | | 0.50 | | 1.20 | |"),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn json_carries_the_same_numbers() {
+        let json: serde_json::Value = serde_json::from_str(&sample().to_json().unwrap()).unwrap();
+        assert_eq!(json["startup"]["core_ms"], 12.5);
+        assert_eq!(json["http"][0]["core"]["requests_per_sec"], 90_000.0);
+        assert_eq!(json["http"][0]["throughput_ratio"], 0.5);
+    }
+
+    #[test]
+    fn missing_ratio_renders_as_not_available() {
+        let mut report = sample();
+        report.http[0].p99_ratio = None;
+        assert!(report.to_markdown().contains("| 0.50 | | n/a | |"));
+    }
+}
