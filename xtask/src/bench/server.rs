@@ -88,7 +88,7 @@ pub(crate) fn start_with(kind: Kind, bin_dir: &Path, extra_args: &[&str]) -> Res
 }
 
 impl Server {
-    /// Resident set size in KiB, from `VmRSS` in /proc/<pid>/status.
+    /// Resident set size in KiB, from `VmRSS` in `/proc/<pid>/status`.
     pub(crate) fn rss_kib(&self) -> Result<u64> {
         let path = format!("/proc/{}/status", self.child.id());
         let status =
@@ -139,7 +139,7 @@ pub(crate) fn session_cookie(response: &str) -> Option<String> {
     })
 }
 
-/// The `VmRSS:` value (KiB) of a /proc/<pid>/status text.
+/// The `VmRSS:` value (KiB) of a `/proc/<pid>/status` text.
 pub(crate) fn parse_vm_rss(status: &str) -> Option<u64> {
     status
         .lines()
