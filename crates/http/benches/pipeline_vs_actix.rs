@@ -20,7 +20,7 @@ use core_logging::{LoggingConfig, LoggingService};
 use serde::{Deserialize, Serialize};
 
 use support::loadgen::{LoadConfig, LoadReport, run};
-use support::{env_or, summary};
+use support::{BenchSettings, client_runtime, summary};
 
 const TOKEN: &str = "Bearer bench-token";
 
@@ -169,20 +169,14 @@ fn load(addr: SocketAddr, seconds: f64, connections: usize) -> LoadConfig {
 }
 
 fn main() {
-    let seconds: f64 = env_or("BENCH_SECONDS", 5.0);
-    let rounds: usize = env_or("BENCH_ROUNDS", 3);
-    let connections: usize = env_or("BENCH_CONNECTIONS", 32);
-    let workers: usize = env_or("BENCH_WORKERS", 1);
-    let client_threads: usize = env_or("BENCH_CLIENT_THREADS", 1);
-    // `cargo bench` passes `--bench`; `cargo test --benches` runs it too: keep that quick.
-    let quick = !std::env::args().any(|arg| arg == "--bench");
-    let (seconds, rounds) = if quick { (0.3, 1) } else { (seconds, rounds) };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(client_threads)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let BenchSettings {
+        seconds,
+        rounds,
+        connections,
+        workers,
+        client_threads,
+    } = BenchSettings::from_env();
+    let runtime = client_runtime(client_threads);
     runtime.block_on(async {
         let logging = LoggingService::new();
         logging
