@@ -1,8 +1,8 @@
 //! `bench-plain-actix`: the ceiling `cargo xtask bench` compares core-server against.
 //!
 //! A plain actix-web server, no platform in between, serving what core-server serves for the
-//! comparison: `GET /api/status` (startup probe), a plain JSON route, a route behind a header
-//! check and a route with a validated path parameter. The port comes from the first argument or
+//! comparison: `GET /api/status` (startup probe), a plain JSON route, a route behind a Basic
+//! `Authorization` header check and a route with a validated path parameter. The port comes from the first argument or
 //! `BENCH_PORT` (default 0, a free port); the bound address is printed on stdout.
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -14,6 +14,10 @@ const MAX_NAME_LENGTH: usize = 50;
 
 /// The header the guarded route checks, standing in for the auth interceptor.
 const AUTH_HEADER: &str = "authorization";
+
+/// The one credential the guarded route accepts: `bench:bench-password` as HTTP Basic, the user
+/// `cargo xtask bench` configures on core-server, so both servers compare the same header value.
+const BENCH_AUTHORIZATION: &str = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=";
 
 #[derive(Deserialize)]
 struct NameParams {
@@ -29,14 +33,16 @@ async fn hello() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "message": "Hello, World!" }))
 }
 
-async fn guarded(request: HttpRequest) -> HttpResponse {
+/// The validated greeting behind the header check, as core-server serves it behind its auth
+/// interceptor.
+async fn guarded_hello_name(request: HttpRequest, params: web::Path<NameParams>) -> HttpResponse {
     match request.headers().get(AUTH_HEADER) {
-        Some(value) if !value.is_empty() => {
-            HttpResponse::Ok().json(json!({ "authenticated": true }))
+        Some(value) if value.as_bytes() == BENCH_AUTHORIZATION.as_bytes() => {
+            hello_name(params).await
         }
-        _ => {
-            HttpResponse::Unauthorized().json(json!({ "message": "missing authorization header" }))
-        }
+        _ => HttpResponse::Unauthorized()
+            .insert_header(("www-authenticate", "Basic"))
+            .json(json!({ "message": "Invalid authorization header" })),
     }
 }
 
@@ -66,7 +72,10 @@ async fn main() -> std::io::Result<()> {
         App::new()
             .route("/api/status", web::get().to(status))
             .route("/api/hello", web::get().to(hello))
-            .route("/api/guarded", web::get().to(guarded))
+            .route(
+                "/api/guarded/greeting/hello/{name}",
+                web::get().to(guarded_hello_name),
+            )
             .route("/api/greeting/hello/{name}", web::get().to(hello_name))
     })
     .bind(("127.0.0.1", port))?;

@@ -233,3 +233,91 @@ async fn login_session_search_as_the_session_user_and_logout() {
     }
     assert!(output.contains("user [ana] logged in"), "{output}");
 }
+
+#[tokio::test]
+async fn basic_authorization_header_authenticates_without_a_session() {
+    let stub = stub_elasticsearch().await;
+    let home = Home::new();
+    home.write(
+        "config/kibana.yml",
+        &format!(
+            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n\
+             sessionAuth:\n  encryptionKey: a-session-encryption-key-of-32+-characters\n  users:\n    ana: {{ password: ana-pass }}\n",
+            stub.uri()
+        ),
+    );
+    let mut server = Launch::new(Binary::Server, &home).start().await;
+    let client = reqwest::Client::new();
+    let get = |path: &str, authorization: &str| {
+        client
+            .get(server.url(path))
+            .header("authorization", authorization)
+            .send()
+    };
+
+    let me = get("/api/session_auth/me", USER_AUTH).await.unwrap();
+    assert_eq!(me.status(), 200);
+    assert!(
+        me.headers().get("set-cookie").is_none(),
+        "no session is made"
+    );
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap(),
+        json!({ "username": "ana" })
+    );
+    assert_eq!(
+        get("/api/search?q=title:rust", USER_AUTH)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let searches: Vec<_> = stub
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/books/_search")
+        .collect();
+    assert_eq!(searches.len(), 1);
+    assert_eq!(searches[0].headers.get("authorization").unwrap(), USER_AUTH);
+
+    // A header that names no configured user is refused, with the challenge, before any handler.
+    let refused = get("/api/greeting/hello", WRONG_AUTH).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.headers()["www-authenticate"], "Basic");
+
+    // ... even when a valid session cookie comes with it: the explicit header decides.
+    let login = client
+        .post(server.url("/api/session_auth/login"))
+        .json(&json!({ "username": "ana", "password": "ana-pass" }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let with_both = client
+        .get(server.url("/api/greeting/hello"))
+        .header("cookie", &cookie)
+        .header("authorization", WRONG_AUTH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_both.status(), 401);
+    let with_cookie_only = client
+        .get(server.url("/api/greeting/hello"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie_only.status(), 200);
+
+    assert_eq!(server.stop().await, 0);
+    let output = server.process.output.text();
+    for secret in ["ana-pass", USER_AUTH, WRONG_AUTH] {
+        assert!(
+            !output.contains(secret),
+            "{secret:?} leaked into the logs:\n{output}"
+        );
+    }
+}

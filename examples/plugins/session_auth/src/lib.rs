@@ -10,12 +10,16 @@
 //! - an auth handler (`register_auth`) protects every route that requires authentication (every
 //!   route by default; `/api/status` and the login route opt out) and forwards the user's
 //!   credentials as the `Authorization` header for Elasticsearch, so the search plugin's
-//!   current-user calls run as the logged-in user.
+//!   current-user calls run as the logged-in user;
+//! - a request that carries `Authorization: Basic` credentials of a configured user is
+//!   authenticated by that header alone, without a session (API clients, curl); a header that
+//!   matches no user is refused with `401` even if a session cookie came with it.
 //!
 //! Authentication is opt-in: with no `sessionAuth.users` configured the plugin registers nothing
 //! and says so, so a fresh server stays open.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -182,10 +186,38 @@ impl Plugin<Core> for SessionAuthPlugin {
         let sessions: SessionStorageFactory<Session> =
             core.http.create_cookie_session_storage_factory(options)?;
 
+        // `Authorization: Basic` values of the configured users, computed once: a request that
+        // carries one is authenticated without a session (as API clients and curl do).
+        let basic_users: Arc<HashMap<String, String>> = Arc::new(
+            config
+                .users
+                .iter()
+                .map(|(name, user)| (basic(name, &user.password), name.clone()))
+                .collect(),
+        );
         let auth_sessions = sessions.clone();
         core.http.register_auth(move |request, toolkit| {
             let sessions = auth_sessions.clone();
+            // An explicit header decides on its own: a wrong one is refused, not replaced by
+            // whatever session the browser also sends.
+            let header =
+                request
+                    .headers()
+                    .get("authorization")
+                    .map(|value| match basic_users.get(value) {
+                        Some(username) => toolkit.authenticated(
+                            AuthResultParams::new()
+                                .state(json!({ "username": username }))
+                                .request_header("authorization", value),
+                        ),
+                        None => toolkit
+                            .rejected("Invalid authorization header", 401)
+                            .header("www-authenticate", "Basic"),
+                    });
             async move {
+                if let Some(decision) = header {
+                    return Ok(decision);
+                }
                 Ok(match sessions.as_scoped(&request).get().await {
                     Some(session) => toolkit.authenticated(
                         AuthResultParams::new()
