@@ -2,21 +2,60 @@
 //! by the [`Router`] that core hands to plugins (Kibana 7.3+'s `(context, request, response)`).
 
 use std::future::Future;
+use std::sync::OnceLock;
 
 use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup, ScopedClusterClient};
-use core_http::{HandlerResult, KibanaRequest, ResponseFactory, RouteConfig, RouteInfo};
+use core_http::{HandlerResult, Headers, KibanaRequest, ResponseFactory, RouteConfig, RouteInfo};
 use serde::de::DeserializeOwned;
 
 use crate::scoped_request::RequestScope;
 
-/// Elasticsearch clients already scoped to the current request: `call_as_current_user` sends
-/// the user's whitelisted headers (e.g. `Authorization`), never the internal credentials.
+/// Elasticsearch clients scoped to the current request: `call_as_current_user` sends the user's
+/// whitelisted headers (e.g. `Authorization`), never the internal credentials.
+///
+/// Each client is scoped the first time it is asked for, so a handler that never calls
+/// Elasticsearch pays nothing for it.
 #[derive(Debug, Clone)]
 pub struct ElasticsearchRequestContext {
+    headers: Headers,
+    auth_headers: Option<Headers>,
+    admin: LazyScoped,
+    data: LazyScoped,
+}
+
+#[derive(Debug, Clone)]
+struct LazyScoped {
+    client: ClusterClient,
+    scoped: OnceLock<ScopedClusterClient>,
+}
+
+impl LazyScoped {
+    fn new(client: &ClusterClient) -> Self {
+        Self {
+            client: client.clone(),
+            scoped: OnceLock::new(),
+        }
+    }
+}
+
+impl ElasticsearchRequestContext {
     /// The admin client (Kibana's own indices), scoped to the request.
-    pub admin_client: ScopedClusterClient,
+    pub fn admin_client(&self) -> &ScopedClusterClient {
+        self.scoped(&self.admin)
+    }
+
     /// The data client (user data), scoped to the request.
-    pub data_client: ScopedClusterClient,
+    pub fn data_client(&self) -> &ScopedClusterClient {
+        self.scoped(&self.data)
+    }
+
+    fn scoped<'a>(&'a self, lazy: &'a LazyScoped) -> &'a ScopedClusterClient {
+        lazy.scoped.get_or_init(|| {
+            let scope = RequestScope::from_headers(&self.headers)
+                .with_auth_headers(self.auth_headers.as_ref());
+            lazy.client.as_scoped(&scope)
+        })
+    }
 }
 
 /// Core's per-request context for route handlers.
@@ -45,11 +84,12 @@ impl ContextFactory {
         &self,
         request: &KibanaRequest<P, Q, B>,
     ) -> RequestHandlerContext {
-        let scope = RequestScope::of(request);
         RequestHandlerContext {
             elasticsearch: ElasticsearchRequestContext {
-                admin_client: self.admin_client.as_scoped(&scope),
-                data_client: self.data_client.as_scoped(&scope),
+                headers: request.headers().clone(),
+                auth_headers: request.auth_headers().cloned(),
+                admin: LazyScoped::new(&self.admin_client),
+                data: LazyScoped::new(&self.data_client),
             },
         }
     }

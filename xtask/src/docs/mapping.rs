@@ -110,7 +110,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::ElasticsearchServiceSetup",
-            "A struct; the clients are plain values (`admin_client`, `data_client`), not observables.",
+            "A struct; the clients are methods (`admin_client()`, `data_client()`) that scope on first use, not observables.",
         )),
     ),
     seed(

@@ -31,11 +31,9 @@ pub(crate) fn request_headers(request: &HttpRequest) -> Headers {
 
 /// Our headers from actix's.
 fn headers_of(map: &HeaderMap) -> Headers {
-    let mut headers = Headers::new();
-    for (name, value) in map {
-        headers.append(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
-    }
-    headers
+    map.iter()
+        .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes())))
+        .collect()
 }
 
 /// Methods routes cannot declare (HEAD, OPTIONS, ...) show as `GET` before routing.

@@ -105,7 +105,7 @@ async fn search(
     });
     match ctx
         .elasticsearch
-        .data_client
+        .data_client()
         .call_as_current_user("search", params, CallApiOptions::default())
         .await
     {
