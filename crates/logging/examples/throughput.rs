@@ -1,15 +1,15 @@
 //! Logs many records through a file appender and reports records per second, checking that
-//! every record reached the file: `cargo run --release -p core-logging --example throughput --
-//! [records] [threads]`. Run it under `perf stat` to see the CPU time per record, which the
-//! wall-clock figure hides on a busy machine.
+//! every record reached the file, then times a filtered-out call:
+//! `cargo run --release -p core-logging --example throughput -- [records] [threads]`. Run it
+//! under `perf stat` to see the CPU time per record, which the wall-clock figure hides on a busy
+//! machine. The measurements are the benchmark's (`benches/support`).
 
-use std::time::Instant;
-
-use core_logging::{LoggingConfig, LoggingService};
+#[path = "../benches/support/mod.rs"]
+mod support;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let total: u64 = args
+    let records: u64 = args
         .next()
         .map(|a| a.parse())
         .transpose()?
@@ -21,42 +21,24 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(1)
         .max(1);
     let dir = tempfile::tempdir()?;
-    let path = dir.path().join("throughput.log");
-    let config: LoggingConfig = serde_json::from_value(serde_json::json!({
-        "appenders": { "file": { "kind": "file", "path": path, "layout": { "kind": "pattern" } } },
-        "root": { "level": "info", "appenders": ["file"] },
-    }))?;
-    let logging = LoggingService::try_new()?;
-    logging.upgrade(config)?;
-    let factory = logging.logger_factory();
-    let per_thread = total / threads;
-    let start = Instant::now();
-    std::thread::scope(|scope| {
-        for thread in 0..threads {
-            let logger = factory.get(&["server", "http"]);
-            scope.spawn(move || {
-                for i in 0..per_thread {
-                    logger.info(format_args!("GET /api/status 200 thread={thread} seq={i}"));
-                }
-            });
-        }
-    });
-    logging.stop();
-    let elapsed = start.elapsed();
-    let lines = std::fs::read(&path)?
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64;
+    let run =
+        support::log_to_file(dir.path(), records, threads).map_err(anyhow::Error::from_boxed)?;
     anyhow::ensure!(
-        lines == per_thread * threads,
-        "lost records: {lines} lines for {} records",
-        per_thread * threads
+        run.lossless(),
+        "lost records: {} lines for {} records",
+        run.lines,
+        run.records
     );
     println!(
-        "{} records from {threads} thread(s) in {:.3} s: {:.0} records/s, all {lines} lines on disk",
-        per_thread * threads,
-        elapsed.as_secs_f64(),
-        (per_thread * threads) as f64 / elapsed.as_secs_f64()
+        "{} records from {threads} thread(s) in {:.3} s: {:.0} records/s, all {} lines on disk",
+        run.records,
+        run.elapsed.as_secs_f64(),
+        run.records_per_second(),
+        run.lines
     );
+    let calls = 50_000_000;
+    let ns =
+        support::filtered_out_ns_per_call(dir.path(), calls).map_err(anyhow::Error::from_boxed)?;
+    println!("filtered-out debug call: {ns:.2} ns ({calls} calls)");
     Ok(())
 }

@@ -22,7 +22,7 @@
 //! #                           "[debug][plugins.greeting.routes] route details"]);
 //! ```
 //!
-//! In unit tests, [`testing::capturing_logger_factory`] (feature `testing`) gives a factory that
+//! In unit tests, `testing::capturing_logger_factory` (feature `testing`) gives a factory that
 //! records every level for assertions.
 //!
 //! # Configuration (`logging` in `kibana.yml`)
@@ -61,6 +61,7 @@
 //! ([`LoggingService::upgrade`]); [`LoggingService::stop`] writes everything logged before it.
 
 mod appender;
+mod batch_channel;
 mod bridge;
 mod config;
 mod error;

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::error::Error;
 use std::fmt::{self, Display};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use parking_lot::{Mutex, RwLock};
 use slog::BorrowedKV;
@@ -69,7 +69,8 @@ impl Core {
             u32::try_from(contexts.len() - 1).unwrap_or(u32::MAX)
         };
         let state = Arc::new(LoggerState {
-            slog: self.root.new(slog::o!(CONTEXT_KEY => context.to_string())),
+            root: self.root.clone(),
+            slog: OnceLock::new(),
             context: Arc::clone(&context),
             context_id,
             threshold: AtomicU8::new(level.threshold_rank()),
@@ -96,7 +97,11 @@ struct LoggerState {
     context_id: u32,
     /// `LogLevel::threshold_rank` of the logger's current level.
     threshold: AtomicU8,
-    slog: slog::Logger,
+    /// The backend's root logger, from which `slog` is derived.
+    root: slog::Logger,
+    /// The slog logger carrying the context, built with the first record written: a server
+    /// creates a logger per plugin at startup, and at a quiet level most never write.
+    slog: OnceLock<slog::Logger>,
 }
 
 impl LoggerState {
@@ -121,7 +126,11 @@ impl LoggerState {
             meta_json: meta_json.as_deref(),
             error,
         };
-        self.slog.log(&slog::Record::new(
+        let slog = self.slog.get_or_init(|| {
+            self.root
+                .new(slog::o!(CONTEXT_KEY => self.context.to_string()))
+        });
+        slog.log(&slog::Record::new(
             record::record_static(level),
             &message,
             BorrowedKV(&fields),
@@ -284,8 +293,9 @@ impl Logger {
 #[derive(Clone)]
 pub struct LoggerFactory {
     core: Arc<Core>,
-    /// Context parts every logger of this factory starts with (empty for the root factory).
-    prefix: Arc<[String]>,
+    /// The dotted context every logger of this factory starts with (`None` for the root
+    /// factory). Joined once, so `prefixed` allocates one string and `get(&[])` none.
+    prefix: Option<Arc<str>>,
 }
 
 impl fmt::Debug for LoggerFactory {
@@ -298,40 +308,39 @@ impl fmt::Debug for LoggerFactory {
 
 impl LoggerFactory {
     pub(crate) fn from_core(core: Arc<Core>) -> Self {
-        Self {
-            core,
-            prefix: Arc::from(Vec::new()),
-        }
+        Self { core, prefix: None }
     }
 
     /// A logger whose context is `parts` joined with `.`, after this factory's prefix;
     /// no parts at all gives `root`. Empty parts are skipped, so no context contains `..`.
     pub fn get(&self, parts: &[&str]) -> Logger {
-        let context = join_context(
-            self.prefix
-                .iter()
-                .map(String::as_str)
-                .chain(parts.iter().copied()),
-        );
-        self.core.logger(&context)
+        match (&self.prefix, parts.iter().all(|part| part.is_empty())) {
+            // The factory's own context (a plugin's `plugins.<id>`): nothing to join.
+            (Some(prefix), true) => self.core.logger(prefix),
+            (prefix, _) => {
+                let context =
+                    join_context(prefix.as_deref().into_iter().chain(parts.iter().copied()));
+                self.core.logger(&context)
+            }
+        }
     }
 
     /// A factory whose loggers' contexts all start with `parts` (plugins get `plugins.<id>`).
     pub fn prefixed(&self, parts: &[&str]) -> LoggerFactory {
-        let prefix: Vec<String> = self
-            .prefix
-            .iter()
-            .cloned()
-            .chain(
-                parts
-                    .iter()
-                    .filter(|part| !part.is_empty())
-                    .map(|part| (*part).to_owned()),
-            )
-            .collect();
+        let prefix = if parts.iter().all(|part| part.is_empty()) {
+            self.prefix.clone()
+        } else {
+            let joined = join_context(
+                self.prefix
+                    .as_deref()
+                    .into_iter()
+                    .chain(parts.iter().copied()),
+            );
+            Some(Arc::from(joined))
+        };
         LoggerFactory {
             core: Arc::clone(&self.core),
-            prefix: Arc::from(prefix),
+            prefix,
         }
     }
 }
@@ -354,6 +363,7 @@ fn join_context<'a>(parts: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::join_context;
+    use crate::testing::capturing_logger_factory;
 
     #[test]
     fn joins_parts_with_dots_and_defaults_to_root() {
@@ -363,5 +373,27 @@ mod tests {
         );
         assert_eq!(join_context(["", "a", "", "b"].into_iter()), "a.b");
         assert_eq!(join_context(std::iter::empty()), "root");
+    }
+
+    #[test]
+    fn prefixed_factories_join_their_prefix_once_and_skip_empty_parts() {
+        let (root, _logs) = capturing_logger_factory();
+        assert_eq!(root.prefixed(&[]).get(&[]).context(), "root");
+        assert_eq!(root.prefixed(&["", ""]).get(&["", "a"]).context(), "a");
+        let plugin = root.prefixed(&["plugins", "", "x"]);
+        assert_eq!(plugin.get(&[]).context(), "plugins.x");
+        assert_eq!(plugin.get(&[""]).context(), "plugins.x");
+        assert_eq!(plugin.prefixed(&[""]).get(&[]).context(), "plugins.x");
+        let nested = plugin.prefixed(&["routes", "v1"]);
+        assert_eq!(nested.get(&[]).context(), "plugins.x.routes.v1");
+        assert_eq!(
+            nested.get(&["", "get"]).context(),
+            "plugins.x.routes.v1.get"
+        );
+        // The same context from either factory is the same interned logger state.
+        assert!(std::ptr::eq(
+            plugin.get(&[]).context(),
+            root.get(&["plugins", "x"]).context()
+        ));
     }
 }

@@ -1,17 +1,18 @@
 //! The slog drain of the service: hands each record to the writer thread through a bounded
-//! channel. A full channel makes the caller wait; nothing is ever dropped to make room.
+//! [`crate::batch_channel`]. A full channel makes the caller wait; nothing is ever dropped to
+//! make room.
 //!
 //! This replaces `slog-async`: its default strategy drops records, its records cost five or more
 //! allocations each (profiled: allocation was the largest cost), it cannot flush when idle, and
 //! a config change could not travel in order with the records.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, mpsc};
 
 use slog::{Drain, OwnedKVList, Record};
 
 use crate::appender::Appender;
+use crate::batch_channel::BatchSender;
 use crate::record::QueuedRecord;
 use crate::routing::Routing;
 
@@ -32,11 +33,11 @@ pub(crate) enum Message {
 /// The drain at the end of every service logger's slog pipeline.
 pub(crate) struct QueueDrain {
     /// slog wants unwind-safe drains; a sender holds no state a panic could leave half-changed.
-    sender: AssertUnwindSafe<SyncSender<Message>>,
+    sender: AssertUnwindSafe<BatchSender<Message>>,
 }
 
 impl QueueDrain {
-    pub(crate) fn new(sender: SyncSender<Message>) -> Self {
+    pub(crate) fn new(sender: BatchSender<Message>) -> Self {
         Self {
             sender: AssertUnwindSafe(sender),
         }

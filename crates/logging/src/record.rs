@@ -187,6 +187,21 @@ impl QueuedRecord {
         }
     }
 
+    /// Moves the record out, leaving an empty one (the writer handles records in place and
+    /// moves one out only to keep it, before the first config).
+    pub(crate) fn take(&mut self) -> Self {
+        std::mem::replace(
+            self,
+            QueuedRecord {
+                timestamp_ms: 0,
+                level: LogLevel::Off,
+                context_id: u32::MAX,
+                message: MessageText::default(),
+                extras: None,
+            },
+        )
+    }
+
     /// The borrowed view of this record under `context`.
     pub(crate) fn view<'a>(&'a self, context: &'a str) -> LogRecord<'a> {
         LogRecord {

@@ -10,6 +10,7 @@ use core_config::ConfigSchema;
 use parking_lot::Mutex;
 
 use crate::appender::Appender;
+use crate::batch_channel::{BatchSender, batch_channel};
 use crate::config::{AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggingConfig};
 use crate::layout::Layout;
 use crate::logger::{ContextTable, Core, LevelPolicy};
@@ -18,9 +19,10 @@ use crate::router::Router;
 use crate::routing::Routing;
 use crate::{LogLevel, LoggerFactory, LoggingError, bridge};
 
-/// Records the queue to the writer thread holds. When it is full, callers wait: a burst slows
-/// the caller down instead of losing records.
-const QUEUE_RECORDS: usize = 8 * 1024;
+/// Records waiting for the writer thread at most. When that many are pending, callers wait: a
+/// burst slows the caller down instead of losing records. The writer takes all pending records
+/// at once, so with the batch it is writing at most twice this many are in memory.
+const QUEUE_RECORDS: usize = 4 * 1024;
 
 /// The logging service (Kibana's `LoggingService`).
 ///
@@ -56,7 +58,7 @@ const QUEUE_RECORDS: usize = 8 * 1024;
 /// ```
 pub struct LoggingService {
     core: Arc<Core>,
-    sender: mpsc::SyncSender<Message>,
+    sender: BatchSender<Message>,
     /// Serializes upgrade, stop and bridge installation.
     control: Mutex<Control>,
     bridge_installed: AtomicBool,
@@ -100,7 +102,7 @@ impl LoggingService {
 
     /// Starts the writer thread, or says why it could not.
     pub fn try_new() -> Result<Self, LoggingError> {
-        let (sender, receiver) = mpsc::sync_channel(QUEUE_RECORDS);
+        let (sender, receiver) = batch_channel(QUEUE_RECORDS);
         let contexts = ContextTable::default();
         let router = Router::new(Arc::clone(&contexts), open_default);
         let writer = std::thread::Builder::new()

@@ -6,7 +6,8 @@ use crate::record::LogRecord;
 /// Writes `{"@timestamp","level","context","message","pid"[,"error"][,"meta"]}` per record.
 #[derive(Debug)]
 pub(crate) struct JsonLayout {
-    pid: u32,
+    /// This process's id, rendered once.
+    pid: String,
     timestamps: TimestampFormatter,
 }
 
@@ -14,7 +15,7 @@ impl JsonLayout {
     /// A layout stamping records with this process's id.
     pub(crate) fn new() -> Self {
         Self {
-            pid: std::process::id(),
+            pid: std::process::id().to_string(),
             timestamps: TimestampFormatter::default(),
         }
     }
@@ -30,7 +31,7 @@ impl JsonLayout {
         out.extend_from_slice(b",\"message\":");
         write_json_string(record.message, out);
         out.extend_from_slice(b",\"pid\":");
-        out.extend_from_slice(self.pid.to_string().as_bytes());
+        out.extend_from_slice(self.pid.as_bytes());
         if let Some(error) = record.error {
             out.extend_from_slice(b",\"error\":{\"message\":");
             write_json_string(&error.message, out);
