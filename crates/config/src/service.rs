@@ -185,23 +185,23 @@ impl ConfigService {
     ///   `"yes"` therefore enables the section and is reported by the section's own typed
     ///   validation (`[<path>.enabled]: expected value of type [boolean] ...`) when it is read.
     pub fn is_enabled_at_path(&self, path: &str) -> bool {
-        let enabled_path = join(path, "enabled");
-        let enabled = get(&self.tree(), &enabled_path).cloned();
-        match enabled {
-            None => true,
-            Some(Value::Bool(false)) => {
-                self.mark_handled(path);
-                false
+        // Called once per plugin at startup: read the tree in place and build the dotted
+        // `<path>.enabled` key only when it has to be marked.
+        let disabled = {
+            let tree = self.shared.tree.borrow();
+            match get(&tree, path).and_then(|section| get(section, "enabled")) {
+                None => return true,
+                Some(Value::Bool(false)) => true,
+                Some(Value::String(text)) => text.trim() == "false",
+                Some(_) => false,
             }
-            Some(Value::String(text)) if text.trim() == "false" => {
-                self.mark_handled(path);
-                false
-            }
-            Some(_) => {
-                self.mark_handled(&enabled_path);
-                true
-            }
+        };
+        if disabled {
+            self.mark_handled(path);
+        } else {
+            self.mark_handled(&join(path, "enabled"));
         }
+        !disabled
     }
 
     /// Flattened keys nobody has read, sorted.

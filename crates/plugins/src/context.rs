@@ -66,6 +66,44 @@ impl PluginConfigContext {
     }
 }
 
+/// The shared services every plugin's initializer context is built from.
+#[derive(Clone)]
+pub(crate) struct ContextSources {
+    pub(crate) env: Arc<Env>,
+    pub(crate) loggers: LoggerFactory,
+    pub(crate) config: ConfigService,
+}
+
+impl ContextSources {
+    /// The context of plugin `opaque_id`, whose interned id is `id` and whose config lives at
+    /// `config_path`.
+    pub(crate) fn context_for(
+        &self,
+        opaque_id: PluginOpaqueId,
+        id: Arc<str>,
+        config_path: Arc<str>,
+    ) -> PluginInitializerContext {
+        PluginInitializerContext::new(
+            opaque_id,
+            id,
+            config_path,
+            Arc::clone(&self.env),
+            &self.loggers,
+            self.config.clone(),
+        )
+    }
+}
+
+/// The config path of `manifest` as the context holds it: the interned `id` itself when the
+/// manifest does not name another path (the usual case), so no string is copied.
+pub(crate) fn shared_config_path(manifest: &PluginManifest, id: &Arc<str>) -> Arc<str> {
+    if manifest.config_path == manifest.id {
+        Arc::clone(id)
+    } else {
+        Arc::from(manifest.config_path.as_str())
+    }
+}
+
 /// Everything a plugin gets when it is created: its identity, the environment, loggers under
 /// `plugins.<id>`, and its config.
 #[derive(Clone)]
@@ -78,23 +116,25 @@ pub struct PluginInitializerContext {
 }
 
 impl PluginInitializerContext {
-    /// Builds the context of plugin `manifest` (the plugins service does this; plugin unit tests
-    /// use `testing::initializer_context`).
+    /// Builds the context of the plugin with interned id `id` whose config lives at
+    /// `config_path` (the plugins service does this right before creating the plugin; plugin
+    /// unit tests use `testing::initializer_context`).
     pub(crate) fn new(
         opaque_id: PluginOpaqueId,
-        manifest: &PluginManifest,
+        id: Arc<str>,
+        config_path: Arc<str>,
         env: Arc<Env>,
         root_logger: &LoggerFactory,
         config: ConfigService,
     ) -> Self {
         Self {
             opaque_id,
-            id: Arc::from(manifest.id.as_str()),
+            logger: root_logger.prefixed(&["plugins", &id]),
+            id,
             env,
-            logger: root_logger.prefixed(&["plugins", &manifest.id]),
             config: PluginConfigContext {
                 service: config,
-                path: Arc::from(manifest.config_path.as_str()),
+                path: config_path,
             },
         }
     }

@@ -3,8 +3,9 @@
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use crate::dep_graph::DepGraph;
 use crate::plugin::{CoreContracts, Plugin, PluginContract};
 
 /// Which lifecycle step a contract belongs to.
@@ -110,94 +111,135 @@ pub enum DependencyError {
     },
 }
 
-/// Plugin type → the ids registered with it (normally exactly one), for every discovered
-/// plugin, so authors never repeat ids and a type used for several ids is still usable.
-pub(crate) type TypeIndex = rustc_hash::FxHashMap<TypeId, Vec<Arc<str>>>;
-
-/// One declared dependency: its Rust type when registered, and its contract when it has one.
-#[derive(Clone)]
-pub(crate) struct DeclaredDep {
-    pub(crate) id: Arc<str>,
-    pub(crate) type_id: Option<TypeId>,
-    pub(crate) contract: Option<PluginContract>,
+/// The contracts of one lifecycle step, by engine position, shared by every plugin's view of
+/// that step. A contract is set once, when its plugin's step completes; a plugin's declared
+/// dependencies are ordered before it, so their contracts are set when it runs.
+pub(crate) struct PhaseContracts {
+    pub(crate) phase: Phase,
+    pub(crate) graph: Arc<DepGraph>,
+    contracts: Box<[OnceLock<PluginContract>]>,
 }
 
-/// The untyped dependency view the engine builds for one plugin and one phase.
+impl PhaseContracts {
+    /// Empty contracts for `phase` over the engine plugins of `graph`.
+    pub(crate) fn new(phase: Phase, graph: Arc<DepGraph>) -> Self {
+        let contracts = (0..graph.engine_len()).map(|_| OnceLock::new()).collect();
+        Self {
+            phase,
+            graph,
+            contracts,
+        }
+    }
+
+    /// Records the contract of engine plugin `position` (once; a second value is ignored).
+    pub(crate) fn set(&self, position: usize, contract: PluginContract) {
+        let _first = self.contracts[position].set(contract);
+    }
+}
+
+/// One declared dependency as a view shows it.
+struct DeclaredDep<'a> {
+    id: &'a str,
+    type_id: Option<TypeId>,
+    contract: Option<&'a PluginContract>,
+}
+
+/// The untyped dependency view the engine builds for one plugin and one phase: the plugin's
+/// engine position and the step's shared contracts, so building it allocates nothing.
 pub(crate) struct DepsView {
-    pub(crate) plugin: Arc<str>,
-    pub(crate) phase: Phase,
-    pub(crate) declared: Vec<DeclaredDep>,
-    pub(crate) types: Arc<TypeIndex>,
+    pub(crate) position: usize,
+    pub(crate) shared: Arc<PhaseContracts>,
 }
 
 impl DepsView {
+    /// The id of the plugin this view belongs to.
+    fn plugin(&self) -> &str {
+        let graph = &self.shared.graph;
+        graph.id(graph.engine_plugin(self.position))
+    }
+
+    fn phase(&self) -> Phase {
+        self.shared.phase
+    }
+
+    /// The plugin's declared dependencies, in manifest order (required first).
+    fn declared(&self) -> impl Iterator<Item = DeclaredDep<'_>> {
+        let graph = &self.shared.graph;
+        graph
+            .links(graph.engine_plugin(self.position))
+            .iter()
+            .map(move |link| DeclaredDep {
+                id: graph.name(link),
+                type_id: graph.type_of(link),
+                contract: graph
+                    .position_of(link)
+                    .and_then(|position| self.shared.contracts[position].get()),
+            })
+    }
+
     /// The declared dependency whose plugin type is `type_id`; `Ok(None)` when the type is not
     /// registered in this server at all.
     fn resolve(
         &self,
         type_id: TypeId,
         type_name: &'static str,
-    ) -> Result<Option<&DeclaredDep>, DependencyError> {
-        let mut matches = self
-            .declared
-            .iter()
-            .filter(|dep| dep.type_id == Some(type_id));
+    ) -> Result<Option<DeclaredDep<'_>>, DependencyError> {
+        let mut matches = self.declared().filter(|dep| dep.type_id == Some(type_id));
         match (matches.next(), matches.next()) {
             (Some(dep), None) => Ok(Some(dep)),
             (Some(_), Some(_)) => Err(DependencyError::Ambiguous {
-                plugin: self.plugin.to_string(),
+                plugin: self.plugin().to_owned(),
                 type_name,
                 candidates: self
-                    .declared
-                    .iter()
+                    .declared()
                     .filter(|dep| dep.type_id == Some(type_id))
-                    .map(|dep| dep.id.to_string())
+                    .map(|dep| dep.id.to_owned())
                     .collect(),
-                phase: self.phase,
+                phase: self.phase(),
             }),
-            (None, _) => match self.types.get(&type_id) {
-                Some(ids) => Err(DependencyError::NotDeclared {
-                    plugin: self.plugin.to_string(),
-                    dependency: ids
-                        .iter()
-                        .map(|id| &**id)
-                        .collect::<Vec<_>>()
-                        .join("\", \""),
-                    phase: self.phase,
-                }),
-                None => Ok(None),
-            },
+            (None, _) => {
+                let registered: Vec<&str> = self.shared.graph.ids_of_type(type_id).collect();
+                if registered.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(DependencyError::NotDeclared {
+                        plugin: self.plugin().to_owned(),
+                        dependency: registered.join("\", \""),
+                        phase: self.phase(),
+                    })
+                }
+            }
         }
     }
 
     fn not_registered(&self, type_name: &'static str) -> DependencyError {
         DependencyError::NotRegistered {
-            plugin: self.plugin.to_string(),
+            plugin: self.plugin().to_owned(),
             type_name,
-            phase: self.phase,
+            phase: self.phase(),
         }
     }
 
     fn unavailable(&self, name: &str) -> DependencyError {
         DependencyError::Unavailable {
-            plugin: self.plugin.to_string(),
+            plugin: self.plugin().to_owned(),
             dependency: name.to_owned(),
-            phase: self.phase,
+            phase: self.phase(),
         }
     }
 
     /// `dep`'s contract as `T`; `Ok(None)` when it has none.
     fn contract_of<'a, T: Any>(
         &self,
-        dep: &'a DeclaredDep,
+        dep: &DeclaredDep<'a>,
     ) -> Result<Option<&'a PluginContract>, DependencyError> {
-        match &dep.contract {
+        match dep.contract {
             None => Ok(None),
             Some(contract) if contract.is::<T>() => Ok(Some(contract)),
             Some(contract) => Err(DependencyError::WrongType {
-                plugin: self.plugin.to_string(),
-                dependency: dep.id.to_string(),
-                phase: self.phase,
+                plugin: self.plugin().to_owned(),
+                dependency: dep.id.to_owned(),
+                phase: self.phase(),
                 expected: std::any::type_name::<T>(),
                 actual: contract.type_name(),
             }),
@@ -212,8 +254,8 @@ impl DepsView {
         let dep = self
             .resolve(type_id, type_name)?
             .ok_or_else(|| self.not_registered(type_name))?;
-        self.contract_of::<T>(dep)?
-            .ok_or_else(|| self.unavailable(&dep.id))
+        self.contract_of::<T>(&dep)?
+            .ok_or_else(|| self.unavailable(dep.id))
     }
 
     fn get<T: Any>(&self, type_id: TypeId, type_name: &'static str) -> Result<&T, DependencyError> {
@@ -244,30 +286,40 @@ impl DepsView {
             return Ok(None);
         };
         Ok(self
-            .contract_of::<T>(dep)?
+            .contract_of::<T>(&dep)?
             .and_then(PluginContract::downcast_ref))
     }
 
     fn get_by_name<T: Any>(&self, name: &str) -> Result<&T, DependencyError> {
-        let dep = self
-            .declared
-            .iter()
-            .find(|dep| &*dep.id == name)
-            .ok_or_else(|| DependencyError::NotDeclared {
-                plugin: self.plugin.to_string(),
+        let dep = self.declared().find(|dep| dep.id == name).ok_or_else(|| {
+            DependencyError::NotDeclared {
+                plugin: self.plugin().to_owned(),
                 dependency: name.to_owned(),
-                phase: self.phase,
-            })?;
-        self.contract_of::<T>(dep)?
+                phase: self.phase(),
+            }
+        })?;
+        self.contract_of::<T>(&dep)?
             .and_then(PluginContract::downcast_ref)
             .ok_or_else(|| self.unavailable(name))
     }
 
     fn available(&self) -> impl Iterator<Item = &str> {
-        self.declared
-            .iter()
+        self.declared()
             .filter(|dep| dep.contract.is_some())
-            .map(|dep| &*dep.id)
+            .map(|dep| dep.id)
+    }
+
+    /// A view for a plugin `id` that declares no dependencies (for unit tests of the engine).
+    #[cfg(test)]
+    pub(crate) fn standalone(id: &str, phase: Phase) -> Self {
+        let positions = rustc_hash::FxHashMap::default();
+        let mut graph = DepGraph::new(vec![Arc::from(id)], vec![None]);
+        graph.link_next(std::iter::empty(), &positions);
+        graph.set_enabled(std::iter::once(true));
+        Self {
+            position: 0,
+            shared: Arc::new(PhaseContracts::new(phase, Arc::new(graph))),
+        }
     }
 }
 
@@ -317,7 +369,7 @@ macro_rules! typed_deps {
 
             /// The id of the plugin these dependencies belong to.
             pub fn plugin_id(&self) -> &str {
-                &self.view.plugin
+                self.view.plugin()
             }
         }
     };

@@ -5,14 +5,28 @@
 //! the plugins without dependencies in insertion order; the *last* entry is taken each time, and
 //! the plugins it unblocks are appended in insertion order. Kibana rescanned every remaining
 //! plugin per step (quadratic); walking the taken plugin's dependents in insertion order gives
-//! the same order in linear time.
+//! the same order in linear time, over a petgraph graph of the resolved dependencies.
 
 use std::collections::HashMap;
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-/// One plugin as the graph sees it.
+/// A dependency graph as the ordering reads it: nodes `0..len()`, each with its declared
+/// dependencies (each once, required ones first) resolved to node indexes.
+pub(crate) trait DependencySource {
+    /// The number of nodes.
+    fn len(&self) -> usize;
+    /// Node `i`'s dependencies: `(position, required)`, `position` being `None` when the
+    /// dependency is not in the graph.
+    fn deps(&self, i: usize) -> impl Iterator<Item = (Option<usize>, bool)> + '_;
+    /// Node `i`'s name (for failures only).
+    fn name(&self, i: usize) -> &str;
+    /// The name of node `i`'s `k`-th dependency (for failures only).
+    fn dep_name(&self, i: usize, k: usize) -> &str;
+}
+
+/// One plugin as the graph tests describe it.
 pub(crate) struct GraphNode<'a> {
     pub(crate) name: &'a str,
     /// Its declared dependencies, each once, required ones first.
@@ -25,6 +39,24 @@ pub(crate) struct GraphDep<'a> {
     /// Position of the dependency; `None` when it is not in the graph.
     pub(crate) position: Option<usize>,
     pub(crate) required: bool,
+}
+
+impl DependencySource for [GraphNode<'_>] {
+    fn len(&self) -> usize {
+        <[GraphNode<'_>]>::len(self)
+    }
+
+    fn deps(&self, i: usize) -> impl Iterator<Item = (Option<usize>, bool)> + '_ {
+        self[i].deps.iter().map(|dep| (dep.position, dep.required))
+    }
+
+    fn name(&self, i: usize) -> &str {
+        self[i].name
+    }
+
+    fn dep_name(&self, i: usize, k: usize) -> &str {
+        self[i].deps[k].name
+    }
 }
 
 /// Why no complete order exists.
@@ -43,41 +75,42 @@ pub(crate) enum OrderingFailure {
     },
 }
 
-/// The indexes of `nodes` in setup order, or why there is none.
-pub(crate) fn topological_order(nodes: &[GraphNode<'_>]) -> Result<Vec<usize>, OrderingFailure> {
-    // Node weights are positions in `nodes`; an edge `a -> b` means "a depends on b".
-    let edge_count = nodes.iter().map(|node| node.deps.len()).sum();
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(nodes.len(), edge_count);
-    for i in 0..nodes.len() {
-        graph.add_node(i);
+/// The node indexes of `graph` in setup order, or why there is none.
+pub(crate) fn topological_order<G: DependencySource + ?Sized>(
+    graph: &G,
+) -> Result<Vec<usize>, OrderingFailure> {
+    let n = graph.len();
+    // An edge `a -> b` means "a depends on b"; node `i` of the petgraph graph is node `i` here.
+    let mut dag: DiGraph<(), (), u32> = DiGraph::with_capacity(n, n * 3);
+    for _ in 0..n {
+        dag.add_node(());
     }
-    // Unresolved dependencies per plugin; a missing required plugin never resolves, a missing
+    // Unresolved dependencies per node; a missing required plugin never resolves, a missing
     // optional one is no dependency at all.
-    let mut pending = vec![0usize; nodes.len()];
-    for (i, node) in nodes.iter().enumerate() {
-        for dep in node.deps {
-            match dep.position {
+    let mut pending = vec![0usize; n];
+    for (i, pending) in pending.iter_mut().enumerate() {
+        for (position, required) in graph.deps(i) {
+            match position {
                 Some(d) => {
-                    graph.add_edge(NodeIndex::new(i), NodeIndex::new(d), ());
-                    pending[i] += 1;
+                    dag.add_edge(NodeIndex::new(i), NodeIndex::new(d), ());
+                    *pending += 1;
                 }
-                None if dep.required => pending[i] += 1,
+                None if required => *pending += 1,
                 None => {}
             }
         }
     }
 
-    let mut work: Vec<usize> = (0..nodes.len()).filter(|&i| pending[i] == 0).collect();
-    let mut order = Vec::with_capacity(nodes.len());
+    let mut work: Vec<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
     let mut dependents: Vec<usize> = Vec::new();
     while let Some(taken) = work.pop() {
         order.push(taken);
         // petgraph lists neighbours newest edge first; edges were added in insertion order.
         dependents.clear();
         dependents.extend(
-            graph
-                .neighbors_directed(NodeIndex::new(taken), Direction::Incoming)
-                .map(|n| n.index()),
+            dag.neighbors_directed(NodeIndex::new(taken), Direction::Incoming)
+                .map(|node| node.index()),
         );
         for &dependent in dependents.iter().rev() {
             pending[dependent] -= 1;
@@ -87,44 +120,41 @@ pub(crate) fn topological_order(nodes: &[GraphNode<'_>]) -> Result<Vec<usize>, O
         }
     }
 
-    if order.len() == nodes.len() {
+    if order.len() == n {
         Ok(order)
     } else {
-        Err(explain_failure(nodes, &pending))
+        Err(explain_failure(graph, &pending))
     }
 }
 
 /// Walks from the first unordered plugin along unordered dependencies until it meets a missing
 /// plugin or revisits one (a cycle). Every unordered plugin has an unordered or missing
 /// dependency, so the walk ends.
-fn explain_failure(nodes: &[GraphNode<'_>], pending: &[usize]) -> OrderingFailure {
-    let unordered: Vec<String> = (0..nodes.len())
+fn explain_failure<G: DependencySource + ?Sized>(graph: &G, pending: &[usize]) -> OrderingFailure {
+    let unordered: Vec<String> = (0..graph.len())
         .filter(|&i| pending[i] > 0)
-        .map(|i| nodes[i].name.to_owned())
+        .map(|i| graph.name(i).to_owned())
         .collect();
-    let Some(start) = (0..nodes.len()).find(|&i| pending[i] > 0) else {
+    let Some(start) = (0..graph.len()).find(|&i| pending[i] > 0) else {
         unreachable!("explain_failure is only called when some plugin is unordered")
     };
     let mut path: Vec<usize> = vec![start];
     let mut position: HashMap<usize, usize> = HashMap::from([(start, 0)]);
     let mut current = start;
     loop {
-        let node = &nodes[current];
-        if let Some(dep) = node
-            .deps
-            .iter()
-            .find(|dep| dep.required && dep.position.is_none())
+        if let Some(k) = graph
+            .deps(current)
+            .position(|(position, required)| required && position.is_none())
         {
             return OrderingFailure::Missing {
                 unordered,
-                plugin: node.name.to_owned(),
-                dependency: dep.name.to_owned(),
+                plugin: graph.name(current).to_owned(),
+                dependency: graph.dep_name(current, k).to_owned(),
             };
         }
-        let next = node
-            .deps
-            .iter()
-            .filter_map(|dep| dep.position)
+        let next = graph
+            .deps(current)
+            .filter_map(|(position, _)| position)
             .find(|&d| pending[d] > 0);
         let Some(next) = next else {
             unreachable!("an unordered plugin has an unordered or missing dependency")
@@ -132,9 +162,9 @@ fn explain_failure(nodes: &[GraphNode<'_>], pending: &[usize]) -> OrderingFailur
         if let Some(&at) = position.get(&next) {
             let mut cycle: Vec<String> = path[at..]
                 .iter()
-                .map(|&i| nodes[i].name.to_owned())
+                .map(|&i| graph.name(i).to_owned())
                 .collect();
-            cycle.push(nodes[next].name.to_owned());
+            cycle.push(graph.name(next).to_owned());
             return OrderingFailure::Cycle { unordered, cycle };
         }
         position.insert(next, path.len());

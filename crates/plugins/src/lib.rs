@@ -3,6 +3,7 @@
 mod config;
 mod context;
 mod contracts;
+mod dep_graph;
 mod deps;
 mod discovery_error;
 mod error;

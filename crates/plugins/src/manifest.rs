@@ -8,27 +8,14 @@
 
 mod fields;
 
+use std::borrow::Cow;
 use std::path::Path;
 
-use serde_json::Value;
-
-use self::fields::ManifestFields;
+use self::fields::{FieldValue, ManifestFields};
 use crate::discovery_error::{DiscoveryErrorKind, PluginDiscoveryError};
 
 /// A plugin's id (Kibana's `PluginName`): the `id` of its manifest.
 pub type PluginName = String;
-
-/// The keys a manifest may contain; anything else is rejected.
-const KNOWN_FIELDS: [&str; 8] = [
-    "id",
-    "version",
-    "kibanaVersion",
-    "configPath",
-    "requiredPlugins",
-    "optionalPlugins",
-    "server",
-    "ui",
-];
 
 /// `kibanaVersion` value that declares compatibility with every Kibana version.
 const ANY_KIBANA_VERSION: &str = "kibana";
@@ -75,7 +62,7 @@ impl PluginManifest {
         };
 
         let id = match fields.take("id") {
-            Some(Value::String(id)) if !id.is_empty() => id,
+            Some(FieldValue::Str(id)) if !id.is_empty() => id.into_owned(),
             _ => {
                 return Err(invalid(
                     "Plugin manifest must contain an \"id\" property.".into(),
@@ -88,19 +75,19 @@ impl PluginManifest {
             ));
         }
         let version = match fields.take("version") {
-            Some(Value::String(version)) if !version.is_empty() => version,
+            Some(FieldValue::Str(version)) if !version.is_empty() => version.into_owned(),
             _ => {
                 return Err(invalid(format!(
                     "Plugin manifest for \"{id}\" must contain a \"version\" property."
                 )));
             }
         };
-        let config_path = config_path(&fields, &id).map_err(invalid)?;
+        let config_path = config_path(&mut fields, &id).map_err(invalid)?;
         let required_plugins = plugin_list(&mut fields, "requiredPlugins", &id).map_err(invalid)?;
         let optional_plugins = plugin_list(&mut fields, "optionalPlugins", &id).map_err(invalid)?;
 
         let kibana_version_expected = match fields.take("kibanaVersion") {
-            Some(Value::String(expected)) if !expected.is_empty() => expected,
+            Some(FieldValue::Str(expected)) if !expected.is_empty() => expected.into_owned(),
             _ => version.clone(),
         };
         if !is_version_compatible(&kibana_version_expected, kibana_version) {
@@ -113,19 +100,16 @@ impl PluginManifest {
             ));
         }
 
-        let server = matches!(fields.get("server"), Some(Value::Bool(true)));
-        let ui = matches!(fields.get("ui"), Some(Value::Bool(true)));
+        let server = matches!(fields.get("server"), Some(FieldValue::Bool(true)));
+        let ui = matches!(fields.get("ui"), Some(FieldValue::Bool(true)));
         if !server && !ui {
             return Err(invalid(format!(
                 "Both \"server\" and \"ui\" are missing or set to \"false\" in plugin manifest for \"{id}\", but at least one of these must be set to \"true\"."
             )));
         }
 
-        let unknown: Vec<&str> = fields
-            .keys()
-            .filter(|key| !KNOWN_FIELDS.contains(key))
-            .collect();
-        if !unknown.is_empty() {
+        if fields.unknown_keys().len() > 0 {
+            let unknown: Vec<&str> = fields.unknown_keys().collect();
             return Err(invalid(format!(
                 "Manifest for plugin \"{id}\" contains the following unrecognized properties: {}.",
                 unknown.join(",")
@@ -156,22 +140,23 @@ impl PluginManifest {
 }
 
 /// `configPath`: absent (or empty) → the id; a string; or an array of strings joined with `.`.
-fn config_path(fields: &ManifestFields<'_>, id: &str) -> Result<String, String> {
+fn config_path(fields: &mut ManifestFields<'_>, id: &str) -> Result<String, String> {
     let bad = || {
         format!(
             "The \"configPath\" in plugin manifest for \"{id}\" should either be a string or an array of strings."
         )
     };
-    let path = match fields.get("configPath") {
-        None => String::new(),
-        Some(Value::String(path)) => path.clone(),
-        Some(Value::Array(parts)) => {
-            let parts: Option<Vec<&str>> = parts.iter().map(Value::as_str).collect();
-            parts.ok_or_else(bad)?.join(".")
-        }
+    let path = match fields.take("configPath") {
+        None => Cow::Borrowed(""),
+        Some(FieldValue::Str(path)) => path,
+        Some(FieldValue::StrList(parts)) => Cow::Owned(parts.join(".")),
         Some(_) => return Err(bad()),
     };
-    Ok(if path.is_empty() { id.to_owned() } else { path })
+    Ok(if path.is_empty() {
+        id.to_owned()
+    } else {
+        path.into_owned()
+    })
 }
 
 /// `requiredPlugins` / `optionalPlugins`: Kibana treats a non-array as `[]`; an array must hold
@@ -181,19 +166,13 @@ fn plugin_list(
     key: &str,
     id: &str,
 ) -> Result<Vec<String>, String> {
-    let Some(Value::Array(items)) = fields.take(key) else {
-        return Ok(Vec::new());
-    };
-    items
-        .into_iter()
-        .map(|item| match item {
-            Value::String(name) => Some(name),
-            _ => None,
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            format!("The \"{key}\" in plugin manifest for \"{id}\" should be an array of strings.")
-        })
+    match fields.take(key) {
+        Some(FieldValue::StrList(items)) => Ok(items.into_iter().map(Cow::into_owned).collect()),
+        Some(FieldValue::MixedList) => Err(format!(
+            "The \"{key}\" in plugin manifest for \"{id}\" should be an array of strings."
+        )),
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// Kibana's rule: `"kibana"` is always compatible; otherwise both versions, coerced to plain

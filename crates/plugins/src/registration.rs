@@ -34,6 +34,14 @@ impl ManifestSource {
             Self::File(path) => path.display().to_string(),
         }
     }
+
+    /// The path, without copying it when it is already a string.
+    pub(crate) fn into_path(self) -> String {
+        match self {
+            Self::Inline { path, .. } => path,
+            Self::File(path) => path.display().to_string(),
+        }
+    }
 }
 
 /// The Rust side of a plugin with a server part.

@@ -1,6 +1,7 @@
 //! The plugins service: discovery, enablement and the lifecycle, in core's conventions.
 
 use std::any::TypeId;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use core_config::{ConfigService, Env};
@@ -8,15 +9,15 @@ use core_logging::{Logger, LoggerFactory};
 use rustc_hash::FxHashMap;
 
 use crate::config::{PLUGINS_CONFIG_PATH, PluginsConfig};
-use crate::context::{PluginInfo, PluginInitializerContext, PluginOpaqueId};
+use crate::context::{ContextSources, PluginInfo, PluginOpaqueId};
 use crate::contracts::{PluginsServiceSetup, PluginsServiceStart};
-use crate::deps::TypeIndex;
+use crate::dep_graph::DepGraph;
 use crate::discovery_error::PluginDiscoveryError;
 use crate::error::PluginsError;
 use crate::manifest::{PluginManifest, PluginName};
 use crate::plugin::CoreContracts;
 use crate::registration::{ManifestSource, PluginRegistration, ServerPart};
-use crate::system::{PluginsSystem, ResolvedDep};
+use crate::system::PluginsSystem;
 use crate::wrapper::PluginWrapper;
 
 /// Builds the core setup contract handed to one plugin.
@@ -86,7 +87,6 @@ struct Candidate<C: CoreContracts> {
 /// dependency order (Kibana's `PluginsService`).
 pub struct PluginsService<C: CoreContracts> {
     log: Logger,
-    loggers: LoggerFactory,
     config: ConfigService,
     registrations: Vec<PluginRegistration<C>>,
     plugins_config: PluginsConfig,
@@ -102,10 +102,14 @@ impl<C: CoreContracts> PluginsService<C> {
         registrations: Vec<PluginRegistration<C>>,
     ) -> Self {
         let log = loggers.get(&["plugins"]);
-        Self {
-            system: PluginsSystem::new(log.clone()),
-            log,
+        let sources = ContextSources {
+            env: Arc::clone(config.env()),
             loggers,
+            config: config.clone(),
+        };
+        Self {
+            system: PluginsSystem::new(log.clone(), sources),
+            log,
             config,
             registrations,
             plugins_config: PluginsConfig::default(),
@@ -127,53 +131,78 @@ impl<C: CoreContracts> PluginsService<C> {
         self.plugins_config = self.config.at_path::<PluginsConfig>(PLUGINS_CONFIG_PATH)?;
         let env: Arc<Env> = Arc::clone(self.config.env());
         let candidates = self.parse_manifests(&env.package_info.version)?;
+        let count = candidates.len();
+
+        // The id → position map's keys are slices of one contiguous copy of every id: the
+        // dependency lookups below compare keys at random, and a compact copy stays in cache
+        // where the manifests (one heap allocation each) would not.
+        let mut id_text = String::with_capacity(
+            candidates
+                .iter()
+                .map(|candidate| candidate.manifest.id.len())
+                .sum(),
+        );
+        let mut id_ends = Vec::with_capacity(count);
+        for candidate in &candidates {
+            id_text.push_str(&candidate.manifest.id);
+            id_ends.push(id_text.len());
+        }
 
         // Duplicates and explicit enablement, in discovery order. Ids are interned once here;
         // every later structure shares these `Arc`s.
-        let ids: Vec<Arc<str>> = candidates
-            .iter()
-            .map(|candidate| Arc::from(candidate.manifest.id.as_str()))
-            .collect();
+        let mut ids: Vec<Arc<str>> = Vec::with_capacity(count);
+        let mut types: Vec<Option<TypeId>> = Vec::with_capacity(count);
         let mut positions: FxHashMap<&str, usize> =
-            FxHashMap::with_capacity_and_hasher(candidates.len(), Default::default());
-        let mut types: TypeIndex = TypeIndex::default();
-        let mut explicitly_enabled = Vec::with_capacity(candidates.len());
-        for (i, candidate) in candidates.iter().enumerate() {
-            let id = candidate.manifest.id.as_str();
-            if let Some(&first) = positions.get(id) {
-                return Err(PluginsError::DuplicateId {
-                    id: id.to_owned(),
-                    first: candidates[first].source.clone(),
-                    second: candidate.source.clone(),
-                });
-            }
-            positions.insert(id, i);
-            match &candidate.server {
-                Some(server) => types
-                    .entry(server.type_id)
-                    .or_default()
-                    .push(Arc::clone(&ids[i])),
-                None if candidate.manifest.server => {
-                    return Err(PluginsError::MissingServerPart {
+            FxHashMap::with_capacity_and_hasher(count, Default::default());
+        let mut explicitly_enabled = Vec::with_capacity(count);
+        let mut id_start = 0;
+        for (i, (candidate, &id_end)) in candidates.iter().zip(&id_ends).enumerate() {
+            let id = &id_text[id_start..id_end];
+            id_start = id_end;
+            match positions.entry(id) {
+                Entry::Occupied(first) => {
+                    return Err(PluginsError::DuplicateId {
                         id: id.to_owned(),
-                        source_path: candidate.source.clone(),
+                        first: candidates[*first.get()].source.clone(),
+                        second: candidate.source.clone(),
                     });
                 }
-                None => {}
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
             }
+            if candidate.server.is_none() && candidate.manifest.server {
+                return Err(PluginsError::MissingServerPart {
+                    id: id.to_owned(),
+                    source_path: candidate.source.clone(),
+                });
+            }
+            ids.push(Arc::from(id));
+            types.push(candidate.server.as_ref().map(|server| server.type_id));
             explicitly_enabled.push(
                 self.config
                     .is_enabled_at_path(&candidate.manifest.config_path),
             );
         }
         // Every declared dependency is looked up by name exactly once, here.
-        let links: Vec<Box<[DependencyLink]>> = candidates
-            .iter()
-            .map(|candidate| link_dependencies(&candidate.manifest, &positions, &ids))
-            .collect();
+        let mut graph = DepGraph::new(ids, types);
+        for candidate in &candidates {
+            let manifest = &candidate.manifest;
+            let declared = manifest
+                .required_plugins
+                .iter()
+                .map(|name| (name.as_str(), true))
+                .chain(
+                    manifest
+                        .optional_plugins
+                        .iter()
+                        .map(|name| (name.as_str(), false)),
+                );
+            graph.link_next(declared, &positions);
+        }
         drop(positions);
 
-        let statuses = enablement(&links, &explicitly_enabled);
+        let statuses = enablement(&graph, &explicitly_enabled);
         for (candidate, status) in candidates.iter().zip(&statuses) {
             let id = &candidate.manifest.id;
             match status {
@@ -186,32 +215,21 @@ impl<C: CoreContracts> PluginsService<C> {
             }
         }
 
-        // Positions in the lifecycle engine (enabled plugins only), known before any plugin is
-        // added so that dependencies on later plugins resolve too.
-        let mut engine_position: Vec<Option<usize>> = Vec::with_capacity(candidates.len());
-        let mut enabled = 0;
-        for status in &statuses {
-            if *status == PluginStatus::Enabled {
-                engine_position.push(Some(enabled));
-                enabled += 1;
-            } else {
-                engine_position.push(None);
-            }
-        }
-        let type_ids: Vec<Option<TypeId>> = candidates
-            .iter()
-            .map(|candidate| candidate.server.as_ref().map(|server| server.type_id))
-            .collect();
-
+        // Engine positions (enabled plugins only) are known before any plugin is added, so
+        // dependencies on later plugins resolve too.
+        graph.set_enabled(
+            statuses
+                .iter()
+                .map(|status| *status == PluginStatus::Enabled),
+        );
         let mut report = DiscoveredPlugins {
-            plugins: Vec::with_capacity(candidates.len()),
+            plugins: Vec::with_capacity(count),
         };
-        let parts = candidates.into_iter().zip(statuses).zip(ids).zip(&links);
-        for (opaque, (((candidate, status), id), links)) in parts.enumerate() {
-            report
-                .plugins
-                .push((candidate.manifest.id.clone(), status.clone()));
-            if status != PluginStatus::Enabled {
+        let mut plugins = Vec::with_capacity(graph.engine_len());
+        for (i, (candidate, status)) in candidates.into_iter().zip(statuses).enumerate() {
+            let enabled = status == PluginStatus::Enabled;
+            report.plugins.push((candidate.manifest.id.clone(), status));
+            if !enabled {
                 continue;
             }
             if let Some(check) = candidate.config_check {
@@ -222,19 +240,9 @@ impl<C: CoreContracts> PluginsService<C> {
                     }
                 })?;
             }
-            let resolved = links
-                .iter()
-                .map(|link| ResolvedDep {
-                    id: Arc::clone(&link.id),
-                    position: link.target.and_then(|d| engine_position[d]),
-                    type_id: link.target.and_then(|d| type_ids[d]),
-                    required: link.required,
-                })
-                .collect();
-            let wrapper = self.wrap(opaque as u64, id, candidate, &env);
-            self.system.add_plugin(wrapper, resolved);
+            plugins.push(wrap(i as u64, Arc::clone(graph.id(i)), candidate));
         }
-        self.system.set_types(types);
+        self.system.set_plugins(plugins, graph);
         self.log
             .debug(format_args!("Discovered {} plugins.", report.plugins.len()));
         Ok(report)
@@ -246,7 +254,6 @@ impl<C: CoreContracts> PluginsService<C> {
         let mut candidates = Vec::with_capacity(self.registrations.len());
         let mut fatal: Vec<PluginDiscoveryError> = Vec::new();
         for registration in std::mem::take(&mut self.registrations) {
-            let source = registration.manifest.path();
             let parsed = match &registration.manifest {
                 ManifestSource::Inline { text, path } => {
                     PluginManifest::parse(text, path, kibana_version)
@@ -256,7 +263,7 @@ impl<C: CoreContracts> PluginsService<C> {
             match parsed {
                 Ok(manifest) => candidates.push(Candidate {
                     manifest: Arc::new(manifest),
-                    source,
+                    source: registration.manifest.into_path(),
                     server: registration.server,
                     config_check: registration.config_check,
                 }),
@@ -272,36 +279,6 @@ impl<C: CoreContracts> PluginsService<C> {
         } else {
             Err(PluginsError::Discovery(fatal))
         }
-    }
-
-    fn wrap(
-        &self,
-        opaque: u64,
-        id: Arc<str>,
-        candidate: Candidate<C>,
-        env: &Arc<Env>,
-    ) -> PluginWrapper<C> {
-        let opaque_id = PluginOpaqueId::new(opaque);
-        let context = PluginInitializerContext::new(
-            opaque_id,
-            &candidate.manifest,
-            Arc::clone(env),
-            &self.loggers,
-            self.config.clone(),
-        );
-        let log = self.loggers.get(&["plugins", &candidate.manifest.id]);
-        let info = PluginInfo {
-            opaque_id,
-            manifest: candidate.manifest,
-            source: candidate.source,
-        };
-        PluginWrapper::new(
-            id,
-            info,
-            log,
-            context,
-            candidate.server.map(|server| server.initializer),
-        )
     }
 
     /// Discovers (if not done yet), orders and sets up the enabled plugins. With
@@ -353,65 +330,48 @@ impl<C: CoreContracts> PluginsService<C> {
     }
 }
 
-/// One declared dependency of a discovered plugin, looked up once.
-struct DependencyLink {
-    /// The dependency's id (shared with the plugin's own id when it was discovered).
-    id: Arc<str>,
-    /// Its position in discovery order; `None` when no such plugin was discovered.
-    target: Option<usize>,
-    required: bool,
-}
-
-/// The declared dependencies of `manifest` (required then optional, each once), resolved
-/// against the discovered plugins.
-fn link_dependencies(
-    manifest: &PluginManifest,
-    positions: &FxHashMap<&str, usize>,
-    ids: &[Arc<str>],
-) -> Box<[DependencyLink]> {
-    let declared = manifest
-        .required_plugins
-        .iter()
-        .map(|name| (name, true))
-        .chain(manifest.optional_plugins.iter().map(|name| (name, false)));
-    let mut links: Vec<DependencyLink> =
-        Vec::with_capacity(manifest.required_plugins.len() + manifest.optional_plugins.len());
-    for (name, required) in declared {
-        // A handful of names per manifest: a linear scan beats hashing.
-        if links.iter().any(|link| *link.id == **name) {
-            continue;
-        }
-        let target = positions.get(name.as_str()).copied();
-        links.push(DependencyLink {
-            id: target.map_or_else(|| Arc::from(name.as_str()), |d| Arc::clone(&ids[d])),
-            target,
-            required,
-        });
-    }
-    links.into_boxed_slice()
+/// A plugin as the lifecycle engine holds it: created right before its setup.
+fn wrap<C: CoreContracts>(opaque: u64, id: Arc<str>, candidate: Candidate<C>) -> PluginWrapper<C> {
+    let info = PluginInfo {
+        opaque_id: PluginOpaqueId::new(opaque),
+        manifest: candidate.manifest,
+        source: candidate.source,
+    };
+    PluginWrapper::new(id, info, candidate.server.map(|server| server.initializer))
 }
 
 /// Kibana's rule: a plugin runs when it is enabled and every plugin reachable through
 /// `requiredPlugins` exists and is enabled. Computed in linear time by spreading "disabled"
 /// backwards along required edges (Kibana's recursive walk is exponential on wide DAGs).
-fn enablement(links: &[Box<[DependencyLink]>], explicitly_enabled: &[bool]) -> Vec<PluginStatus> {
-    let n = links.len();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+fn enablement(graph: &DepGraph, explicitly_enabled: &[bool]) -> Vec<PluginStatus> {
+    let n = graph.discovered();
     let mut runs: Vec<bool> = explicitly_enabled.to_vec();
-    for (i, links) in links.iter().enumerate() {
-        for link in links.iter().filter(|link| link.required) {
-            match link.target {
-                Some(d) => dependents[d].push(i),
-                None => runs[i] = false,
-            }
+    for (i, runs) in runs.iter_mut().enumerate() {
+        if graph
+            .links(i)
+            .iter()
+            .any(|link| link.required && graph.target(link).is_none())
+        {
+            *runs = false;
         }
     }
     let mut queue: Vec<usize> = (0..n).filter(|&i| !runs[i]).collect();
-    while let Some(blocked) = queue.pop() {
-        for &dependent in &dependents[blocked] {
-            if runs[dependent] {
-                runs[dependent] = false;
-                queue.push(dependent);
+    if !queue.is_empty() {
+        // Only when something is disabled: who requires whom, to spread it.
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for i in 0..n {
+            for link in graph.links(i).iter().filter(|link| link.required) {
+                if let Some(d) = graph.target(link) {
+                    dependents[d].push(i);
+                }
+            }
+        }
+        while let Some(blocked) = queue.pop() {
+            for &dependent in &dependents[blocked] {
+                if runs[dependent] {
+                    runs[dependent] = false;
+                    queue.push(dependent);
+                }
             }
         }
     }
@@ -422,10 +382,11 @@ fn enablement(links: &[Box<[DependencyLink]>], explicitly_enabled: &[bool]) -> V
             } else if !explicitly_enabled[i] {
                 PluginStatus::Disabled
             } else {
-                let missing = links[i]
+                let missing = graph
+                    .links(i)
                     .iter()
-                    .filter(|link| link.required && !link.target.is_some_and(|d| runs[d]))
-                    .map(|link| link.id.to_string())
+                    .filter(|link| link.required && !graph.target(link).is_some_and(|d| runs[d]))
+                    .map(|link| graph.name(link).to_string())
                     .collect();
                 PluginStatus::MissingDependencies(missing)
             }

@@ -1,38 +1,30 @@
 //! The lifecycle engine: orders the enabled plugins and runs setup/start/stop over them
 //! (Kibana's `PluginsSystem`).
 
-use std::any::TypeId;
 use std::sync::Arc;
 use std::time::Duration;
 
 use core_logging::Logger;
 
-use crate::context::PluginInfo;
+use crate::context::{ContextSources, PluginInfo};
 use crate::contracts::{DiscoveredPlugin, PluginContracts};
-use crate::deps::{DeclaredDep, DepsView, Phase, TypeIndex};
+use crate::dep_graph::DepGraph;
+use crate::deps::{DepsView, Phase, PhaseContracts};
 use crate::error::PluginsError;
-use crate::graph::{GraphDep, GraphNode, OrderingFailure, topological_order};
-use crate::plugin::{CoreContracts, PluginContract};
+use crate::graph::{DependencySource, OrderingFailure, topological_order};
+use crate::plugin::CoreContracts;
 use crate::wrapper::PluginWrapper;
-
-/// One declared dependency, resolved against the plugins in the system.
-pub(crate) struct ResolvedDep {
-    pub(crate) id: Arc<str>,
-    /// Position in `plugins`; `None` for a missing or disabled dependency.
-    pub(crate) position: Option<usize>,
-    /// The dependency's plugin type when it was discovered with a server part (enabled or
-    /// not: a disabled optional dependency must still be recognised as declared).
-    pub(crate) type_id: Option<TypeId>,
-    pub(crate) required: bool,
-}
 
 pub(crate) struct PluginsSystem<C: CoreContracts> {
     log: Logger,
+    /// What each plugin's initializer context is built from.
+    sources: ContextSources,
+    /// The enabled plugins in discovery order; a plugin's index here is its engine position
+    /// in `graph`.
     plugins: Vec<PluginWrapper<C>>,
-    types: Arc<TypeIndex>,
-    /// Per plugin, its declared dependencies resolved once by discovery (ids, positions,
-    /// types), so the engine does no name lookups.
-    resolved: Vec<Box<[ResolvedDep]>>,
+    /// Every discovered plugin's dependencies, resolved once by discovery, so the engine does
+    /// no name lookups.
+    graph: Arc<DepGraph>,
     /// Positions in `plugins`, in setup order, once computed.
     order: Option<Vec<usize>>,
     /// Plugins whose setup completed, in setup order (Kibana's `satupPlugins`).
@@ -40,29 +32,24 @@ pub(crate) struct PluginsSystem<C: CoreContracts> {
 }
 
 impl<C: CoreContracts> PluginsSystem<C> {
-    pub(crate) fn new(log: Logger) -> Self {
+    pub(crate) fn new(log: Logger, sources: ContextSources) -> Self {
         Self {
             log,
+            sources,
             plugins: Vec::new(),
-            types: Arc::default(),
-            resolved: Vec::new(),
+            graph: Arc::default(),
             order: None,
             set_up: Vec::new(),
         }
     }
 
-    /// Adds the next plugin with its declared dependencies, whose positions refer to plugins
-    /// added before or after it.
-    pub(crate) fn add_plugin(&mut self, plugin: PluginWrapper<C>, deps: Box<[ResolvedDep]>) {
-        self.plugins.push(plugin);
-        self.resolved.push(deps);
+    /// Installs the enabled plugins (in discovery order) and the dependency graph whose engine
+    /// positions index them.
+    pub(crate) fn set_plugins(&mut self, plugins: Vec<PluginWrapper<C>>, graph: DepGraph) {
+        debug_assert_eq!(plugins.len(), graph.engine_len());
+        self.plugins = plugins;
+        self.graph = Arc::new(graph);
         self.order = None;
-    }
-
-    /// The plugin types of every discovered plugin, enabled or not (a disabled optional
-    /// dependency must still be recognised as declared).
-    pub(crate) fn set_types(&mut self, types: TypeIndex) {
-        self.types = Arc::new(types);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -73,29 +60,11 @@ impl<C: CoreContracts> PluginsSystem<C> {
         if let Some(order) = &self.order {
             return Ok(order.clone());
         }
-        let deps: Vec<Vec<GraphDep<'_>>> = self
-            .resolved
-            .iter()
-            .map(|deps| {
-                deps.iter()
-                    .map(|dep| GraphDep {
-                        name: &dep.id,
-                        position: dep.position,
-                        required: dep.required,
-                    })
-                    .collect()
-            })
-            .collect();
-        let nodes: Vec<GraphNode<'_>> = self
-            .plugins
-            .iter()
-            .zip(&deps)
-            .map(|(plugin, deps)| GraphNode {
-                name: &plugin.id,
-                deps,
-            })
-            .collect();
-        let order = topological_order(&nodes).map_err(|failure| match failure {
+        let engine = EngineGraph {
+            graph: &self.graph,
+            plugins: &self.plugins,
+        };
+        let order = topological_order(&engine).map_err(|failure| match failure {
             OrderingFailure::Cycle { unordered, cycle } => {
                 PluginsError::DependencyCycle { unordered, cycle }
             }
@@ -109,8 +78,32 @@ impl<C: CoreContracts> PluginsSystem<C> {
                 dependency,
             },
         })?;
+        Ok(self.store_in_order(order))
+    }
+
+    /// Moves the plugins into setup order, so setup and start walk them (and their contract
+    /// slots) front to back instead of jumping around memory; returns the order that applies
+    /// afterwards. Done once, before any step has run (nothing else holds the graph then).
+    fn store_in_order(&mut self, order: Vec<usize>) -> Vec<usize> {
+        let graph = match Arc::get_mut(&mut self.graph) {
+            Some(graph) if self.set_up.is_empty() => graph,
+            _ => {
+                self.order = Some(order.clone());
+                return order;
+            }
+        };
+        graph.reorder_engine(&order);
+        let mut slots: Vec<Option<PluginWrapper<C>>> = std::mem::take(&mut self.plugins)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.plugins = order
+            .iter()
+            .filter_map(|&position| slots[position].take())
+            .collect();
+        let order: Vec<usize> = (0..self.plugins.len()).collect();
         self.order = Some(order.clone());
-        Ok(order)
+        order
     }
 
     /// The ids at `positions`, comma-joined (as Kibana printed an array), formatted only when
@@ -122,21 +115,11 @@ impl<C: CoreContracts> PluginsSystem<C> {
         }
     }
 
-    /// The view of plugin `i`'s declared dependencies over `contracts` (by position).
-    fn deps_of(&self, i: usize, phase: Phase, contracts: &[Option<PluginContract>]) -> DepsView {
-        let declared = self.resolved[i]
-            .iter()
-            .map(|dep| DeclaredDep {
-                id: Arc::clone(&dep.id),
-                type_id: dep.type_id,
-                contract: dep.position.and_then(|j| contracts[j].clone()),
-            })
-            .collect();
+    /// The view of plugin `i`'s declared dependencies over one step's `contracts`.
+    fn deps_of(&self, i: usize, contracts: &Arc<PhaseContracts>) -> DepsView {
         DepsView {
-            plugin: Arc::clone(&self.plugins[i].id),
-            phase,
-            declared,
-            types: Arc::clone(&self.types),
+            position: i,
+            shared: Arc::clone(contracts),
         }
     }
 
@@ -155,7 +138,7 @@ impl<C: CoreContracts> PluginsSystem<C> {
             self.names(&order)
         ));
 
-        let mut contracts: Vec<Option<PluginContract>> = vec![None; self.plugins.len()];
+        let contracts = Arc::new(PhaseContracts::new(Phase::Setup, Arc::clone(&self.graph)));
         let mut out = PluginContracts::with_capacity(order.len());
         for i in order {
             if !self.plugins[i].has_server_part() {
@@ -165,12 +148,13 @@ impl<C: CoreContracts> PluginsSystem<C> {
                 "Setting up plugin \"{}\"...",
                 self.plugins[i].id
             ));
-            let deps = self.deps_of(i, Phase::Setup, &contracts);
+            let deps = self.deps_of(i, &contracts);
             let core_setup = core(&self.plugins[i].info);
-            match self.plugins[i].setup(core_setup, deps, timeout).await {
+            let plugin = &mut self.plugins[i];
+            match plugin.setup(&self.sources, core_setup, deps, timeout).await {
                 Ok(contract) => {
-                    out.insert(Arc::clone(&self.plugins[i].id), contract.clone());
-                    contracts[i] = Some(contract);
+                    out.insert(Arc::clone(&plugin.id), contract.clone());
+                    contracts.set(i, contract);
                     self.set_up.push(i);
                 }
                 Err(error) => {
@@ -196,19 +180,21 @@ impl<C: CoreContracts> PluginsSystem<C> {
             self.names(&self.set_up)
         ));
 
-        let mut contracts: Vec<Option<PluginContract>> = vec![None; self.plugins.len()];
+        let contracts = Arc::new(PhaseContracts::new(Phase::Start, Arc::clone(&self.graph)));
         let mut out = PluginContracts::with_capacity(self.set_up.len());
-        for i in self.set_up.clone() {
+        for n in 0..self.set_up.len() {
+            let i = self.set_up[n];
             self.log.debug(format_args!(
                 "Starting plugin \"{}\"...",
                 self.plugins[i].id
             ));
-            let deps = self.deps_of(i, Phase::Start, &contracts);
+            let deps = self.deps_of(i, &contracts);
             let core_start = core(&self.plugins[i].info);
-            match self.plugins[i].start(core_start, deps, timeout).await {
+            let plugin = &mut self.plugins[i];
+            match plugin.start(core_start, deps, timeout).await {
                 Ok(contract) => {
-                    out.insert(Arc::clone(&self.plugins[i].id), contract.clone());
-                    contracts[i] = Some(contract);
+                    out.insert(Arc::clone(&plugin.id), contract.clone());
+                    contracts.set(i, contract);
                 }
                 Err(error) => {
                     self.stop_plugins(timeout).await;
@@ -267,5 +253,33 @@ impl<C: CoreContracts> std::fmt::Display for NameList<'_, C> {
             f.write_str(&self.plugins[i].id)?;
         }
         Ok(())
+    }
+}
+
+/// The engine's plugins and their resolved dependencies, as the ordering reads them.
+struct EngineGraph<'a, C: CoreContracts> {
+    graph: &'a DepGraph,
+    plugins: &'a [PluginWrapper<C>],
+}
+
+impl<C: CoreContracts> DependencySource for EngineGraph<'_, C> {
+    fn len(&self) -> usize {
+        self.plugins.len()
+    }
+
+    fn deps(&self, i: usize) -> impl Iterator<Item = (Option<usize>, bool)> + '_ {
+        self.graph
+            .links(self.graph.engine_plugin(i))
+            .iter()
+            .map(|link| (self.graph.position_of(link), link.required))
+    }
+
+    fn name(&self, i: usize) -> &str {
+        &self.plugins[i].id
+    }
+
+    fn dep_name(&self, i: usize, k: usize) -> &str {
+        self.graph
+            .name(&self.graph.links(self.graph.engine_plugin(i))[k])
     }
 }

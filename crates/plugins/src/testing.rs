@@ -5,7 +5,7 @@ use std::sync::Arc;
 use core_config::ConfigService;
 use core_logging::LoggerFactory;
 
-use crate::context::{PluginInitializerContext, PluginOpaqueId};
+use crate::context::{PluginInitializerContext, PluginOpaqueId, shared_config_path};
 use crate::discovery_error::PluginDiscoveryError;
 use crate::manifest::PluginManifest;
 
@@ -29,9 +29,11 @@ pub fn initializer_context(
 ) -> Result<PluginInitializerContext, PluginDiscoveryError> {
     let env = Arc::clone(config.env());
     let manifest = PluginManifest::parse(manifest_json, "kibana.json", &env.package_info.version)?;
+    let id: Arc<str> = Arc::from(manifest.id.as_str());
     Ok(PluginInitializerContext::new(
         PluginOpaqueId::new(0),
-        &manifest,
+        Arc::clone(&id),
+        shared_config_path(&manifest, &id),
         env,
         loggers,
         config,

@@ -54,7 +54,7 @@ fn order(specs: &[Spec]) -> Result<Vec<String>, OrderingFailure> {
             deps,
         })
         .collect();
-    topological_order(&nodes)
+    topological_order(&nodes[..])
         .map(|order| order.into_iter().map(|i| specs[i].name.clone()).collect())
 }
 
@@ -169,7 +169,52 @@ fn depends_on(specs: &[Spec], from: &str, to: &str) -> bool {
         .is_some_and(|s| s.required.iter().chain(&s.optional).any(|d| d == to))
 }
 
+/// Kibana 7.2's `getTopologicallySortedPluginNames`, quadratic as it was: after taking the last
+/// entry of the work list, every remaining plugin is scanned in insertion order and those whose
+/// last dependency it was are appended.
+fn kibana_order(specs: &[Spec]) -> Option<Vec<String>> {
+    let present: std::collections::HashSet<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let mut remaining: Vec<(&str, std::collections::HashSet<&str>)> = specs
+        .iter()
+        .map(|s| {
+            let deps = s
+                .required
+                .iter()
+                .map(String::as_str)
+                .chain(
+                    s.optional
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|name| present.contains(name)),
+                )
+                .collect();
+            (s.name.as_str(), deps)
+        })
+        .collect();
+    let mut work: Vec<&str> = remaining
+        .iter()
+        .filter(|(_, deps)| deps.is_empty())
+        .map(|(name, _)| *name)
+        .collect();
+    let mut sorted = Vec::new();
+    while let Some(taken) = work.pop() {
+        sorted.push(taken.to_owned());
+        remaining.retain(|(name, _)| *name != taken);
+        for (name, deps) in &mut remaining {
+            if deps.remove(taken) && deps.is_empty() {
+                work.push(name);
+            }
+        }
+    }
+    (sorted.len() == specs.len()).then_some(sorted)
+}
+
 proptest! {
+    #[test]
+    fn order_is_kibanas_on_random_graphs(specs in dag()) {
+        prop_assert_eq!(order(&specs).ok(), kibana_order(&specs));
+    }
+
     #[test]
     fn order_respects_every_edge_and_is_stable(specs in dag()) {
         let first = order(&specs).unwrap();
