@@ -1,10 +1,13 @@
-//! `cargo xtask bench [--quick]`: core-server against plain actix-web (the ceiling), same machine,
+//! `cargo xtask bench [--quick | --smoke]`: core-server against plain actix-web (the ceiling), same machine,
 //! same run, alternating A/B, medians and ratios. Writes target/bench/report.{md,json}; never asserts
 //! timings (numbers on a shared machine are for reading, not for failing a build).
 
+mod load;
+mod probe;
 mod report;
 mod server;
 mod stats;
+mod targets;
 
 #[path = "../../../crates/http/benches/support/loadgen.rs"]
 mod loadgen;
@@ -18,131 +21,238 @@ use crate::shell;
 use report::{HttpComparison, HttpFigures, Report, RssAfterLoad, Startup};
 use server::Kind;
 
-/// How much to measure: `--quick` for smoke runs (well under a minute once built), full otherwise.
+/// How much to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every size, several rounds: the figures docs/performance.md quotes.
+    Full,
+    /// Fewer and shorter rounds, well under a minute once built.
+    Quick,
+    /// Debug builds and token sizes: proves the harness still runs end to end (what CI runs);
+    /// its figures say nothing about performance.
+    Smoke,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::Quick => "quick",
+            Mode::Smoke => "smoke: debug builds, token sizes; the figures are NOT performance",
+        }
+    }
+
+    /// The cargo profile directory the binaries are built into.
+    fn profile_dir(self) -> &'static str {
+        if self == Mode::Smoke {
+            "debug"
+        } else {
+            "release"
+        }
+    }
+}
+
+/// What one mode measures.
 #[derive(Debug, Clone, Copy)]
 struct Plan {
-    quick: bool,
+    mode: Mode,
     starts: usize,
     rounds: usize,
     round_duration: Duration,
+    warm_up: Duration,
     connections: usize,
+    plugin_sizes: &'static [usize],
+    plugin_rounds: usize,
+    log_records: usize,
+    log_rounds: usize,
+    filtered_calls: usize,
+    es_calls: usize,
+    es_rounds: usize,
 }
 
 impl Plan {
-    fn new(quick: bool) -> Self {
-        if quick {
-            Self {
-                quick,
-                starts: 3,
-                rounds: 2,
-                round_duration: Duration::from_secs(2),
-                connections: 32,
-            }
-        } else {
-            Self {
-                quick,
+    fn new(mode: Mode) -> Self {
+        match mode {
+            Mode::Full => Self {
+                mode,
                 starts: 9,
                 rounds: 5,
                 round_duration: Duration::from_secs(5),
+                warm_up: Duration::from_secs(1),
                 connections: 32,
-            }
+                plugin_sizes: &[1_000, 10_000, 100_000],
+                plugin_rounds: 5,
+                log_records: 2_000_000,
+                log_rounds: 5,
+                filtered_calls: 100_000_000,
+                es_calls: 2_000,
+                es_rounds: 6,
+            },
+            Mode::Quick => Self {
+                mode,
+                starts: 3,
+                rounds: 2,
+                round_duration: Duration::from_secs(2),
+                warm_up: Duration::from_secs(1),
+                connections: 32,
+                plugin_sizes: &[1_000, 10_000],
+                plugin_rounds: 3,
+                log_records: 1_000_000,
+                log_rounds: 2,
+                filtered_calls: 20_000_000,
+                es_calls: 500,
+                es_rounds: 2,
+            },
+            Mode::Smoke => Self {
+                mode,
+                starts: 1,
+                rounds: 1,
+                round_duration: Duration::from_secs(1),
+                warm_up: Duration::ZERO,
+                connections: 4,
+                plugin_sizes: &[10, 100],
+                plugin_rounds: 1,
+                log_records: 10_000,
+                log_rounds: 1,
+                filtered_calls: 100_000,
+                es_calls: 20,
+                es_rounds: 2,
+            },
         }
     }
+}
+
+/// How a loaded request proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// Not at all: core-server without users.
+    None,
+    /// `Authorization: Basic` of the bench user on both: core-server's auth interceptor (the
+    /// sessionAuth plugin's header check) vs the plain server's header comparison.
+    BasicHeader,
+    /// core-server's session cookie (decrypted and checked per request) vs the plain server's
+    /// header comparison: what a browser session costs, not a like-for-like pair.
+    SessionCookie,
 }
 
 /// One route pair to load: the same work on both servers.
 struct RoutePair {
     name: &'static str,
-    /// Behind authentication: core-server with a session_auth user and its session cookie, the plain
-    /// server's header check with an `authorization` header.
-    auth: bool,
+    auth: Auth,
     core_path: &'static str,
     plain_path: &'static str,
 }
 
-/// The greeting route vs the plain JSON route (the brief's comparison), then the same validated
-/// path-param route on both, which is the like-for-like one.
+/// The three comparisons the targets are about, then the session cookie for information.
 const ROUTES: &[RoutePair] = &[
     RoutePair {
-        name: "JSON (greeting vs plain)",
-        auth: false,
-        core_path: "/api/greeting/hello/Ana",
+        name: "plain JSON",
+        auth: Auth::None,
+        core_path: "/api/greeting/hello",
         plain_path: "/api/hello",
     },
     RoutePair {
         name: "validated path param",
-        auth: false,
+        auth: Auth::None,
         core_path: "/api/greeting/hello/Ana",
         plain_path: "/api/greeting/hello/Ana",
     },
     RoutePair {
-        name: "behind auth",
-        auth: true,
+        name: "behind auth (header check)",
+        auth: Auth::BasicHeader,
         core_path: "/api/greeting/hello/Ana",
-        plain_path: "/api/guarded",
+        plain_path: "/api/guarded/greeting/hello/Ana",
+    },
+    RoutePair {
+        name: "behind auth (session cookie; informational)",
+        auth: Auth::SessionCookie,
+        core_path: "/api/greeting/hello/Ana",
+        plain_path: "/api/guarded/greeting/hello/Ana",
     },
 ];
 
-/// The user core-server is started with for the auth comparison (bench-only credentials).
+/// The user core-server is started with for the auth comparisons (bench-only credentials), and
+/// the same as the `Authorization` value the plain server accepts.
 const BENCH_USER: (&str, &str) = ("bench", "bench-password");
-
-/// `GET path` with one extra header line.
-fn get_with_header(path: &str, header: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{header}\r\ncontent-length: 0\r\n\r\n")
-        .into_bytes()
-}
+const BENCH_AUTHORIZATION: &str = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=";
 
 /// Entry point of `cargo xtask bench`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
-    let quick = match args {
-        [] => false,
-        [flag] if flag == "--quick" => true,
-        other => {
-            bail!("unknown arguments for bench: {other:?} (usage: cargo xtask bench [--quick])")
-        }
+    let mode = match args {
+        [] => Mode::Full,
+        [flag] if flag == "--quick" => Mode::Quick,
+        [flag] if flag == "--smoke" => Mode::Smoke,
+        other => bail!(
+            "unknown arguments for bench: {other:?} (usage: cargo xtask bench [--quick | --smoke])"
+        ),
     };
-    let plan = Plan::new(quick);
-    shell::cargo(&[
-        "build",
-        "--release",
-        "--bin",
-        "core-server",
-        "-p",
-        "distribution",
-    ])?;
-    shell::cargo(&[
-        "build",
-        "--release",
-        "--bin",
-        "bench-plain-actix",
-        "-p",
-        "bench-plain-actix",
-    ])?;
+    let plan = Plan::new(mode);
+    for (package, binary) in [
+        ("distribution", "core-server"),
+        ("bench-plain-actix", "bench-plain-actix"),
+        ("bench-probes", "bench-probes"),
+    ] {
+        let mut build = vec!["build", "--bin", binary, "-p", package];
+        if mode != Mode::Smoke {
+            build.push("--release");
+        }
+        shell::cargo(&build)?;
+    }
     let root = shell::workspace_root();
-    let bin_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), Into::into)
-        .join("release");
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
+    let bin_dir = target_dir.join(mode.profile_dir());
+    let out_dir = target_dir.join("bench");
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let tool = load::LoadTool::detect(&out_dir)?;
 
     let startup = measure_startup(&plan, &bin_dir)?;
-    let (http, rss_after_load) = measure_http(&plan, &bin_dir)?;
+    let (http, rss_after_load) = measure_http(&plan, &bin_dir, &tool)?;
+    let probes = probe::Probes::new(&bin_dir);
+    let sizes: Vec<String> = plan.plugin_sizes.iter().map(usize::to_string).collect();
+    let mut plugin_args: Vec<&str> = sizes.iter().map(String::as_str).collect();
+    let plugin_rounds = plan.plugin_rounds.to_string();
+    plugin_args.extend(["--rounds", &plugin_rounds]);
+    let plugins = probes.run("plugins", &plugin_args)?;
+    let (log_records, log_rounds) = (plan.log_records.to_string(), plan.log_rounds.to_string());
+    let filtered_calls = plan.filtered_calls.to_string();
+    let logging = probes.run(
+        "logging",
+        &[
+            "--records",
+            &log_records,
+            "--rounds",
+            &log_rounds,
+            "--filtered-calls",
+            &filtered_calls,
+        ],
+    )?;
+    let (es_calls, es_rounds) = (plan.es_calls.to_string(), plan.es_rounds.to_string());
+    let elasticsearch = probes.run(
+        "elasticsearch",
+        &["--calls", &es_calls, "--rounds", &es_rounds],
+    )?;
     let report = Report {
-        mode: if plan.quick { "quick" } else { "full" }.to_owned(),
+        mode: mode.name().to_owned(),
+        judge_targets: mode != Mode::Smoke,
         conditions: format!(
-            "{} CPU(s) available, shared with whatever else runs; loopback; load from the in-process Rust \
-             load generator (crates/http/benches/support/loadgen.rs), {} keep-alive connections, {} rounds of \
-             {:?} per server per route, servers alternating.",
+            "{} CPU(s) available, shared with whatever else runs; loopback; {}, {} keep-alive connections, \
+             {} rounds of {:?} per server per route, servers alternating. {} builds.",
             std::thread::available_parallelism().map_or(0, usize::from),
+            tool.describe(),
             plan.connections,
             plan.rounds,
-            plan.round_duration
+            plan.round_duration,
+            plan.mode.profile_dir()
         ),
         startup,
         http,
         rss_after_load,
+        plugins,
+        logging,
+        elasticsearch,
     };
-    let out_dir = root.join("target/bench");
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let markdown = report.to_markdown();
     write(&out_dir.join("report.md"), &markdown)?;
     write(&out_dir.join("report.json"), &report.to_json()?)?;
@@ -196,7 +306,11 @@ fn measure_startup(plan: &Plan, bin_dir: &Path) -> Result<Startup> {
 
 /// Loads every route pair on one running instance of each server, alternating rounds.
 /// Also returns the RSS of the unauthenticated core-server and of the plain server after all rounds.
-fn measure_http(plan: &Plan, bin_dir: &Path) -> Result<(Vec<HttpComparison>, RssAfterLoad)> {
+fn measure_http(
+    plan: &Plan,
+    bin_dir: &Path,
+    tool: &load::LoadTool,
+) -> Result<(Vec<HttpComparison>, RssAfterLoad)> {
     let core = server::start(Kind::Core, bin_dir)?;
     let plain = server::start(Kind::Plain, bin_dir)?;
     let password_override = format!(
@@ -212,53 +326,44 @@ fn measure_http(plan: &Plan, bin_dir: &Path) -> Result<(Vec<HttpComparison>, Rss
         ],
     )?;
     let cookie = server::login(core_auth.addr, BENCH_USER.0, BENCH_USER.1)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot build the load generator's runtime")?;
+    let authorization = || vec![("authorization".to_owned(), BENCH_AUTHORIZATION.to_owned())];
     let mut comparisons = Vec::new();
     for pair in ROUTES {
-        let config = |addr, path: &str| loadgen::LoadConfig {
-            addr,
-            connections: plan.connections,
-            duration: plan.round_duration,
-            request: loadgen::http_request("GET", path, "127.0.0.1", "application/json", b""),
-            expected_status: 200,
+        let (core_addr, core_headers) = match pair.auth {
+            Auth::None => (core.addr, vec![]),
+            Auth::BasicHeader => (core_auth.addr, authorization()),
+            Auth::SessionCookie => (core_auth.addr, vec![("cookie".to_owned(), cookie.clone())]),
         };
-        let (mut core_config, mut plain_config) = if pair.auth {
-            (
-                config(core_auth.addr, pair.core_path),
-                config(plain.addr, pair.plain_path),
-            )
-        } else {
-            (
-                config(core.addr, pair.core_path),
-                config(plain.addr, pair.plain_path),
-            )
+        let core_target = load::Target {
+            addr: core_addr,
+            path: pair.core_path.to_owned(),
+            headers: core_headers,
         };
-        if pair.auth {
-            core_config.request = get_with_header(pair.core_path, &format!("cookie: {cookie}"));
-            plain_config.request = get_with_header(
-                pair.plain_path,
-                "authorization: Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=",
-            );
-        }
+        let plain_target = load::Target {
+            addr: plain.addr,
+            path: pair.plain_path.to_owned(),
+            headers: if pair.auth == Auth::None {
+                vec![]
+            } else {
+                authorization()
+            },
+        };
         // A short warm-up of each, not measured.
-        for warm in [&core_config, &plain_config] {
-            let mut warm = warm.clone();
-            warm.duration = Duration::from_millis(300);
-            runtime.block_on(loadgen::run(&warm));
+        if !plan.warm_up.is_zero() {
+            for target in [&core_target, &plain_target] {
+                tool.run(target, plan.connections, plan.warm_up)?;
+            }
         }
         let (mut core_runs, mut plain_runs) = (vec![], vec![]);
         for round in 0..plan.rounds {
             let core_first = round.is_multiple_of(2);
             for is_core in [core_first, !core_first] {
-                let (config, runs, name) = if is_core {
-                    (&core_config, &mut core_runs, Kind::Core.name())
+                let (target, runs, name) = if is_core {
+                    (&core_target, &mut core_runs, Kind::Core.name())
                 } else {
-                    (&plain_config, &mut plain_runs, Kind::Plain.name())
+                    (&plain_target, &mut plain_runs, Kind::Plain.name())
                 };
-                let result = runtime.block_on(loadgen::run(config));
+                let result = tool.run(target, plan.connections, plan.round_duration)?;
                 eprintln!(
                     "{} round {round}: {name:<18} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}",
                     pair.name,
@@ -271,22 +376,22 @@ fn measure_http(plan: &Plan, bin_dir: &Path) -> Result<(Vec<HttpComparison>, Rss
             }
         }
         let (core_figures, plain_figures) = (figures(&core_runs)?, figures(&plain_runs)?);
+        let describe = |target: &load::Target| {
+            let names: Vec<&str> = target
+                .headers
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if names.is_empty() {
+                format!("GET {}", target.path)
+            } else {
+                format!("GET {} + {}", target.path, names.join(", "))
+            }
+        };
         comparisons.push(HttpComparison {
             name: pair.name.to_owned(),
-            core_route: format!(
-                "GET {}{}",
-                pair.core_path,
-                if pair.auth { " + session cookie" } else { "" }
-            ),
-            plain_route: format!(
-                "GET {}{}",
-                pair.plain_path,
-                if pair.auth {
-                    " + authorization header"
-                } else {
-                    ""
-                }
-            ),
+            core_route: describe(&core_target),
+            plain_route: describe(&plain_target),
             throughput_ratio: stats::ratio(
                 core_figures.requests_per_sec,
                 plain_figures.requests_per_sec,
@@ -304,8 +409,8 @@ fn measure_http(plan: &Plan, bin_dir: &Path) -> Result<(Vec<HttpComparison>, Rss
 }
 
 /// Medians of the rounds of one server.
-fn figures(runs: &[loadgen::LoadReport]) -> Result<HttpFigures> {
-    let median = |f: fn(&loadgen::LoadReport) -> f64| {
+fn figures(runs: &[load::Measured]) -> Result<HttpFigures> {
+    let median = |f: fn(&load::Measured) -> f64| {
         stats::median(&runs.iter().map(f).collect::<Vec<_>>()).context("no load round measured")
     };
     Ok(HttpFigures {

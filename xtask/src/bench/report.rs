@@ -1,12 +1,16 @@
 //! The numbers one bench run produced, and their Markdown and JSON renderings (same numbers in both).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use super::targets;
 
 /// Everything one `cargo xtask bench` run measured.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Report {
-    /// `quick` or `full`.
+    /// `full`, `quick` or `smoke ...`.
     pub(crate) mode: String,
+    /// Whether the figures mean anything against the targets (not for smoke runs).
+    pub(crate) judge_targets: bool,
     /// How the numbers were taken (machine, load generator, rounds), so a reader can judge them.
     pub(crate) conditions: String,
     /// Startup of core-server vs plain actix-web.
@@ -15,6 +19,62 @@ pub(crate) struct Report {
     pub(crate) http: Vec<HttpComparison>,
     /// RSS of each server after all the HTTP rounds.
     pub(crate) rss_after_load: RssAfterLoad,
+    /// The plugins lifecycle at several sizes.
+    pub(crate) plugins: PluginsFigures,
+    /// Logging: filtered-out call and file appender.
+    pub(crate) logging: LoggingFigures,
+    /// Elasticsearch: platform vs bare client.
+    pub(crate) elasticsearch: ElasticsearchFigures,
+}
+
+/// What `bench-probes plugins` printed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PluginsFigures {
+    /// Timed runs per size.
+    pub(crate) rounds: usize,
+    /// One entry per plugin count, smallest first.
+    pub(crate) sizes: Vec<PluginsSize>,
+}
+
+/// Discovery + ordering + setup + start of `plugins` no-op plugins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PluginsSize {
+    /// Number of plugins.
+    pub(crate) plugins: usize,
+    /// Median milliseconds over the rounds.
+    pub(crate) median_ms: f64,
+    /// The untimed-by-the-median first run, which also creates every plugin's loggers.
+    pub(crate) first_run_ms: f64,
+}
+
+/// What `bench-probes logging` printed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct LoggingFigures {
+    /// Nanoseconds per call of a logger whose level filters the record out.
+    pub(crate) filtered_out_ns: f64,
+    /// Threads logging concurrently into the file appender.
+    pub(crate) threads: usize,
+    /// Records per timed run.
+    pub(crate) records_per_round: u64,
+    /// Timed runs.
+    pub(crate) rounds: usize,
+    /// Median records per second, from the first record to the file flushed at stop.
+    pub(crate) records_per_sec: f64,
+    /// Records logged but not found in the file, over all runs (must be 0).
+    pub(crate) lost: u64,
+}
+
+/// What `bench-probes elasticsearch` printed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ElasticsearchFigures {
+    /// Calls per timed block.
+    pub(crate) calls_per_round: usize,
+    /// Blocks of each client, alternating.
+    pub(crate) rounds: usize,
+    /// Median microseconds per call, bare official client.
+    pub(crate) bare_us_per_call: f64,
+    /// Median microseconds per call, `call_as_current_user`.
+    pub(crate) platform_us_per_call: f64,
 }
 
 /// Resident set size after load, in KiB.
@@ -84,13 +144,22 @@ impl Report {
     pub(crate) fn to_markdown(&self) -> String {
         let s = &self.startup;
         let mut out = format!(
-            "# Benchmark report ({})\n\n{}\n\n## Startup\n\n\
+            "# Benchmark report ({})\n\n{}\n\n",
+            self.mode, self.conditions
+        );
+        if self.judge_targets {
+            out.push_str(&targets::markdown(&targets::verdicts(self)));
+        } else {
+            out.push_str(
+                "## Targets\n\nNot judged: this run's figures are not performance figures.\n",
+            );
+        }
+        out.push_str(&format!(
+            "\n## Startup\n\n\
              Median of {} starts each, alternating: spawn to first 200 on `/api/status`, and VmRSS then.\n\n\
              | server | first 200 (ms) | idle RSS (MiB) |\n|---|---:|---:|\n\
              | core-server | {:.1} | {:.1} |\n| plain actix-web | {:.1} | {:.1} |\n\
              | ratio | {} | {} |\n",
-            self.mode,
-            self.conditions,
             s.starts,
             s.core_ms,
             s.core_rss_kib / 1024.0,
@@ -98,7 +167,7 @@ impl Report {
             s.plain_rss_kib / 1024.0,
             fmt_ratio(s.ratio),
             fmt_ratio(crate::bench::stats::ratio(s.core_rss_kib, s.plain_rss_kib)),
-        );
+        ));
         out.push_str(
             "\n## HTTP\n\nMedians over alternating rounds.\n\n\
              | route | server | request | req/s | p50 (ms) | p99 (ms) | errors |\n\
@@ -130,7 +199,60 @@ impl Report {
                 self.rss_after_load.plain_kib
             ))
         ));
+        out.push_str(&self.plugins_markdown());
+        out.push_str(&self.logging_markdown());
+        out.push_str(&self.elasticsearch_markdown());
         out
+    }
+
+    fn plugins_markdown(&self) -> String {
+        let mut out = format!(
+            "\n## Plugins\n\nDiscovery + ordering + setup + start of N no-op plugins in a random DAG (up to \
+             three required dependencies each), median of {} runs after a first run that also creates \
+             every plugin's loggers.\n\n\
+             | plugins | time (ms) | per plugin (µs) | first run (ms) |\n|---:|---:|---:|---:|\n",
+            self.plugins.rounds
+        );
+        for size in &self.plugins.sizes {
+            out.push_str(&format!(
+                "| {} | {:.1} | {:.2} | {:.1} |\n",
+                size.plugins,
+                size.median_ms,
+                size.median_ms * 1e3 / size.plugins.max(1) as f64,
+                size.first_run_ms
+            ));
+        }
+        out
+    }
+
+    fn logging_markdown(&self) -> String {
+        let l = &self.logging;
+        format!(
+            "\n## Logging\n\n\
+             | measure | value |\n|---|---:|\n\
+             | filtered-out call | {:.1} ns |\n\
+             | file appender, pattern layout ({} thread(s), median of {} runs of {} records) | {:.0} records/s |\n\
+             | records lost | {} |\n",
+            l.filtered_out_ns, l.threads, l.rounds, l.records_per_round, l.records_per_sec, l.lost
+        )
+    }
+
+    fn elasticsearch_markdown(&self) -> String {
+        let e = &self.elasticsearch;
+        format!(
+            "\n## Elasticsearch\n\nThe same search sent to the same local stub, {} blocks of {} calls each, \
+             alternating.\n\n\
+             | client | µs per call |\n|---|---:|\n\
+             | `call_as_current_user` | {:.1} |\n| bare official client | {:.1} |\n| ratio | {} |\n",
+            e.rounds,
+            e.calls_per_round,
+            e.platform_us_per_call,
+            e.bare_us_per_call,
+            fmt_ratio(crate::bench::stats::ratio(
+                e.platform_us_per_call,
+                e.bare_us_per_call
+            ))
+        )
     }
 
     /// The same numbers as pretty JSON.
@@ -140,10 +262,10 @@ impl Report {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Report {
+    pub(crate) fn sample() -> Report {
         let figures = |rps, p50_ms, p99_ms| HttpFigures {
             requests_per_sec: rps,
             p50_ms,
@@ -152,6 +274,7 @@ mod tests {
         };
         Report {
             mode: "quick".to_owned(),
+            judge_targets: true,
             conditions: "test machine".to_owned(),
             startup: Startup {
                 starts: 3,
@@ -174,7 +297,52 @@ mod tests {
                 core_kib: 16384.0,
                 plain_kib: 8192.0,
             },
+            plugins: PluginsFigures {
+                rounds: 3,
+                sizes: vec![
+                    PluginsSize {
+                        plugins: 1_000,
+                        median_ms: 4.0,
+                        first_run_ms: 6.0,
+                    },
+                    PluginsSize {
+                        plugins: 10_000,
+                        median_ms: 45.0,
+                        first_run_ms: 60.0,
+                    },
+                ],
+            },
+            logging: LoggingFigures {
+                filtered_out_ns: 3.25,
+                threads: 1,
+                records_per_round: 1_000_000,
+                rounds: 3,
+                records_per_sec: 1_250_000.0,
+                lost: 0,
+            },
+            elasticsearch: ElasticsearchFigures {
+                calls_per_round: 100,
+                rounds: 2,
+                bare_us_per_call: 100.0,
+                platform_us_per_call: 105.0,
+            },
         }
+    }
+
+    #[test]
+    fn markdown_has_the_plugins_logging_and_elasticsearch_sections() {
+        let markdown = sample().to_markdown();
+        assert!(
+            markdown.contains("| 10000 | 45.0 | 4.50 | 60.0 |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("| filtered-out call | 3.2 ns |"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("| 1250000 records/s |"), "{markdown}");
+        assert!(markdown.contains("| records lost | 0 |"), "{markdown}");
+        assert!(markdown.contains("| ratio | 1.05 |"), "{markdown}");
     }
 
     #[test]
