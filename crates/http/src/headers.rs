@@ -111,11 +111,14 @@ impl Headers {
 
 impl<N: AsRef<str>, V: Into<String>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
-        let mut headers = Headers::new();
-        for (name, value) in iter {
-            headers.append(name, value);
+        // One allocation for the list and one for the `Arc` (every request builds one of these).
+        let entries = iter
+            .into_iter()
+            .map(|(name, value)| (name.as_ref().to_ascii_lowercase(), value.into()))
+            .collect();
+        Self {
+            entries: Arc::new(entries),
         }
-        headers
     }
 }
 
