@@ -28,10 +28,18 @@ fn verdict(
     unit: &str,
     met: impl Fn(f64) -> bool,
 ) -> Verdict {
+    // Large counts read better whole; ratios and times need their decimals.
+    let format = |v: f64| {
+        if v >= 1000.0 {
+            format!("{v:.0}{unit}")
+        } else {
+            format!("{v:.2}{unit}")
+        }
+    };
     Verdict {
         measure: measure.into(),
         target: target.to_owned(),
-        measured: value.map_or_else(|| "not measured".to_owned(), |v| format!("{v:.2}{unit}")),
+        measured: value.map_or_else(|| "not measured".to_owned(), format),
         met: value.map(met),
     }
 }
@@ -172,6 +180,7 @@ mod tests {
         // 4.5 µs per plugin at 10k vs 4.0 at 1k.
         assert_eq!(find("plugins: per-plugin").measured, "1.12");
         assert_eq!(find("logging: records/s").met, Some(true));
+        assert_eq!(find("logging: records/s").measured, "1250000");
         assert_eq!(find("logging: records lost").met, Some(true));
         assert_eq!(find("Elasticsearch").measured, "1.05");
     }
