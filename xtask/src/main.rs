@@ -4,7 +4,8 @@
 //! - `cargo xtask ci`: what `.ci/run` runs: fmt check, clippy with warnings denied, the tests, the docs check,
 //!   the generated-code checks and a smoke run of the benchmark harness.
 //! - `cargo xtask bench [--quick | --smoke]`: core-server against plain actix-web, plugins, logging and
-//!   Elasticsearch; writes target/bench/report.{md,json}. `--smoke` (debug builds, token sizes) is what CI runs.
+//!   Elasticsearch; writes target/bench/report.{md,json}. `--smoke` (debug builds, token sizes, into
+//!   target/bench/smoke/) is what CI runs.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
 
@@ -42,7 +43,7 @@ commands:
   ci                 fmt check, clippy -D warnings, tests, docs and codegen checks, bench --smoke (.ci/run)
   bench [--quick | --smoke]
                      core-server vs plain actix-web (startup, RSS, HTTP), plugins, logging, Elasticsearch;
-                     writes target/bench/report.{md,json}; --smoke: debug builds, token sizes (CI)
+                     writes target/bench/report.{md,json}; --smoke: debug builds, token sizes (CI), into target/bench/smoke/
   codegen [--check]  regenerate committed generated code, or check that it is current
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout

@@ -52,17 +52,37 @@ async fn stub_elasticsearch() -> MockServer {
     stub
 }
 
+/// The search plugin's settings against `stub`, with the internal user's credentials.
+fn elasticsearch_config(stub: &MockServer) -> String {
+    format!(
+        "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n",
+        stub.uri()
+    )
+}
+
+/// [`elasticsearch_config`] plus sessionAuth with the one user `ana`.
+fn session_auth_config(stub: &MockServer, key: &str) -> String {
+    format!(
+        "{}sessionAuth:\n  encryptionKey: {key}\n  users:\n    ana: {{ password: ana-pass }}\n",
+        elasticsearch_config(stub)
+    )
+}
+
+/// The searches the stub received.
+async fn book_searches(stub: &MockServer) -> Vec<wiremock::Request> {
+    stub.received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/books/_search")
+        .collect()
+}
+
 #[tokio::test]
 async fn search_runs_as_the_current_user_never_as_the_internal_user() {
     let stub = stub_elasticsearch().await;
     let home = Home::new();
-    home.write(
-        "config/kibana.yml",
-        &format!(
-            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n",
-            stub.uri()
-        ),
-    );
+    home.write("config/kibana.yml", &elasticsearch_config(&stub));
     let mut server = Launch::new(Binary::Server, &home).start().await;
 
     let (status, body) = server.get("/api/status").await;
@@ -145,14 +165,7 @@ async fn login_session_search_as_the_session_user_and_logout() {
     let stub = stub_elasticsearch().await;
     let home = Home::new();
     let key = "a-session-encryption-key-of-32+-characters";
-    home.write(
-        "config/kibana.yml",
-        &format!(
-            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n\
-             sessionAuth:\n  encryptionKey: {key}\n  users:\n    ana: {{ password: ana-pass }}\n",
-            stub.uri()
-        ),
-    );
+    home.write("config/kibana.yml", &session_auth_config(&stub, key));
     let mut server = Launch::new(Binary::Server, &home).start().await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -196,13 +209,7 @@ async fn login_session_search_as_the_session_user_and_logout() {
     // No Authorization header from the browser: the session's credentials reach Elasticsearch.
     let search = get("/api/search?q=title:rust").await.unwrap();
     assert_eq!(search.status(), 200);
-    let searches: Vec<_> = stub
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == "/books/_search")
-        .collect();
+    let searches = book_searches(&stub).await;
     assert_eq!(searches.len(), 1);
     assert_eq!(searches[0].headers.get("authorization").unwrap(), USER_AUTH);
 
@@ -240,11 +247,7 @@ async fn basic_authorization_header_authenticates_without_a_session() {
     let home = Home::new();
     home.write(
         "config/kibana.yml",
-        &format!(
-            "elasticsearch:\n  hosts: [\"{}\"]\n  username: kibana_system\n  password: internal-secret\nsearch.index: books\n\
-             sessionAuth:\n  encryptionKey: a-session-encryption-key-of-32+-characters\n  users:\n    ana: {{ password: ana-pass }}\n",
-            stub.uri()
-        ),
+        &session_auth_config(&stub, "a-session-encryption-key-of-32+-characters"),
     );
     let mut server = Launch::new(Binary::Server, &home).start().await;
     let client = reqwest::Client::new();
@@ -272,13 +275,7 @@ async fn basic_authorization_header_authenticates_without_a_session() {
             .status(),
         200
     );
-    let searches: Vec<_> = stub
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == "/books/_search")
-        .collect();
+    let searches = book_searches(&stub).await;
     assert_eq!(searches.len(), 1);
     assert_eq!(searches[0].headers.get("authorization").unwrap(), USER_AUTH);
 

@@ -202,7 +202,11 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let target_dir =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), Into::into);
     let bin_dir = target_dir.join(mode.profile_dir());
-    let out_dir = target_dir.join("bench");
+    // A smoke run (CI) must not overwrite the last real report.
+    let out_dir = match mode {
+        Mode::Smoke => target_dir.join("bench").join("smoke"),
+        Mode::Full | Mode::Quick => target_dir.join("bench"),
+    };
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let tool = load::LoadTool::detect(&out_dir)?;
