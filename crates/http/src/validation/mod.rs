@@ -338,6 +338,12 @@ fn from_value<T: DeserializeOwned>(
     coerce: bool,
     part: RequestPart,
 ) -> Result<T, Rejection> {
+    // Fast path: most requests are valid, and tracking the path costs about as much as the
+    // deserialization itself. Only a failure pays for the second, tracked pass (same input, same
+    // deserializer, so it fails the same way) that names the field.
+    if let Ok(parsed) = T::deserialize(ValueDeserializer::new(value, coerce)) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize(ValueDeserializer::new(value, coerce)).map_err(|err| {
         let mut path = path_text(err.path());
         let inner: FieldError = err.into_inner();
