@@ -1,5 +1,5 @@
-//! What the handler context costs per request: scoping the admin and data clients to the
-//! request's headers (what `Router` does before every handler runs).
+//! What scoping the admin and data clients to a request's headers costs: what a handler pays the
+//! first time it asks its context for `data_client()` / `admin_client()`.
 
 use core_elasticsearch::{ElasticsearchClientConfig, ElasticsearchServiceSetup};
 use core_http::Headers;
