@@ -6,8 +6,8 @@
 //! A plugin crate has a `kibana.json` next to its `Cargo.toml` and a type implementing
 //! [`Plugin<Core>`](Plugin). In `setup` it gets a [`CoreSetup`] scoped to it: routers, base path,
 //! server info, and the Elasticsearch clients. Route handlers receive a
-//! [`RequestHandlerContext`] whose Elasticsearch clients are already scoped to the current
-//! request, so a search as the current user is one call:
+//! [`RequestHandlerContext`] whose Elasticsearch clients are scoped to the current request (on
+//! first use), so a search as the current user is one call:
 //!
 //! ```
 //! use core_server::{
