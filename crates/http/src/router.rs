@@ -80,6 +80,23 @@ pub struct Router {
     routes: Vec<RouteEntry>,
 }
 
+/// One public method per HTTP method, all the same but for the [`RouteMethod`] they pass on.
+macro_rules! route_method {
+    ($(#[$doc:meta])* $name:ident, $method:ident) => {
+        $(#[$doc])*
+        pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+        where
+            P: DeserializeOwned + 'static,
+            Q: DeserializeOwned + 'static,
+            B: DeserializeOwned + 'static,
+            F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = HandlerResult> + 'static,
+        {
+            self.add(RouteMethod::$method, config, handler)
+        }
+    };
+}
+
 impl Router {
     /// An empty router whose routes live under `prefix` (may be empty).
     pub fn new(prefix: impl Into<String>) -> Self {
@@ -107,65 +124,26 @@ impl Router {
             .collect()
     }
 
-    /// Adds a `GET` route.
-    pub fn get<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
-    where
-        P: DeserializeOwned + 'static,
-        Q: DeserializeOwned + 'static,
-        B: DeserializeOwned + 'static,
-        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add(RouteMethod::Get, config, handler)
-    }
-
-    /// Adds a `POST` route.
-    pub fn post<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
-    where
-        P: DeserializeOwned + 'static,
-        Q: DeserializeOwned + 'static,
-        B: DeserializeOwned + 'static,
-        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add(RouteMethod::Post, config, handler)
-    }
-
-    /// Adds a `PUT` route.
-    pub fn put<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
-    where
-        P: DeserializeOwned + 'static,
-        Q: DeserializeOwned + 'static,
-        B: DeserializeOwned + 'static,
-        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add(RouteMethod::Put, config, handler)
-    }
-
-    /// Adds a `DELETE` route.
-    pub fn delete<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
-    where
-        P: DeserializeOwned + 'static,
-        Q: DeserializeOwned + 'static,
-        B: DeserializeOwned + 'static,
-        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add(RouteMethod::Delete, config, handler)
-    }
-
-    /// Adds a `PATCH` route.
-    pub fn patch<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
-    where
-        P: DeserializeOwned + 'static,
-        Q: DeserializeOwned + 'static,
-        B: DeserializeOwned + 'static,
-        F: Fn(KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + 'static,
-    {
-        self.add(RouteMethod::Patch, config, handler)
-    }
+    route_method!(
+        /// Adds a `GET` route.
+        get, Get
+    );
+    route_method!(
+        /// Adds a `POST` route.
+        post, Post
+    );
+    route_method!(
+        /// Adds a `PUT` route.
+        put, Put
+    );
+    route_method!(
+        /// Adds a `DELETE` route.
+        delete, Delete
+    );
+    route_method!(
+        /// Adds a `PATCH` route.
+        patch, Patch
+    );
 
     fn add<P, Q, B, F, Fut>(
         &mut self,
