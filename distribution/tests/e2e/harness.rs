@@ -129,6 +129,11 @@ impl Launch {
         self
     }
 
+    /// `--elasticsearch url`: the hosts the server talks to.
+    pub(crate) fn elasticsearch(self, url: &str) -> Self {
+        self.arg("--elasticsearch").arg(url)
+    }
+
     pub(crate) fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_owned(), value.to_owned()));
         self
@@ -296,6 +301,11 @@ impl RunningServer {
         self.process.signal("TERM");
         self.process.wait_for_exit().await
     }
+}
+
+/// An Elasticsearch URL where nothing listens: the server sees Elasticsearch down.
+pub(crate) fn unreachable_elasticsearch() -> String {
+    format!("http://127.0.0.1:{}", closed_port())
 }
 
 /// A port where nothing listens (bound, then released).

@@ -2,15 +2,14 @@
 
 use serde_json::json;
 
-use crate::harness::{Binary, Home, Launch, closed_port};
+use crate::harness::{Binary, Home, Launch, unreachable_elasticsearch};
 
 #[tokio::test]
 async fn sigterm_lets_a_slow_request_finish_then_exits_zero() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let mut server = Launch::new(Binary::Fixtures, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .start()
         .await;
 
@@ -55,10 +54,9 @@ async fn sigterm_lets_a_slow_request_finish_then_exits_zero() {
 #[tokio::test]
 async fn sigint_stops_gracefully_too() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let mut server = Launch::new(Binary::Server, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .start()
         .await;
     server.process.signal("INT");
@@ -69,7 +67,7 @@ async fn sigint_stops_gracefully_too() {
 #[tokio::test]
 async fn sighup_reloads_logging_levels_and_plugin_config() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let config = format!("elasticsearch.hosts: [\"{es}\"]\n");
     let path = home.write("config/kibana.yml", &config);
     let mut server = Launch::new(Binary::Server, &home).start().await;
@@ -127,11 +125,10 @@ async fn sighup_reloads_logging_levels_and_plugin_config() {
 #[tokio::test]
 async fn sigterm_during_a_hanging_plugin_setup_stops_without_waiting_for_the_timeout() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let mut process = Launch::new(Binary::Fixtures, &home)
         .env("CORE_SERVER_FIXTURES", "setup-timeout")
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .arg("--plugins.lifecycleTimeout=1h")
         .spawn();
     process

@@ -2,15 +2,14 @@
 
 use serde_json::json;
 
-use crate::harness::{Binary, Home, Launch, closed_port};
+use crate::harness::{Binary, Home, Launch, unreachable_elasticsearch};
 
 #[tokio::test]
 async fn starts_without_config_or_elasticsearch_and_serves_status_and_examples() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let mut server = Launch::new(Binary::Server, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .start()
         .await;
 
@@ -124,11 +123,10 @@ async fn config_files_then_flags_then_generic_overrides() {
         "greeting:\n  greeting: Howdy\n  defaultName: partner\n",
     );
     let extra = home.write("extra.yml", "greeting.defaultName: stranger\n");
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
 
     let mut defaulted = Launch::new(Binary::Server, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .start()
         .await;
     assert_eq!(
@@ -142,8 +140,7 @@ async fn config_files_then_flags_then_generic_overrides() {
         .arg(home.path().join("config/kibana.yml").display().to_string())
         .arg("--config")
         .arg(extra.display().to_string())
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .arg("--greeting.greeting=Ahoy")
         .start()
         .await;
@@ -154,8 +151,7 @@ async fn config_files_then_flags_then_generic_overrides() {
     assert_eq!(layered.stop().await, 0);
 
     let mut disabled = Launch::new(Binary::Server, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .arg("--greeting.enabled")
         .arg("false")
         .start()
@@ -201,10 +197,9 @@ async fn help_and_version() {
 #[tokio::test]
 async fn generic_overrides_reach_core_settings_like_the_base_path() {
     let home = Home::new();
-    let es = format!("http://127.0.0.1:{}", closed_port());
+    let es = unreachable_elasticsearch();
     let mut server = Launch::new(Binary::Server, &home)
-        .arg("--elasticsearch")
-        .arg(&es)
+        .elasticsearch(&es)
         .arg("--server.basePath=/kbn")
         .arg("--server.rewriteBasePath")
         .arg("true")

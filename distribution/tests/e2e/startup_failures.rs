@@ -1,6 +1,6 @@
 //! Startup fails fast: a non-zero exit code and one fatal line naming the culprit.
 
-use crate::harness::{Binary, Home, Launch, ServerProcess, closed_port};
+use crate::harness::{Binary, Home, Launch, ServerProcess, unreachable_elasticsearch};
 
 /// Runs the server to its exit; returns the exit code and the fatal lines.
 async fn fatal_lines(mut process: ServerProcess) -> (i32, Vec<String>, String) {
@@ -15,9 +15,7 @@ async fn fatal_lines(mut process: ServerProcess) -> (i32, Vec<String>, String) {
 }
 
 fn launch(binary: Binary, home: &Home) -> Launch {
-    Launch::new(binary, home)
-        .arg("--elasticsearch")
-        .arg(format!("http://127.0.0.1:{}", closed_port()))
+    Launch::new(binary, home).elasticsearch(&unreachable_elasticsearch())
 }
 
 async fn expect_fatal(launch: Launch, expected: &str) -> String {
