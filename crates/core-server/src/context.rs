@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 
 use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup, ScopedClusterClient};
 use core_http::{HandlerResult, Headers, KibanaRequest, ResponseFactory, RouteConfig, RouteInfo};
+use futures::FutureExt;
 use serde::de::DeserializeOwned;
 
+use crate::elasticsearch_errors::with_elasticsearch_responses;
 use crate::scoped_request::RequestScope;
 
 /// Elasticsearch clients scoped to the current request: `call_as_current_user` sends the user's
@@ -101,6 +103,12 @@ impl ContextFactory {
 ///
 /// Every route declares what it accepts ([`core_http::RouteValidation`]); a request that does
 /// not fit is answered `400` naming the field and the handler never runs.
+///
+/// Handlers return [`HandlerResult`]: their error decides the response (see
+/// [`core_http::HandlerError`]). An [`ElasticsearchError`](core_elasticsearch::ElasticsearchError)
+/// anywhere in the error's chain answers for itself: unreachable → `503`; a user Elasticsearch
+/// refused → `401` with its `WWW-Authenticate` challenge; another `4xx` → that status with
+/// Elasticsearch's reason; a `5xx` → `502`; any other error → the generic, logged `500`.
 pub struct Router {
     inner: core_http::Router,
     contexts: ContextFactory,
@@ -120,6 +128,7 @@ macro_rules! route_method {
             let contexts = self.contexts.clone();
             self.inner.$name(config, move |request, response| {
                 handler(contexts.for_request(&request), request, response)
+                    .map(with_elasticsearch_responses)
             });
             self
         }

@@ -76,6 +76,7 @@
 
 mod context;
 mod core;
+mod elasticsearch_errors;
 mod error;
 mod overrides;
 mod root;
@@ -122,10 +123,10 @@ pub use core_http::{
 };
 // HTTP.
 pub use core_http::{
-    AuthRequired, BasePath, Empty, HandlerResult, Headers, HttpError, HttpServiceStart,
-    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, KibanaResponse, RequestId,
-    RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseFactory, RouteConfig,
-    RouteInfo, RouteMethod, RouteOptions, RouteValidation, ServerInfo,
+    AuthRequired, BasePath, Empty, HandlerError, HandlerResult, Headers, HttpError,
+    HttpServiceStart, KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, KibanaResponse,
+    RequestId, RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseFactory,
+    RouteConfig, RouteInfo, RouteMethod, RouteOptions, RouteValidation, ServerInfo,
 };
 // Elasticsearch.
 pub use core_elasticsearch::{

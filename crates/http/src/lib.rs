@@ -59,6 +59,7 @@
 mod base_path;
 mod config;
 mod error;
+mod handler_error;
 mod headers;
 mod lifecycle;
 mod request;
@@ -74,6 +75,7 @@ mod validation;
 pub use base_path::BasePath;
 pub use config::{HttpConfig, SslConfig, TlsProtocol};
 pub use error::{HttpError, RouteConflict};
+pub use handler_error::{HandlerError, HandlerResult};
 pub use headers::Headers;
 pub use lifecycle::{
     AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
@@ -87,7 +89,7 @@ pub use response::{
     BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseFactory,
 };
 pub use route::{AuthRequired, RouteConfig, RouteMethod, RouteOptions};
-pub use router::{HandlerResult, RouteInfo, Router};
+pub use router::{RouteInfo, Router};
 pub use service::{
     HttpService, HttpServiceSetup, HttpServiceStart, InternalHttpServiceSetup, ServerInfo,
 };

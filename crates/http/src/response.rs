@@ -178,7 +178,7 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
 }
 
 /// The generic message of every 500 caused by a failing or panicking handler.
-pub const INTERNAL_ERROR_MESSAGE: &str = "An internal server error occurred";
+pub const INTERNAL_ERROR_MESSAGE: &str = "An internal server error occurred.";
 
 /// Builds responses; handlers receive one next to the request (Kibana's `responseFactory`).
 ///

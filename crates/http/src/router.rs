@@ -7,11 +7,12 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use core_logging::{LogMeta, Logger};
+use core_logging::{LogLevel, LogMeta, Logger};
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
+use crate::handler_error::HandlerResult;
 use crate::headers::Headers;
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
@@ -20,9 +21,6 @@ use crate::request::{
 use crate::response::{INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseFactory};
 use crate::route::{RouteConfig, RouteMethod, RouteOptions, join_path};
 use crate::validation::{RawParts, Rejection};
-
-/// What a route handler returns. Any error becomes a logged `500` with a generic message.
-pub type HandlerResult = anyhow::Result<KibanaResponse>;
 
 /// Everything the server knows about a request before it is validated against a route.
 pub(crate) struct RawRequest {
@@ -231,8 +229,9 @@ impl Router {
     }
 }
 
-/// Runs `route`'s validation and handler for `raw`. A handler error or panic becomes a `500`
-/// with a generic message, logged with the route and the request id; nothing escapes.
+/// Runs `route`'s validation and handler for `raw`. A handler error becomes the response it
+/// stands for ([`crate::HandlerError`]); a panic becomes a `500` with the generic message. Causes are
+/// logged with the route and the request id; nothing escapes.
 pub(crate) async fn dispatch(
     route: &RouteEntry,
     raw: RawRequest,
@@ -246,29 +245,48 @@ pub(crate) async fn dispatch(
         Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
         Err(panic) => Err(panic),
     };
-    let failure = match outcome {
+    let (response, failure) = match outcome {
         Ok(Ok(response)) => return response,
-        Ok(Err(error)) => format!("{error:#}"),
+        Ok(Err(error)) => match error.into_parts() {
+            (Some(response), None) => return response,
+            (response, cause) => (
+                response,
+                cause.map_or_else(String::new, |cause| format!("{cause:#}")),
+            ),
+        },
         Err(panic) => {
             let text = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "(non-text panic payload)".to_owned());
-            format!("handler panicked: {text}")
+            (None, format!("handler panicked: {text}"))
         }
     };
+    let response = response.unwrap_or_else(|| KibanaResponse::error(500, INTERNAL_ERROR_MESSAGE));
     if let Some(logger) = logger {
-        let request_id = state.id();
-        logger.error_with(
-            format!(
-                "{} {} failed (request {request_id}): {failure}",
-                route.method, route.full_path
-            ),
-            LogMeta::new()
-                .with("route", format!("{} {}", route.method, route.full_path))
-                .with("requestId", request_id.as_str()),
-        );
+        let level = match response.status() {
+            503 => LogLevel::Warn,
+            status if status >= 500 => LogLevel::Error,
+            _ => LogLevel::Debug,
+        };
+        if logger.is_enabled(level) {
+            let request_id = state.id();
+            let route_name = format!("{} {}", route.method, route.full_path);
+            logger.log_at(
+                level,
+                format!(
+                    "{route_name} failed (request {request_id}), answered {}: {failure}",
+                    response.status()
+                ),
+                Some(
+                    &LogMeta::new()
+                        .with("route", route_name.as_str())
+                        .with("requestId", request_id.as_str())
+                        .with("statusCode", response.status()),
+                ),
+            );
+        }
     }
-    KibanaResponse::error(500, INTERNAL_ERROR_MESSAGE)
+    response
 }

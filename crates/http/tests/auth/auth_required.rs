@@ -245,7 +245,7 @@ async fn auth_that_fails_or_panics_gives_a_generic_500_and_the_worker_survives()
     let generic = error_body(
         500,
         "Internal Server Error",
-        "An internal server error occurred",
+        "An internal server error occurred.",
     );
     for how in ["error", "panic", "panic", "error"] {
         let reply = server

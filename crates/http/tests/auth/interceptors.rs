@@ -203,7 +203,7 @@ async fn on_pre_auth_redirects_and_rejects_before_routing() {
     let generic = error_body(
         500,
         "Internal Server Error",
-        "An internal server error occurred",
+        "An internal server error occurred.",
     );
     for action in ["reject-500", "bad-status"] {
         let reply = server.send(send(action)).await;
@@ -258,7 +258,7 @@ async fn on_post_auth_redirects_rejects_and_fails_like_kibana() {
     let generic = error_body(
         500,
         "Internal Server Error",
-        "An internal server error occurred",
+        "An internal server error occurred.",
     );
     for action in ["error", "panic", "panic"] {
         let reply = server.send(send(action)).await;

@@ -13,7 +13,7 @@ async fn handler_errors_and_panics_are_logged_500s_and_the_worker_survives() {
         router
             .get(
                 RouteConfig::new("/fails", RouteValidation::none()),
-                |_req, _res| async move { Err(anyhow::anyhow!("database password is hunter2")) },
+                |_req, _res| async move { Err(anyhow::anyhow!("database password is hunter2").into()) },
             )
             .get(
                 RouteConfig::new("/panics", RouteValidation::none()),

@@ -2,6 +2,8 @@
 
 #[path = "../auth/mod.rs"]
 mod auth;
+#[path = "../kibana/mod.rs"]
+mod kibana;
 
 mod base_path;
 mod config_errors;

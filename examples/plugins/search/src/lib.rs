@@ -6,13 +6,14 @@
 //! `greeting` plugin (its [`Greeter`] words the answer) and optionally uses `sessionAuth` (when
 //! present, that plugin's auth handler decides who the current user is).
 //!
-//! When Elasticsearch cannot be reached the route answers `503` with a message saying so; a
-//! `401` from Elasticsearch becomes a `401` with its `WWW-Authenticate` challenge.
+//! Elasticsearch errors reach the client through `?` with the status they stand for: `503` when
+//! Elasticsearch cannot be reached, `401` with its `WWW-Authenticate` challenge when it refuses
+//! the user (see core-server's `Router`).
 
 use std::sync::Arc;
 
 use core_server::{
-    CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, ElasticsearchError, KibanaResponse,
+    CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, HandlerResult, KibanaResponse,
     Logger, Plugin, PluginInitializerContext, PluginRegistration, RequestHandlerContext,
     RequestValidationError, RouteConfig, RouteValidation, Router, SetupDeps, StartDeps,
     ValidationError,
@@ -90,81 +91,45 @@ fn default_size() -> u32 {
     10
 }
 
-/// One search as the current user, answered in a small, stable shape.
+/// One search as the current user, answered in a small, stable shape. An Elasticsearch error
+/// answers for itself through `?`: `503` while Elasticsearch is unreachable, `401` with its
+/// challenge when it refuses the user, its own status and reason for other `4xx`.
 async fn search(
     ctx: RequestHandlerContext,
     index: &str,
     query: &SearchQuery,
     greeter: &Greeter,
-    log: &Logger,
-) -> anyhow::Result<KibanaResponse> {
+) -> HandlerResult {
     let params = json!({
         "index": index,
         "size": query.size,
         "body": { "query": { "query_string": { "query": query.q } } },
     });
-    match ctx
+    let answer = ctx
         .elasticsearch
         .data_client()
         .call_as_current_user("search", params, CallApiOptions::default())
-        .await
-    {
-        Ok(answer) => {
-            let hits = answer
-                .pointer("/hits/hits")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let total = answer
-                .pointer("/hits/total/value")
-                .or_else(|| answer.pointer("/hits/total"))
-                .cloned();
-            let sources: Vec<Value> = hits
-                .into_iter()
+        .await?;
+    let hits = answer
+        .pointer("/hits/hits")
+        .and_then(Value::as_array)
+        .map(|hits| {
+            hits.iter()
                 .map(|hit| hit.get("_source").cloned().unwrap_or(Value::Null))
-                .collect();
-            Ok(KibanaResponse::new(
-                200,
-                json!({ "message": greeter.greet("searcher"), "total": total, "hits": sources }),
-            ))
-        }
-        Err(error) => Ok(error_response(&error, log)),
-    }
-}
-
-fn error_response(error: &ElasticsearchError, log: &Logger) -> KibanaResponse {
-    if error.is_unavailable() {
-        log.warn(format_args!(
-            "search failed, Elasticsearch is unavailable: {error}"
-        ));
-        return KibanaResponse::error(
-            503,
-            format!("Elasticsearch is unavailable, try again later ({error})"),
-        );
-    }
-    if error.is_not_authorized() {
-        let response = KibanaResponse::error(401, error.to_string());
-        return match error.www_authenticate() {
-            Some(challenge) => response.header("WWW-Authenticate", challenge),
-            None => response,
-        };
-    }
-    match error.status() {
-        Some(status) if (400..500).contains(&status) => {
-            KibanaResponse::error(status, error.to_string())
-        }
-        _ => {
-            log.error(format_args!("search failed: {error}"));
-            KibanaResponse::error(
-                502,
-                format!("Elasticsearch could not run the search ({error})"),
-            )
-        }
-    }
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let total = answer
+        .pointer("/hits/total/value")
+        .or_else(|| answer.pointer("/hits/total"));
+    Ok(KibanaResponse::new(
+        200,
+        json!({ "message": greeter.greet("searcher"), "total": total, "hits": hits }),
+    ))
 }
 
 /// `GET /api/search` on `router` (prefix `/api`).
-fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>, log: &Logger) {
+fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>) {
     let max_size = config.max_size;
     let validation =
         RouteValidation::new()
@@ -182,12 +147,12 @@ fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>, log
                 }
                 Ok(())
             });
-    let (index, log) = (config.index.clone(), log.clone());
+    let index = config.index.clone();
     router.get(
         RouteConfig::new("/search", validation),
         move |ctx, req, _res| {
-            let (index, greeter, log) = (index.clone(), Arc::clone(&greeter), log.clone());
-            async move { search(ctx, &index, req.query(), &greeter, &log).await }
+            let (index, greeter) = (index.clone(), Arc::clone(&greeter));
+            async move { search(ctx, &index, req.query(), &greeter).await }
         },
     );
 }
@@ -209,7 +174,7 @@ impl Plugin<Core> for SearchPlugin {
         }
 
         let mut router = core.http.create_router("/api");
-        routes(&mut router, &config, greeter, &self.log);
+        routes(&mut router, &config, greeter);
         core.http.register_router(router)?;
         Ok(SearchSetup {
             index: config.index.clone(),
@@ -248,12 +213,10 @@ mod tests {
             max_size: 20,
             ..SearchConfig::default()
         };
-        let (loggers, _logs) = core_server::services::logging::testing::capturing_logger_factory();
         routes(
             &mut router,
             &config,
             Arc::new(Greeter::new(GreetingConfig::default())),
-            &loggers.get(&["test"]),
         );
         call_route(&router, RouteMethod::Get, "/api/search", request)
             .await
@@ -298,10 +261,8 @@ mod tests {
         .await;
         assert_eq!(response.status, 503);
         assert!(
-            response.json()["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("Elasticsearch is unavailable, try again later")
+            response.json()["message"].as_str().unwrap()
+                == "Elasticsearch is unavailable, try again later."
         );
 
         let response = search_route(

@@ -1,0 +1,1 @@
+//! Placeholder: ported by its owner.
