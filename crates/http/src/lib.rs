@@ -34,9 +34,10 @@
 //! * Errors all share one JSON shape: `{"statusCode":404,"error":"Not Found","message":"..."}`
 //!   (unknown routes, `413` for bodies over `server.maxPayload` or the route's own limit, `415`
 //!   for a non-JSON body where JSON is declared, `400` for malformed JSON or failed validation).
-//! * A handler that returns `Err` or panics yields `500` with the generic message
-//!   `An internal server error occurred`; the details are logged under `http.router` with the
-//!   route and the request id. The worker keeps serving.
+//! * A handler's error decides its response ([`HandlerError`]): any error (`?`) or a panic
+//!   yields `500` with the generic message `An internal server error occurred.`, the details
+//!   logged under `http.router` with the route and the request id (the worker keeps serving); a
+//!   [`KibanaResponse`] used as the error is sent as it is.
 //! * One debug record per response under `http.server.response` (method, path, status,
 //!   duration, request id; never header values).
 //! * [`BasePath`] handles `server.basePath`, per-request base paths and URL prefixing.

@@ -2,16 +2,17 @@
 //! `Authorization` header and never the server's own credentials.
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::harness::{Binary, Home, Launch};
+use crate::harness::{Binary, Home, Launch, unreachable_elasticsearch};
 
 const USER_AUTH: &str = "Basic YW5hOmFuYS1wYXNz"; // ana:ana-pass
 const WRONG_AUTH: &str = "Basic ZXZlOndyb25n"; // eve:wrong
 const INTERNAL_AUTH: &str = "Basic a2liYW5hX3N5c3RlbTppbnRlcm5hbC1zZWNyZXQ="; // kibana_system:internal-secret
 
-async fn stub_elasticsearch() -> MockServer {
+/// A stub that answers the health check and the version check, and nothing else yet.
+async fn healthy_stub() -> MockServer {
     let stub = MockServer::start().await;
     Mock::given(method("HEAD"))
         .and(path("/"))
@@ -25,6 +26,11 @@ async fn stub_elasticsearch() -> MockServer {
         .respond_with(ResponseTemplate::new(200).set_body_json(nodes))
         .mount(&stub)
         .await;
+    stub
+}
+
+async fn stub_elasticsearch() -> MockServer {
+    let stub = healthy_stub().await;
     // As Elasticsearch answers: the challenge is in the body's `error.header` and in the headers.
     let unauthorized = json!({ "error": { "type": "security_exception", "reason": "unable to authenticate user [eve]",
         "header": { "WWW-Authenticate": "Basic realm=\"security\" charset=\"UTF-8\"" } }, "status": 401 });
@@ -113,6 +119,11 @@ async fn search_runs_as_the_current_user_never_as_the_internal_user() {
     assert_eq!(
         response.headers()["www-authenticate"],
         "Basic realm=\"security\" charset=\"UTF-8\""
+    );
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({ "statusCode": 401, "error": "Unauthorized",
+            "message": "[security_exception] unable to authenticate user [eve]" })
     );
 
     let requests = stub.received_requests().await.unwrap();
@@ -317,4 +328,114 @@ async fn basic_authorization_header_authenticates_without_a_session() {
             "{secret:?} leaked into the logs:\n{output}"
         );
     }
+}
+
+/// Mounts a search answer for the query string `q`, as Elasticsearch words it.
+async fn search_answer(stub: &MockServer, q: &str, answer: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/books/_search"))
+        .and(body_partial_json(
+            json!({ "query": { "query_string": { "query": q } } }),
+        ))
+        .respond_with(answer)
+        .mount(stub)
+        .await;
+}
+
+#[tokio::test]
+async fn elasticsearch_errors_reach_the_client_with_the_status_they_stand_for() {
+    let stub = healthy_stub().await;
+    // Bodies as Elasticsearch 8.x sends them.
+    let missing = json!({ "error": { "root_cause": [ { "type": "index_not_found_exception",
+        "reason": "no such index [books]", "resource.type": "index_or_alias", "resource.id": "books",
+        "index_uuid": "_na_", "index": "books" } ], "type": "index_not_found_exception",
+        "reason": "no such index [books]", "resource.type": "index_or_alias", "resource.id": "books",
+        "index_uuid": "_na_", "index": "books" }, "status": 404 });
+    search_answer(
+        &stub,
+        "missing",
+        ResponseTemplate::new(404).set_body_json(missing),
+    )
+    .await;
+    let shards = json!({ "error": { "root_cause": [], "type": "search_phase_execution_exception",
+        "reason": "all shards failed", "phase": "query", "grouped": true, "failed_shards": [] },
+        "status": 503 });
+    search_answer(
+        &stub,
+        "shards",
+        ResponseTemplate::new(503).set_body_json(shards),
+    )
+    .await;
+    search_answer(
+        &stub,
+        "garbled",
+        ResponseTemplate::new(200).set_body_raw("{\"hits\": [", "application/json"),
+    )
+    .await;
+
+    let home = Home::new();
+    home.write("config/kibana.yml", &elasticsearch_config(&stub));
+    let mut server = Launch::new(Binary::Server, &home).start().await;
+    let error = |status: u16, error: &str, message: &str| json!({ "statusCode": status, "error": error, "message": message });
+
+    // A 4xx passes through with Elasticsearch's reason.
+    let (status, body) = server.get("/api/search?q=missing").await;
+    assert_eq!(
+        (status, body),
+        (
+            404,
+            error(
+                404,
+                "Not Found",
+                "[index_not_found_exception] no such index [books]"
+            )
+        )
+    );
+    // A 5xx, or an answer that is not what Elasticsearch promised, is a bad gateway.
+    let (status, body) = server.get("/api/search?q=shards").await;
+    assert_eq!(
+        (status, body),
+        (
+            502,
+            error(
+                502,
+                "Bad Gateway",
+                "[search_phase_execution_exception] all shards failed"
+            )
+        )
+    );
+    let (status, body) = server.get("/api/search?q=garbled").await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"], "Bad Gateway");
+
+    assert_eq!(server.stop().await, 0);
+    // A client's mistake is not a server error: the 404 is no ERROR line.
+    let output = server.process.output.text();
+    assert!(
+        !output
+            .lines()
+            .any(|line| line.contains("ERROR") && line.contains("no such index")),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn elasticsearch_down_answers_503_without_naming_the_host() {
+    let home = Home::new();
+    home.write("config/kibana.yml", "search.index: books\n");
+    let unreachable = unreachable_elasticsearch();
+    let mut server = Launch::new(Binary::Server, &home)
+        .elasticsearch(&unreachable)
+        .start()
+        .await;
+    let (status, body) = server.get("/api/search?q=anything").await;
+    assert_eq!(
+        (status, body),
+        (
+            503,
+            json!({ "statusCode": 503, "error": "Service Unavailable",
+                "message": "Elasticsearch is unavailable, try again later." })
+        )
+    );
+    assert_eq!(server.stop().await, 0);
 }

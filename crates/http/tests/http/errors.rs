@@ -11,23 +11,25 @@ async fn handler_errors_and_panics_are_logged_500s_and_the_worker_survives() {
     let server = start_server(json!({}), |http| {
         let mut router = http.create_router("/api");
         router
-            .get(
-                RouteConfig::new("/fails", RouteValidation::none()),
-                |_req, _res| async move { Err(anyhow::anyhow!("database password is hunter2").into()) },
-            )
-            .get(
-                RouteConfig::new("/panics", RouteValidation::none()),
-                |_req, _res| async move {
-                    if true {
-                        panic!("boom in handler");
-                    }
-                    unreachable!()
-                },
-            )
-            .get(
-                RouteConfig::new("/ok", RouteValidation::none()),
-                |_req, res| async move { Ok(res.ok("fine")) },
-            );
+                .get(
+                    RouteConfig::new("/fails", RouteValidation::none()),
+                    |_req, _res| async move {
+                        Err(anyhow::anyhow!("database password is hunter2").into())
+                    },
+                )
+                .get(
+                    RouteConfig::new("/panics", RouteValidation::none()),
+                    |_req, _res| async move {
+                        if true {
+                            panic!("boom in handler");
+                        }
+                        unreachable!()
+                    },
+                )
+                .get(
+                    RouteConfig::new("/ok", RouteValidation::none()),
+                    |_req, res| async move { Ok(res.ok("fine")) },
+                );
         http.register_router(router).unwrap();
     })
     .await;
@@ -158,4 +160,91 @@ async fn malformed_paths_are_refused_naming_the_route() {
         .register_router(router_with("api", "/x"))
         .unwrap_err();
     insta::assert_snapshot!(err.to_string(), @"route [GET api/x] (router [api]) has an invalid path: a route path must start with `/`");
+}
+
+#[tokio::test]
+async fn a_handler_error_decides_its_response_and_its_log_level() {
+    use core_http::HandlerError;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the upstream refused: token for user [ana] expired")]
+    struct Upstream;
+
+    let server = start_server(json!({}), |http| {
+        let mut router = http.create_router("/api");
+        router
+            .get(
+                // `?` on a `Result<_, KibanaResponse>`: that response, nothing logged.
+                RouteConfig::new("/missing", RouteValidation::none()),
+                |_req, res| async move {
+                    let found: Option<&str> = None;
+                    let item = found.ok_or_else(|| res.not_found("no item [7]"))?;
+                    Ok(res.ok(item))
+                },
+            )
+            .get(
+                // A cause with the response it stands for: a client-side status logs at debug.
+                RouteConfig::new("/refused", RouteValidation::none()),
+                |_req, res| async move {
+                    Err(HandlerError::with_response(
+                        Upstream,
+                        res.unauthorized("token expired"),
+                    ))
+                },
+            )
+            .get(
+                // A server-side status logs at error, with the cause.
+                RouteConfig::new("/gateway", RouteValidation::none()),
+                |_req, _res| async move {
+                    Err(HandlerError::with_response(
+                        Upstream,
+                        core_http::KibanaResponse::error(502, "upstream failed"),
+                    ))
+                },
+            );
+        http.register_router(router).unwrap();
+    })
+    .await;
+
+    let missing = server.get("/api/missing").await;
+    assert_eq!(
+        (missing.status, missing.json()),
+        (404, error_body(404, "Not Found", "no item [7]"))
+    );
+    let refused = server.get("/api/refused").await;
+    assert_eq!(
+        (refused.status, refused.json()),
+        (401, error_body(401, "Unauthorized", "token expired"))
+    );
+    assert!(!refused.text.contains("ana"), "the cause stays in the logs");
+    let gateway = server.get("/api/gateway").await;
+    assert_eq!(gateway.status, 502);
+
+    let records = server.logs.records();
+    let router_records: Vec<_> = records
+        .iter()
+        .filter(|r| r.context == "http.router")
+        .map(|r| (r.level, r.message.clone()))
+        .collect();
+    assert!(
+        router_records
+            .iter()
+            .all(|(_, message)| !message.contains("/api/missing")),
+        "a chosen response is not a failure: {router_records:#?}"
+    );
+    let level_of = |route: &str| {
+        router_records
+            .iter()
+            .find(|(_, message)| message.contains(route))
+            .map(|(level, message)| {
+                assert!(
+                    message.contains("token for user [ana] expired"),
+                    "{message}"
+                );
+                *level
+            })
+    };
+    assert_eq!(level_of("GET /api/gateway"), Some(LogLevel::Error));
+    assert_eq!(level_of("GET /api/refused"), Some(LogLevel::Debug));
+    server.stop().await;
 }
