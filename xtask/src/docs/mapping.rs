@@ -57,7 +57,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "class",
         Some((
             "core_server::Router",
-            "A struct; handlers are async closures that get the request context, the request and the response factory.",
+            "A struct; handlers are async closures that get the request context, the request and the response factory, and return `HandlerResult`: the error decides the response, and an Elasticsearch error answers for itself (401 with the challenge, 503, its 4xx, 502).",
         )),
     ),
     seed(
