@@ -63,7 +63,8 @@ pub struct RouteInfo {
 }
 
 /// A group of routes under a path prefix (Kibana's `Router`). Build it, add routes, then hand it
-/// to `HttpServiceSetup::register_router` during setup.
+/// to [`HttpServiceSetup::register_router`](crate::HttpServiceSetup::register_router) during
+/// setup.
 ///
 /// # Paths
 ///
@@ -76,16 +77,18 @@ pub struct RouteInfo {
 /// | `/api/bookmarks` | `/` | `/api/bookmarks` | `/api/bookmarks`, `/api/bookmarks/` |
 /// | `/api/bookmarks` | `/{id}` | `/api/bookmarks/{id}` | `/api/bookmarks/7`, `/api/bookmarks/7/` |
 /// | `/api` | `/items/` | `/api/items` | `/api/items`, `/api/items/` |
-/// | `` or `/` | `/` | `/` | `/` |
+/// | empty or `/` | `/` | `/` | `/` |
 ///
 /// So `/a` and `/a/` are the same route: registering both for one method is a conflict.
 /// Params are whole segments, `{name}`, plus at most one optional `{name?}` as the last segment
 /// (`/a/{x?}` answers `/a`, `/a/` and `/a/<x>`); literal segments win over params.
-/// `HttpServiceSetup::register_router` refuses, with `HttpError::InvalidRoutePath` naming the
-/// method, full path, router prefix and reason, a path no request could match: one not starting
-/// with `/`, an empty segment (`//`), a `.` or `..` segment, `?`, `#` or `*` in a segment, a
-/// malformed param (`{x`, `a{x}`, `{}`, `{a-b}`), an optional param before the end, or the same
-/// param name twice. The normalisation happens once, when the route is added; requests are not
+///
+/// [`register_router`](crate::HttpServiceSetup::register_router) refuses a path no request
+/// could match with [`HttpError::InvalidRoutePath`](crate::HttpError::InvalidRoutePath),
+/// naming the method, full path, router prefix and reason: one not starting with `/`, an empty
+/// segment (`//`), a `.` or `..` segment, `?`, `#` or `*` in a segment, a malformed param
+/// (`{x`, `a{x}`, `{}`, `{a-b}`), an optional param before the end, or the same param name
+/// twice. The normalisation happens once, when the route is added; requests are not
 /// rewritten.
 ///
 /// ```
