@@ -3,8 +3,8 @@
 //! `HttpService` plays that part (`setup` = `server.setup(config)`, `register_router` =
 //! `registerRouter`, `start`), with port 0 instead of Kibana's fixed ports.
 //!
-//! Four cases are written for the behaviour the crate is being changed to and are `#[ignore]`d
-//! until the interceptor, session-factory and listening-log changes land. Cases not
+//! Five cases are written for the behaviour the crate is being changed to and are `#[ignore]`d
+//! until the interceptor, session-factory, listening-log and reason-phrase changes land. Cases not
 //! ported (legacy hapi objects, route body options, compression, `extendsSession`) are listed
 //! in the crate README with the reason.
 
