@@ -216,6 +216,16 @@ fn deserialize_byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u
             u64::try_from(v)
                 .map_err(|_| E::custom(format!("byte size must not be negative, got {v}")))
         }
+        /// `1e6` in YAML or JSON is a float: taken when it is a whole number of bytes.
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u64::MAX as f64 {
+                Ok(v as u64)
+            } else {
+                Err(E::custom(format!(
+                    "byte size must be a non-negative whole number, got {v}"
+                )))
+            }
+        }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
             parse_byte_size(v).map_err(E::custom)
         }
@@ -238,6 +248,16 @@ fn deserialize_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Du
             u64::try_from(v)
                 .map(Duration::from_millis)
                 .map_err(|_| E::custom(format!("duration must not be negative, got {v}")))
+        }
+        /// `1e5` in YAML or JSON is a float; Kibana's `schema.number()` takes it.
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(Duration::from_secs_f64(v / 1000.0))
+            } else {
+                Err(E::custom(format!(
+                    "duration must be a non-negative number of milliseconds, got {v}"
+                )))
+            }
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
             humantime::parse_duration(v)

@@ -148,34 +148,69 @@ pub(crate) fn join_path(prefix: &str, path: &str) -> String {
     }
 }
 
+/// The full path a route is known by: [`join_path`], then without its trailing `/` unless it
+/// is `/` itself. So prefix `/api/bookmarks` + path `/` is `/api/bookmarks`, and `/a/` and
+/// `/a` name the same route. Done once, when the route is added to its router.
+pub(crate) fn full_path(prefix: &str, path: &str) -> String {
+    let mut joined = join_path(prefix, path);
+    if joined.len() > 1 && joined.ends_with('/') {
+        joined.pop();
+    }
+    joined
+}
+
+/// The extra actix segment that lets a dynamic pattern also match its path with one trailing
+/// `/`. Its name is not a `p<n>` placeholder, so it never reaches the route's params.
+const TRAILING_SLASH: &str = "{trailing_slash:/?}";
+
 /// A parsed route path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PathPattern {
     /// Names of the params in order.
     pub(crate) param_names: Vec<String>,
-    /// Actix patterns the route is mounted at, with params renamed `{p0}`, `{p1}`, ... so routes
-    /// with different param names can share one actix resource.
+    /// The paths the route answers, as actix patterns with params renamed `{p0}`, `{p1}`, ...
+    /// (so routes with different param names compare equal), without trailing-slash variants:
+    /// what route conflicts are checked on.
+    pub(crate) canonical_patterns: Vec<String>,
+    /// What is mounted on actix: each canonical pattern, and its variant with one trailing `/`
+    /// (a second static pattern, or one optional regex segment for a dynamic one).
     pub(crate) actix_patterns: Vec<String>,
 }
 
-/// Parses a full path; the error says what is wrong with it.
+/// Parses a normalised full path (see [`full_path`]); the error says why no request could ever
+/// match it.
 pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
-    if !path.starts_with('/') {
-        return Err("a route path must start with `/`".to_owned());
-    }
-    let segments: Vec<&str> = path[1..].split('/').collect();
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err("the full path (router prefix + route path) must start with `/`".to_owned());
+    };
+    let segments: Vec<&str> = if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    };
     let mut param_names = Vec::new();
     let mut pattern = String::new();
     let mut optional_tail = None;
     for (index, segment) in segments.iter().enumerate() {
         let is_last = index + 1 == segments.len();
+        if segment.is_empty() {
+            return Err("it has an empty segment (`//`)".to_owned());
+        }
+        if *segment == "." || *segment == ".." {
+            return Err(format!(
+                "segment `{segment}` is resolved away by clients before a request is sent"
+            ));
+        }
         if let Some(inner) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             let (name, optional) = match inner.strip_suffix('?') {
                 Some(name) => (name, true),
                 None => (inner, false),
             };
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!("invalid param name in segment `{segment}`"));
+                return Err(format!(
+                    "invalid param name in segment `{segment}` (letters, digits and `_` only; \
+                     multi-segment `{{name*}}` params are not supported)"
+                ));
             }
             if param_names.iter().any(|existing| existing == name) {
                 return Err(format!("param `{name}` appears twice"));
@@ -193,36 +228,46 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
             }
         } else if segment.contains('{') || segment.contains('}') {
             return Err(format!(
-                "segment `{segment}` mixes text and a param; a param must be a whole segment"
+                "segment `{segment}` has a malformed param or mixes text and a param; a param \
+                 is a whole segment, `{{name}}` or a last `{{name?}}`"
+            ));
+        } else if let Some(c) = segment.chars().find(|c| matches!(c, '?' | '#' | '*')) {
+            return Err(format!(
+                "segment `{segment}` contains `{c}`, which a request path cannot match here \
+                 (`?` starts the query, `#` the fragment; `*` is not a supported wildcard)"
             ));
         } else {
             pattern.push('/');
             pattern.push_str(segment);
         }
     }
-    let actix_patterns = match optional_tail {
-        // `/a/{x?}` answers `/a`, `/a/` and `/a/<x>`.
-        Some(placeholder) => {
-            let base = if pattern.is_empty() {
-                "/".to_owned()
-            } else {
-                pattern.clone()
-            };
-            let mut patterns = vec![base];
-            if !pattern.is_empty() {
-                patterns.push(format!("{pattern}/"));
-            }
-            patterns.push(format!("{pattern}/{placeholder}"));
-            patterns
-        }
-        None => vec![if pattern.is_empty() {
+    let root_or = |pattern: String| {
+        if pattern.is_empty() {
             "/".to_owned()
         } else {
             pattern
-        }],
+        }
     };
+    let canonical_patterns = match optional_tail {
+        // `/a/{x?}` answers `/a` (and `/a/`) and `/a/<x>`.
+        Some(placeholder) => vec![root_or(pattern.clone()), format!("{pattern}/{placeholder}")],
+        None => vec![root_or(pattern)],
+    };
+    let actix_patterns = canonical_patterns
+        .iter()
+        .flat_map(|canonical| {
+            if canonical == "/" {
+                vec![canonical.clone()]
+            } else if canonical.contains('{') {
+                vec![format!("{canonical}{TRAILING_SLASH}")]
+            } else {
+                vec![canonical.clone(), format!("{canonical}/")]
+            }
+        })
+        .collect();
     Ok(PathPattern {
         param_names,
+        canonical_patterns,
         actix_patterns,
     })
 }
@@ -231,6 +276,8 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
 /// route; actix takes the first match).
 pub(crate) fn specificity_key(actix_pattern: &str) -> Vec<u8> {
     actix_pattern
+        .strip_suffix(TRAILING_SLASH)
+        .unwrap_or(actix_pattern)
         .split('/')
         .map(|segment| if segment.starts_with("{p") { 1 } else { 0 })
         .collect()
@@ -250,20 +297,99 @@ mod tests {
     }
 
     #[test]
+    fn full_paths_have_no_trailing_slash_but_the_root() {
+        assert_eq!(full_path("/api/bookmarks", "/"), "/api/bookmarks");
+        assert_eq!(full_path("/api/bookmarks", ""), "/api/bookmarks");
+        assert_eq!(full_path("/api/bookmarks/", "/"), "/api/bookmarks");
+        assert_eq!(full_path("/api", "/items/"), "/api/items");
+        assert_eq!(full_path("", "/"), "/");
+        assert_eq!(full_path("/", "/"), "/");
+        assert_eq!(full_path("", ""), "/");
+        // Only one slash goes: the rest is an empty segment, refused by `parse_path`.
+        assert_eq!(full_path("/a", "//"), "/a/");
+    }
+
+    #[test]
     fn parses_params() {
         let parsed = parse_path("/a/{id}/b/{rest?}").unwrap();
         assert_eq!(parsed.param_names, vec!["id", "rest"]);
         assert_eq!(
-            parsed.actix_patterns,
-            vec!["/a/{p0}/b", "/a/{p0}/b/", "/a/{p0}/b/{p1}"]
+            parsed.canonical_patterns,
+            vec!["/a/{p0}/b", "/a/{p0}/b/{p1}"]
         );
         assert_eq!(
-            parse_path("/{x?}").unwrap().actix_patterns,
-            vec!["/", "/{p0}"]
+            parsed.actix_patterns,
+            vec![
+                "/a/{p0}/b{trailing_slash:/?}",
+                "/a/{p0}/b/{p1}{trailing_slash:/?}"
+            ]
         );
-        assert!(parse_path("/{x?}/a").is_err());
-        assert!(parse_path("/a{x}").is_err());
-        assert!(parse_path("a").is_err());
-        assert!(parse_path("/{x}/{x}").is_err());
+        let optional_at_root = parse_path("/{x?}").unwrap();
+        assert_eq!(optional_at_root.canonical_patterns, vec!["/", "/{p0}"]);
+        assert_eq!(
+            optional_at_root.actix_patterns,
+            vec!["/", "/{p0}{trailing_slash:/?}"]
+        );
+    }
+
+    #[test]
+    fn static_paths_are_mounted_with_and_without_the_trailing_slash() {
+        assert_eq!(parse_path("/").unwrap().actix_patterns, vec!["/"]);
+        assert_eq!(
+            parse_path("/a/b").unwrap().actix_patterns,
+            vec!["/a/b", "/a/b/"]
+        );
+        assert_eq!(
+            parse_path("/a/{x?}").unwrap().actix_patterns,
+            vec!["/a", "/a/", "/a/{p0}{trailing_slash:/?}"]
+        );
+    }
+
+    #[test]
+    fn refuses_paths_that_can_never_match() {
+        for (path, reason) in [
+            ("a", "must start with `/`"),
+            ("/a//b", "empty segment"),
+            ("/a/", "empty segment"),
+            ("/{x?}/a", "must be the last segment"),
+            ("/a{x}", "malformed param"),
+            ("/{x", "malformed param"),
+            ("/x}", "malformed param"),
+            ("/{}", "invalid param name"),
+            ("/{a-b}", "invalid param name"),
+            ("/{x}/{x}", "appears twice"),
+            ("/{x}/{x?}", "appears twice"),
+            ("/a?b", "contains `?`"),
+            ("/a#b", "contains `#`"),
+            ("/{x*}", "invalid param name"),
+            ("/a*", "contains `*`"),
+            ("/a/../b", "resolved away"),
+            ("/./b", "resolved away"),
+        ] {
+            let error = parse_path(path).expect_err(path);
+            assert!(error.contains(reason), "{path}: {error}");
+        }
+    }
+
+    #[test]
+    fn literal_segments_sort_before_params() {
+        let mut patterns = vec![
+            "/{p0}{trailing_slash:/?}",
+            "/a/",
+            "/a",
+            "/a/{p0}{trailing_slash:/?}",
+            "/a/b",
+        ];
+        patterns.sort_by_key(|pattern| specificity_key(pattern));
+        assert_eq!(
+            patterns,
+            vec![
+                "/a",
+                "/a/",
+                "/a/b",
+                "/a/{p0}{trailing_slash:/?}",
+                "/{p0}{trailing_slash:/?}"
+            ]
+        );
     }
 }

@@ -19,7 +19,7 @@ use crate::request::{
     RequestUrl,
 };
 use crate::response::{INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseFactory};
-use crate::route::{RouteConfig, RouteMethod, RouteOptions, join_path};
+use crate::route::{RouteConfig, RouteMethod, RouteOptions, full_path};
 use crate::validation::{RawParts, Rejection};
 
 /// Everything the server knows about a request before it is validated against a route.
@@ -56,14 +56,40 @@ pub struct RouteInfo {
     pub method: RouteMethod,
     /// The path as given to the router (without its prefix).
     pub path: String,
-    /// Router prefix + path.
+    /// Router prefix + path, normalised (see [`Router`]): what `request.route().path` shows.
     pub full_path: String,
     /// The options.
     pub options: RouteOptions,
 }
 
 /// A group of routes under a path prefix (Kibana's `Router`). Build it, add routes, then hand it
-/// to `HttpServiceSetup::register_router` during setup.
+/// to [`HttpServiceSetup::register_router`](crate::HttpServiceSetup::register_router) during
+/// setup.
+///
+/// # Paths
+///
+/// A route's full path is the router prefix + the route path, dropping one `/` when the prefix
+/// ends with `/` and the path starts with `/` (Kibana's rule), then **without a trailing `/`**
+/// unless it is `/` itself. A request matches a route with or without one trailing `/`:
+///
+/// | prefix | route path | full path (`request.route().path`) | answers |
+/// | --- | --- | --- | --- |
+/// | `/api/bookmarks` | `/` | `/api/bookmarks` | `/api/bookmarks`, `/api/bookmarks/` |
+/// | `/api/bookmarks` | `/{id}` | `/api/bookmarks/{id}` | `/api/bookmarks/7`, `/api/bookmarks/7/` |
+/// | `/api` | `/items/` | `/api/items` | `/api/items`, `/api/items/` |
+/// | empty or `/` | `/` | `/` | `/` |
+///
+/// So `/a` and `/a/` are the same route: registering both for one method is a conflict.
+/// Params are whole segments, `{name}`, plus at most one optional `{name?}` as the last segment
+/// (`/a/{x?}` answers `/a`, `/a/` and `/a/<x>`); literal segments win over params.
+///
+/// [`register_router`](crate::HttpServiceSetup::register_router) refuses a path no request
+/// could match with [`HttpError::InvalidRoutePath`](crate::HttpError::InvalidRoutePath),
+/// naming the method, full path, router prefix and reason: one not starting with `/`, an empty
+/// segment (`//`), a `.` or `..` segment, `?`, `#` or `*` in a segment, a malformed param
+/// (`{x`, `a{x}`, `{}`, `{a-b}`), an optional param before the end, or the same param name
+/// twice. The normalisation happens once, when the route is added; requests are not
+/// rewritten.
 ///
 /// ```
 /// use core_http::{RouteConfig, RouteValidation, Router};
@@ -71,7 +97,8 @@ pub struct RouteInfo {
 /// router.get(RouteConfig::new("/", RouteValidation::none()), |_req, res| async move {
 ///     Ok(res.ok(serde_json::json!({ "hello": "world" })))
 /// });
-/// assert_eq!(router.get_routes()[0].full_path, "/api/greeting/");
+/// // Served at `/api/greeting` and `/api/greeting/`.
+/// assert_eq!(router.get_routes()[0].full_path, "/api/greeting");
 /// ```
 pub struct Router {
     prefix: String,
@@ -161,7 +188,7 @@ impl Router {
             validate,
             options,
         } = config;
-        let full_path = join_path(&self.prefix, &path);
+        let full_path = full_path(&self.prefix, &path);
         let request_route = Arc::new(KibanaRequestRoute {
             path: full_path.clone(),
             method,

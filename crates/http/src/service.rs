@@ -50,7 +50,8 @@ struct Registry {
 
 struct RegisteredRoute {
     entry: RouteEntry,
-    /// `(method, actix pattern)` pairs with params renamed positionally, for conflict checks.
+    /// `(method, canonical pattern)` pairs with params renamed positionally, for conflict
+    /// checks (trailing-slash variants are the same route, so they are not listed).
     keys: Vec<(RouteMethod, String)>,
 }
 
@@ -77,8 +78,10 @@ impl HttpServiceSetup {
     }
 
     /// Adds `router`'s routes to the server. Fails when the server is already listening, when a
-    /// route path is malformed, or when a route's method and path are already taken (by this
-    /// router or another); then nothing of `router` is registered.
+    /// route's full path could never match a request ([`HttpError::InvalidRoutePath`], see
+    /// [`Router`] for the rules), or when a route's method and path are already taken, by this
+    /// router or another ([`HttpError::RouteConflict`]; `/a` and `/a/` are the same path); then
+    /// nothing of `router` is registered.
     pub fn register_router(&self, router: Router) -> Result<(), HttpError> {
         let mut registry = lock(&self.registry);
         if registry.listening {
@@ -94,7 +97,7 @@ impl HttpServiceSetup {
                     reason,
                 })?;
             let keys: Vec<(RouteMethod, String)> = parsed
-                .actix_patterns
+                .canonical_patterns
                 .into_iter()
                 .map(|pattern| (entry.method, pattern))
                 .collect();

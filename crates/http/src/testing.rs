@@ -135,18 +135,20 @@ impl TestResponse {
 }
 
 /// Runs the route of `router` declared as `method` + `full_path` (router prefix + route path,
-/// params in `{}` as declared) against `request`: validation, handler, error/panic handling,
-/// exactly as the server would. `Err` names the route when there is no such route.
+/// params in `{}` as declared; with or without a trailing `/`, as on the server) against
+/// `request`: validation, handler, error/panic handling, exactly as the server would. `Err`
+/// names the route when there is no such route.
 pub async fn call_route(
     router: &Router,
     method: RouteMethod,
     full_path: &str,
     request: TestRequest,
 ) -> Result<TestResponse, String> {
+    let normalised = crate::route::full_path("", full_path);
     let route = router
         .routes()
         .iter()
-        .find(|route| route.method == method && route.full_path == full_path)
+        .find(|route| route.method == method && route.full_path == normalised)
         .ok_or_else(|| {
             format!(
                 "router [{}] has no route [{method} {full_path}]",

@@ -76,6 +76,19 @@ async fn call_route_runs_validation_and_the_handler() {
         "[request query.page]: expected value of type [number] but got [string]"
     );
 
+    // As on the server, the path may carry one trailing slash.
+    let with_slash = call_route(
+        &router,
+        RouteMethod::Get,
+        "/api/search/",
+        TestRequest::new()
+            .query("term=kibana")
+            .header("Authorization", "Bearer x"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(with_slash.status, 200);
+
     let panicked = call_route(&router, RouteMethod::Get, "/api/panic", TestRequest::new())
         .await
         .unwrap();

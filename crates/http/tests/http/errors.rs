@@ -159,7 +159,7 @@ async fn malformed_paths_are_refused_naming_the_route() {
         .http
         .register_router(router_with("api", "/x"))
         .unwrap_err();
-    insta::assert_snapshot!(err.to_string(), @"route [GET api/x] (router [api]) has an invalid path: a route path must start with `/`");
+    insta::assert_snapshot!(err.to_string(), @"route [GET api/x] (router [api]) has an invalid path: the full path (router prefix + route path) must start with `/`");
 }
 
 #[tokio::test]

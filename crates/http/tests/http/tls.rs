@@ -8,15 +8,16 @@ use serde_json::json;
 
 use crate::harness::{server_config, start_server};
 
-struct Pki {
+/// A CA and a server certificate for `localhost`/`127.0.0.1`, in a temp dir kept alive with it.
+pub(crate) struct Pki {
     _dir: tempfile::TempDir,
-    ca_pem: String,
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
+    pub(crate) ca_pem: String,
+    pub(crate) ca: PathBuf,
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
 }
 
-fn pki() -> Pki {
+pub(crate) fn pki() -> Pki {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
@@ -52,7 +53,8 @@ fn client(pki: &Pki) -> reqwest::ClientBuilder {
         .add_root_certificate(root)
 }
 
-fn ssl(pki: &Pki, extra: serde_json::Value) -> serde_json::Value {
+/// `server` overrides enabling TLS with `pki`'s files, plus `extra` `ssl` keys.
+pub(crate) fn ssl(pki: &Pki, extra: serde_json::Value) -> serde_json::Value {
     let mut ssl = json!({
         "enabled": true,
         "certificate": pki.cert,
