@@ -45,6 +45,9 @@ pub(crate) async fn pipeline(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let state = RequestState::new();
+    if context.interceptors.has_auth() {
+        state.lifecycle.set_auth_registered();
+    }
     request.extensions_mut().insert(Arc::clone(&state));
     let log_response = context.response_logger.is_enabled(LogLevel::Debug);
     // Kept for the log line only: routing may rewrite the path.
@@ -66,7 +69,12 @@ pub(crate) async fn pipeline(
         None => Ok(request.into_response(error_response(404, "Not Found"))),
     };
     let result = result.map(|mut response| {
-        add_lifecycle_headers(&state, response.headers_mut(), &context.router_logger);
+        add_lifecycle_headers(
+            &state,
+            response.headers_mut(),
+            &context.interceptors,
+            &context.router_logger,
+        );
         response
     });
 

@@ -8,29 +8,32 @@ use crate::harness::{error_body, setup_service, start_server};
 
 #[tokio::test]
 async fn handler_errors_and_panics_are_logged_500s_and_the_worker_survives() {
-    let server = start_server(json!({}), |http| {
-        let mut router = http.create_router("/api");
-        router
-            .get(
-                RouteConfig::new("/fails", RouteValidation::none()),
-                |_req, _res| async move { Err(anyhow::anyhow!("database password is hunter2").into()) },
-            )
-            .get(
-                RouteConfig::new("/panics", RouteValidation::none()),
-                |_req, _res| async move {
-                    if true {
-                        panic!("boom in handler");
-                    }
-                    unreachable!()
-                },
-            )
-            .get(
-                RouteConfig::new("/ok", RouteValidation::none()),
-                |_req, res| async move { Ok(res.ok("fine")) },
-            );
-        http.register_router(router).unwrap();
-    })
-    .await;
+    let server =
+        start_server(json!({}), |http| {
+            let mut router = http.create_router("/api");
+            router
+                .get(
+                    RouteConfig::new("/fails", RouteValidation::none()),
+                    |_req, _res| async move {
+                        Err(anyhow::anyhow!("database password is hunter2").into())
+                    },
+                )
+                .get(
+                    RouteConfig::new("/panics", RouteValidation::none()),
+                    |_req, _res| async move {
+                        if true {
+                            panic!("boom in handler");
+                        }
+                        unreachable!()
+                    },
+                )
+                .get(
+                    RouteConfig::new("/ok", RouteValidation::none()),
+                    |_req, res| async move { Ok(res.ok("fine")) },
+                );
+            http.register_router(router).unwrap();
+        })
+        .await;
 
     let failed = server.get("/api/fails").await;
     assert_eq!(
