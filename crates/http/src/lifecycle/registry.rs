@@ -307,6 +307,9 @@ impl Interceptors {
             Decision::Next => {
                 return self.failure(stage, request, "answered `next` where a response was due");
             }
+            Decision::Redirect(location) if location.is_empty() => {
+                return self.failure(stage, request, "redirected without a location");
+            }
             Decision::Redirect(location) => {
                 KibanaResponse::new(302, ResponseBody::Empty).header("location", location)
             }

@@ -8,10 +8,9 @@ use crate::harness::{error_body, setup_service, start_server};
 
 #[tokio::test]
 async fn handler_errors_and_panics_are_logged_500s_and_the_worker_survives() {
-    let server =
-        start_server(json!({}), |http| {
-            let mut router = http.create_router("/api");
-            router
+    let server = start_server(json!({}), |http| {
+        let mut router = http.create_router("/api");
+        router
                 .get(
                     RouteConfig::new("/fails", RouteValidation::none()),
                     |_req, _res| async move {
@@ -31,9 +30,9 @@ async fn handler_errors_and_panics_are_logged_500s_and_the_worker_survives() {
                     RouteConfig::new("/ok", RouteValidation::none()),
                     |_req, res| async move { Ok(res.ok("fine")) },
                 );
-            http.register_router(router).unwrap();
-        })
-        .await;
+        http.register_router(router).unwrap();
+    })
+    .await;
 
     let failed = server.get("/api/fails").await;
     assert_eq!(
