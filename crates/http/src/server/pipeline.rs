@@ -8,8 +8,9 @@
 //! 4. routing (actix), then inside the matched route: auth for routes whose `auth_required` is
 //!    not `NotRequired`, onPostAuth interceptors (`interceptors::for_route`), then validation
 //!    and the handler (see `router::dispatch`);
-//! 5. headers decided during the request (auth response headers, session cookies) added to
-//!    whatever response it ends with;
+//! 5. headers decided during the request added to whatever response it ends with: the
+//!    interceptors' result headers replace the response's own (with Kibana's warning), session
+//!    cookies are appended;
 //! 6. one debug line per response under `http.server.response`.
 //!
 //! Interceptors are meant to be one list walked here, not one actix middleware each: actix runs
