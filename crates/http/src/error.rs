@@ -73,6 +73,13 @@ pub enum HttpError {
         /// What is wrong.
         message: String,
     },
+    /// A cookie session storage factory could not be created (bad key, name or attributes);
+    /// the message names the cookie.
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    /// `create_cookie_session_storage_factory` called a second time (Kibana's message).
+    #[error("A cookieSessionStorageFactory was already created")]
+    CookieSessionStorageAlreadyCreated,
     /// A second auth handler (Kibana's message).
     #[error("Auth interceptor was already registered")]
     AuthAlreadyRegistered,

@@ -45,9 +45,12 @@
 //! Interceptors, auth and sessions, all registered on [`HttpServiceSetup`] during setup:
 //! * `register_on_pre_auth` runs before routing (continue, rewrite the URL, redirect, reject);
 //!   `register_auth` (one) runs after routing for routes whose `auth_required` is not
-//!   `NotRequired`; `register_on_post_auth` runs after auth. `auth()` reads a request's
+//!   `NotRequired`; `register_on_post_auth` runs after auth. Every result can carry response
+//!   headers (`.header(name, value)`, e.g. a `WWW-Authenticate` challenge); when the request goes
+//!   on, they replace the handler's headers of the same name. `auth()` reads a request's
 //!   [`AuthState`]; [`KibanaRequest::auth_headers`] gives what auth forwards to Elasticsearch.
-//! * `create_cookie_session_storage_factory` gives a [`SessionStorageFactory`]: AES-GCM
+//! * `create_cookie_session_storage_factory` (once per server) gives a
+//!   [`SessionStorageFactory`]: AES-GCM
 //!   encrypted `HttpOnly` cookies holding a typed value, expiry inside the value, `None` (never
 //!   an error response) for missing, tampered, duplicated, expired or invalid cookies.
 //!

@@ -22,7 +22,7 @@ use crate::request::KibanaRequest;
 use crate::route::{RouteMethod, parse_path};
 use crate::router::{RouteEntry, Router};
 use crate::server::{self, RunningServer, ServerPlan};
-use crate::session::{SessionCookieOptions, SessionError, SessionStorageFactory};
+use crate::session::{SessionCookieOptions, SessionStorageFactory};
 use crate::tls;
 
 /// Where the server listens, as configured (Kibana's server info).
@@ -45,6 +45,8 @@ pub struct ServerInfo {
 struct Registry {
     routes: Vec<RegisteredRoute>,
     interceptors: InterceptorRegistry,
+    /// Whether `create_cookie_session_storage_factory` already gave a factory.
+    cookie_session_storage_created: bool,
     listening: bool,
 }
 
@@ -210,25 +212,33 @@ impl HttpServiceSetup {
     }
 
     /// A factory of encrypted cookie sessions holding a `T`. The cookie is `HttpOnly`, its
-    /// `Path` is `server.basePath` (or `/`). Fails with a [`SessionError`] naming the cookie
-    /// when the key is under 32 characters, the name is not a valid cookie name, or
-    /// `SameSite::None` comes without `is_secure`.
+    /// `Path` is `server.basePath` (or `/`). One per server, as in Kibana: a second call fails
+    /// with [`HttpError::CookieSessionStorageAlreadyCreated`] (a call that failed does not
+    /// count). Fails with [`HttpError::Session`] naming the cookie when the key is under 32
+    /// characters, the name is not a valid cookie name, or `SameSite::None` comes without
+    /// `is_secure`.
     pub fn create_cookie_session_storage_factory<T>(
         &self,
         options: SessionCookieOptions<T>,
-    ) -> Result<SessionStorageFactory<T>, SessionError>
+    ) -> Result<SessionStorageFactory<T>, HttpError>
     where
         T: Serialize + DeserializeOwned,
     {
+        let mut registry = lock(&self.registry);
+        if registry.cookie_session_storage_created {
+            return Err(HttpError::CookieSessionStorageAlreadyCreated);
+        }
         let path = match self.base_path.server_base_path() {
             "" => "/",
             base_path => base_path,
         };
-        SessionStorageFactory::new(
+        let factory = SessionStorageFactory::new(
             options,
             path,
             self.loggers.get(&["http", "cookie-session-storage"]),
-        )
+        )?;
+        registry.cookie_session_storage_created = true;
+        Ok(factory)
     }
 
     fn with_interceptors(
@@ -396,9 +406,10 @@ impl HttpService {
                 .iter()
                 .map(|route| route.entry.clone())
                 .collect();
-            let interceptors = registry
-                .interceptors
-                .freeze(self.loggers.get(&["http", "interceptors"]));
+            let interceptors = registry.interceptors.freeze(
+                self.loggers.get(&["http", "interceptors"]),
+                self.log.clone(),
+            );
             (routes, Arc::new(interceptors))
         };
         let plan = ServerPlan {
@@ -431,9 +442,14 @@ impl HttpService {
         self.listening = Arc::clone(&server.listening);
         self.server = Some(server);
         let protocol = if tls.is_some() { "https" } else { "http" };
+        // The base path is part of the server's URL only when the server strips it (Kibana's
+        // rule): without `rewriteBasePath` a proxy in front removes it.
+        let served_base_path = match self.config.base_path() {
+            Some(base_path) if self.config.rewrite_base_path => base_path,
+            _ => "",
+        };
         self.log.info(format!(
-            "http server running at {protocol}://{local_addr}{}",
-            self.config.base_path().unwrap_or("")
+            "http server running at {protocol}://{local_addr}{served_base_path}"
         ));
         Ok(HttpServiceStart {
             listening: Arc::clone(&self.listening),

@@ -175,7 +175,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::OnPostAuthToolkit",
-            "A struct whose methods build an `OnPostAuthResult`: next, redirected, rejected.",
+            "A struct whose methods build an `OnPostAuthResult`: next, redirected, rejected; `.header(name, value)` on the result adds a response header (Kibana 7.3+: `res.unauthorized({ headers })`).",
         )),
     ),
     seed(
@@ -183,7 +183,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::OnPreAuthToolkit",
-            "A struct whose methods build an `OnPreAuthResult`; `redirected(url, {forward: true})` is `rewrite_url`.",
+            "A struct whose methods build an `OnPreAuthResult`; `redirected(url, {forward: true})` is `rewrite_url`; `.header(name, value)` on the result adds a response header (Kibana 7.3+: `res.unauthorized({ headers })`).",
         )),
     ),
     seed(

@@ -42,7 +42,8 @@ impl AuthResultParams {
         self.request_headers.append(name, value);
         self
     }
-    /// A header to add to this request's response.
+    /// A header to add to this request's response. It wins over a header of the same name the
+    /// handler sets (the server logs `Server rewrites a response header [<name>].` then).
     pub fn response_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.response_headers.append(name, value);
         self
@@ -89,6 +90,9 @@ pub(crate) enum AuthDecision {
 impl AuthResult {
     /// Adds a header to this request's response, whatever the outcome, e.g.
     /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic realm=\"kibana\"")`.
+    /// When the request goes on (authenticated, or not handled on an optional route), the
+    /// header replaces one of the same name set later by the handler, and the server logs
+    /// `Server rewrites a response header [<name>].` under `http`.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self

@@ -12,10 +12,11 @@ use crate::request::KibanaRequest;
 pub enum AuthStatus {
     /// The auth handler authenticated the request.
     Authenticated,
-    /// The auth handler ran and could not authenticate (`not_handled` on an optional route).
+    /// An auth handler is registered but did not authenticate the request: `not_handled` on an
+    /// optional route, a route with `auth_required: NotRequired`, or a request that has not
+    /// reached the auth step yet (onPreAuth).
     Unauthenticated,
-    /// Auth did not run: no auth handler registered, or the route has
-    /// `auth_required: NotRequired`, or the request has not reached the auth step yet.
+    /// No auth handler is registered.
     Unknown,
 }
 
@@ -24,7 +25,8 @@ pub enum AuthStatus {
 pub struct AuthState {
     /// The status.
     pub status: AuthStatus,
-    /// `AuthResultParams::state` when authenticated.
+    /// `AuthResultParams::state` when authenticated with one (absent from the JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<Value>,
 }
 
@@ -59,7 +61,7 @@ impl HttpAuth {
                 state: outcome.state.clone(),
             },
             None => AuthState {
-                status: AuthStatus::Unknown,
+                status: request.auth_status(),
                 state: None,
             },
         }
@@ -91,10 +93,11 @@ impl<P, Q, B> KibanaRequest<P, Q, B> {
 
     /// This request's auth status (see [`HttpAuth::get`] for the state too).
     pub fn auth_status(&self) -> AuthStatus {
-        self.state()
-            .lifecycle
-            .auth
-            .get()
-            .map_or(AuthStatus::Unknown, |outcome| outcome.status)
+        let lifecycle = &self.state().lifecycle;
+        match lifecycle.auth.get() {
+            Some(outcome) => outcome.status,
+            None if lifecycle.auth_registered() => AuthStatus::Unauthenticated,
+            None => AuthStatus::Unknown,
+        }
     }
 }

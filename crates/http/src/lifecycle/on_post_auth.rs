@@ -3,10 +3,34 @@
 use std::fmt;
 
 use super::Decision;
+use crate::headers::Headers;
 
-/// What an onPostAuth handler decided. Built with [`OnPostAuthToolkit`].
+/// What an onPostAuth handler decided. Built with [`OnPostAuthToolkit`]; add response headers
+/// with [`header`](Self::header).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnPostAuthResult(pub(crate) Decision);
+pub struct OnPostAuthResult {
+    pub(crate) decision: Decision,
+    pub(crate) headers: Headers,
+}
+
+impl OnPostAuthResult {
+    fn new(decision: Decision) -> Self {
+        Self {
+            decision,
+            headers: Headers::new(),
+        }
+    }
+
+    /// Adds a header to this request's response, whatever the outcome: on a rejection or
+    /// redirect, to that response (e.g.
+    /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic")`); after `next`,
+    /// to the response the request ends with, replacing a header of the same name set by the
+    /// handler (a warning is logged then).
+    pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+}
 
 /// Builds onPostAuth results (Kibana's `OnPostAuthToolkit`).
 ///
@@ -16,6 +40,7 @@ pub struct OnPostAuthResult(pub(crate) Decision);
 /// let _continue = t.next();
 /// let _redirect = t.redirected("/spaces/enter");
 /// let _reject = t.rejected("unexpected error", 400);
+/// let _challenge = t.rejected("Unauthorized", 401).header("www-authenticate", "Basic");
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OnPostAuthToolkit {
@@ -25,18 +50,18 @@ pub struct OnPostAuthToolkit {
 impl OnPostAuthToolkit {
     /// Go on to the next interceptor, then the route handler.
     pub fn next(&self) -> OnPostAuthResult {
-        OnPostAuthResult(Decision::Next)
+        OnPostAuthResult::new(Decision::Next)
     }
 
     /// Answer `302 Found` with `Location: url`.
     pub fn redirected(&self, url: impl Into<String>) -> OnPostAuthResult {
-        OnPostAuthResult(Decision::Redirect(url.into()))
+        OnPostAuthResult::new(Decision::Redirect(url.into()))
     }
 
     /// Answer with an error in the shared shape and `status` (400-599; `500` hides the message
     /// from the client and logs it).
     pub fn rejected(&self, error: impl fmt::Display, status: u16) -> OnPostAuthResult {
-        OnPostAuthResult(Decision::Reject {
+        OnPostAuthResult::new(Decision::Reject {
             status,
             message: error.to_string(),
         })

@@ -3,10 +3,34 @@
 use std::fmt;
 
 use super::Decision;
+use crate::headers::Headers;
 
-/// What an onPreAuth handler decided. Built with [`OnPreAuthToolkit`].
+/// What an onPreAuth handler decided. Built with [`OnPreAuthToolkit`]; add response headers
+/// with [`header`](Self::header).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnPreAuthResult(pub(crate) PreAuthDecision);
+pub struct OnPreAuthResult {
+    pub(crate) decision: PreAuthDecision,
+    pub(crate) headers: Headers,
+}
+
+impl OnPreAuthResult {
+    fn new(decision: PreAuthDecision) -> Self {
+        Self {
+            decision,
+            headers: Headers::new(),
+        }
+    }
+
+    /// Adds a header to this request's response, whatever the outcome: on a rejection or
+    /// redirect, to that response (e.g.
+    /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic")`); after `next` or
+    /// `rewrite_url`, to the response the request ends with, replacing a header of the same
+    /// name set by the handler (a warning is logged then).
+    pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PreAuthDecision {
@@ -24,6 +48,7 @@ pub(crate) enum PreAuthDecision {
 /// let _internal = t.rewrite_url("/app/home?tab=1");
 /// let _redirect = t.redirected("/login");
 /// let _reject = t.rejected("not from this network", 403);
+/// let _challenge = t.rejected("Unauthorized", 401).header("www-authenticate", "Basic");
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OnPreAuthToolkit {
@@ -33,12 +58,12 @@ pub struct OnPreAuthToolkit {
 impl OnPreAuthToolkit {
     /// Go on to the next interceptor, then routing.
     pub fn next(&self) -> OnPreAuthResult {
-        OnPreAuthResult(PreAuthDecision::Decide(Decision::Next))
+        OnPreAuthResult::new(PreAuthDecision::Decide(Decision::Next))
     }
 
     /// Answer `302 Found` with `Location: url`; nothing else runs.
     pub fn redirected(&self, url: impl Into<String>) -> OnPreAuthResult {
-        OnPreAuthResult(PreAuthDecision::Decide(Decision::Redirect(url.into())))
+        OnPreAuthResult::new(PreAuthDecision::Decide(Decision::Redirect(url.into())))
     }
 
     /// Rewrite the request URL on the server and go on (Kibana's
@@ -46,7 +71,7 @@ impl OnPreAuthToolkit {
     /// `url`. It must be a path (`/...`), optionally with a query, which replaces the original
     /// query; anything else is a `500` (logged).
     pub fn rewrite_url(&self, url: impl Into<String>) -> OnPreAuthResult {
-        OnPreAuthResult(PreAuthDecision::Rewrite(url.into()))
+        OnPreAuthResult::new(PreAuthDecision::Rewrite(url.into()))
     }
 
     /// Answer with an error in the shared shape, e.g. `rejected("unexpected error", 400)` →
@@ -54,7 +79,7 @@ impl OnPreAuthToolkit {
     /// message is logged and the client gets the generic one; a status outside 400-599 is a
     /// `500` (logged).
     pub fn rejected(&self, error: impl fmt::Display, status: u16) -> OnPreAuthResult {
-        OnPreAuthResult(PreAuthDecision::Decide(Decision::Reject {
+        OnPreAuthResult::new(PreAuthDecision::Decide(Decision::Reject {
             status,
             message: error.to_string(),
         }))

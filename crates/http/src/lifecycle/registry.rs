@@ -71,13 +71,15 @@ impl InterceptorRegistry {
         }));
     }
 
-    /// The interceptors the server runs (a snapshot: registration closes at start).
-    pub(crate) fn freeze(&self, logger: Logger) -> Interceptors {
+    /// The interceptors the server runs (a snapshot: registration closes at start). `logger`
+    /// gets interceptor failures, `server_logger` the header-rewrite warnings.
+    pub(crate) fn freeze(&self, logger: Logger, server_logger: Logger) -> Interceptors {
         Interceptors {
             on_pre_auth: self.on_pre_auth.clone(),
             auth: self.auth.clone(),
             on_post_auth: self.on_post_auth.clone(),
             logger,
+            server_logger,
         }
     }
 }
@@ -155,11 +157,23 @@ pub(crate) struct Interceptors {
     auth: Option<Arc<AuthHandler>>,
     on_post_auth: Vec<Arc<PostAuthHandler>>,
     logger: Logger,
+    /// `http`: warnings about response headers the lifecycle replaced.
+    server_logger: Logger,
 }
 
 impl Interceptors {
     pub(crate) fn has_on_pre_auth(&self) -> bool {
         !self.on_pre_auth.is_empty()
+    }
+
+    /// Whether an auth handler is registered (requests then start `unauthenticated`).
+    pub(crate) fn has_auth(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    /// Where the server logs that a lifecycle header replaced one of the response's.
+    pub(crate) fn server_logger(&self) -> &Logger {
+        &self.server_logger
     }
 
     /// Whether anything runs between routing and the handler.
@@ -175,19 +189,27 @@ impl Interceptors {
         for (index, handler) in self.on_pre_auth.iter().enumerate() {
             let stage = Stage::OnPreAuth(index);
             let result = guarded(|| handler(request.clone(), OnPreAuthToolkit::default())).await;
-            let decision = match result {
-                Ok(OnPreAuthResult(decision)) => decision,
+            let (decision, headers) = match result {
+                Ok(OnPreAuthResult { decision, headers }) => (decision, headers),
                 Err(cause) => {
                     return PreAuthOutcome::Respond(self.failure(stage, &request, &cause));
                 }
             };
             match decision {
-                PreAuthDecision::Decide(Decision::Next) => {}
+                PreAuthDecision::Decide(Decision::Next) => {
+                    add_lifecycle_headers(&request, &headers);
+                }
                 PreAuthDecision::Decide(decision) => {
-                    return PreAuthOutcome::Respond(self.respond(stage, &request, decision, None));
+                    return PreAuthOutcome::Respond(self.respond(
+                        stage,
+                        &request,
+                        decision,
+                        Some(&headers),
+                    ));
                 }
                 PreAuthDecision::Rewrite(url) => match parse_url(&url) {
                     Some(url) => {
+                        add_lifecycle_headers(&request, &headers);
                         request = rewritten(&request, url.clone());
                         rewritten_url = Some(url);
                     }
@@ -234,8 +256,8 @@ impl Interceptors {
                         state,
                         request_headers,
                     });
-                    lifecycle.add_response_headers(owned(&response_headers));
-                    lifecycle.add_response_headers(owned(&headers));
+                    add_lifecycle_headers(&request, &response_headers);
+                    add_lifecycle_headers(&request, &headers);
                 }
                 AuthDecision::NotHandled | AuthDecision::Decide(Decision::Next) => {
                     if auth_required == AuthRequired::Required {
@@ -249,6 +271,7 @@ impl Interceptors {
                         state: None,
                         request_headers: Headers::new(),
                     });
+                    add_lifecycle_headers(&request, &headers);
                 }
                 AuthDecision::Decide(decision) => {
                     return Some(self.respond(Stage::Auth, &request, decision, Some(&headers)));
@@ -259,9 +282,12 @@ impl Interceptors {
             let stage = Stage::OnPostAuth(index);
             let result = guarded(|| handler(request.clone(), OnPostAuthToolkit::default())).await;
             match result {
-                Ok(OnPostAuthResult(Decision::Next)) => {}
-                Ok(OnPostAuthResult(decision)) => {
-                    return Some(self.respond(stage, &request, decision, None));
+                Ok(OnPostAuthResult {
+                    decision: Decision::Next,
+                    headers,
+                }) => add_lifecycle_headers(&request, &headers),
+                Ok(OnPostAuthResult { decision, headers }) => {
+                    return Some(self.respond(stage, &request, decision, Some(&headers)));
                 }
                 Err(cause) => return Some(self.failure(stage, &request, &cause)),
             }
@@ -280,6 +306,9 @@ impl Interceptors {
         let response = match decision {
             Decision::Next => {
                 return self.failure(stage, request, "answered `next` where a response was due");
+            }
+            Decision::Redirect(location) if location.is_empty() => {
+                return self.failure(stage, request, "redirected without a location");
             }
             Decision::Redirect(location) => {
                 KibanaResponse::new(302, ResponseBody::Empty).header("location", location)
@@ -343,11 +372,16 @@ impl std::fmt::Display for Stage {
     }
 }
 
-fn owned(headers: &Headers) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
+/// Headers an interceptor's result adds to the response the request ends with.
+fn add_lifecycle_headers(request: &KibanaRequest, headers: &Headers) {
+    if headers.iter().next().is_none() {
+        return;
+    }
+    request.state().lifecycle.add_response_headers(
+        headers
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
 }
 
 fn with_headers(response: KibanaResponse, headers: &Headers) -> KibanaResponse {

@@ -1,6 +1,7 @@
 //! What the lifecycle keeps per request: the auth outcome, headers to add to the response, and
 //! session cookies to set or clear.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use super::auth_state::AuthOutcome;
@@ -21,8 +22,11 @@ pub(crate) struct PendingCookie {
 /// Lifecycle state of one request, shared by all its views (interceptors, handler).
 #[derive(Debug, Default)]
 pub(crate) struct RequestLifecycle {
-    /// Set once, by the auth step (or left empty: status unknown).
+    /// Set once, by the auth step (or left empty: unauthenticated when an auth handler is
+    /// registered, else unknown).
     pub(crate) auth: OnceLock<AuthOutcome>,
+    /// Whether the server has an auth handler (set when the request arrives).
+    auth_registered: AtomicBool,
     response_headers: Mutex<Vec<(String, String)>>,
     cookies: Mutex<Vec<PendingCookie>>,
 }
@@ -33,7 +37,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl RequestLifecycle {
-    /// Adds headers the response must carry (auth's `response_headers`).
+    /// Records that the server has an auth handler: until auth runs (or when the route skips
+    /// it), the request is unauthenticated rather than unknown.
+    pub(crate) fn set_auth_registered(&self) {
+        self.auth_registered.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the server has an auth handler.
+    pub(crate) fn auth_registered(&self) -> bool {
+        self.auth_registered.load(Ordering::Relaxed)
+    }
+
+    /// Adds headers the response must carry (the interceptors' result headers).
     pub(crate) fn add_response_headers(&self, headers: impl IntoIterator<Item = (String, String)>) {
         lock(&self.response_headers).extend(headers);
     }
@@ -62,13 +77,28 @@ impl RequestLifecycle {
             .collect()
     }
 
-    /// Headers to add to the response: auth's response headers, then the `Set-Cookie`s.
+    /// The interceptors' result headers (they replace the response's headers of the same
+    /// name).
+    pub(crate) fn take_interceptor_headers(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *lock(&self.response_headers))
+    }
+
+    /// The `Set-Cookie` values to append to the response.
+    pub(crate) fn take_set_cookies(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.cookies))
+            .into_iter()
+            .map(|cookie| cookie.header)
+            .collect()
+    }
+
+    /// Headers to add to the response: the interceptors' headers, then the `Set-Cookie`s.
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn take_response_headers(&self) -> Vec<(String, String)> {
-        let mut headers = std::mem::take(&mut *lock(&self.response_headers));
+        let mut headers = self.take_interceptor_headers();
         headers.extend(
-            std::mem::take(&mut *lock(&self.cookies))
+            self.take_set_cookies()
                 .into_iter()
-                .map(|cookie| ("set-cookie".to_owned(), cookie.header)),
+                .map(|cookie| ("set-cookie".to_owned(), cookie)),
         );
         headers
     }

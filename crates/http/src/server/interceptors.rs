@@ -14,7 +14,7 @@ use core_logging::Logger;
 use super::AppContext;
 use super::convert::to_http_response;
 use crate::headers::Headers;
-use crate::lifecycle::{PreAuthOutcome, RequestView};
+use crate::lifecycle::{Interceptors, PreAuthOutcome, RequestView};
 use crate::request::{RequestState, RequestUrl};
 use crate::route::RouteMethod;
 use crate::server::MountedRoute;
@@ -140,21 +140,43 @@ pub(crate) async fn for_route(
     Some(to_http_response(response, context, &route.entry.full_path))
 }
 
-/// Adds what the lifecycle decided (auth response headers, session cookies) to a response.
+/// Adds what the lifecycle decided to a response: the interceptors' result headers replace the
+/// response's headers of the same name (logging Kibana's warning under `http`, as hapi's
+/// onPreResponse step did), session `Set-Cookie`s are appended (several cookies are fine).
 pub(crate) fn add_lifecycle_headers(
     state: &RequestState,
     headers: &mut HeaderMap,
+    interceptors: &Interceptors,
     logger: &Logger,
 ) {
-    for (name, value) in state.lifecycle.take_response_headers() {
+    let mut replaced: Vec<HeaderName> = Vec::new();
+    for (name, value) in state.lifecycle.take_interceptor_headers() {
         match (
             HeaderName::try_from(name.as_str()),
             HeaderValue::try_from(value.as_str()),
         ) {
-            (Ok(name), Ok(value)) => headers.append(name, value),
+            (Ok(name), Ok(value)) => {
+                // Several values of one name from the interceptors all go out (e.g. two
+                // challenges); only what the response had before is replaced.
+                if !replaced.contains(&name) {
+                    if headers.remove(&name).next().is_some() {
+                        interceptors
+                            .server_logger()
+                            .warn(format!("Server rewrites a response header [{name}]."));
+                    }
+                    replaced.push(name.clone());
+                }
+                headers.append(name, value);
+            }
             _ => logger.error(format!(
-                "the auth interceptor set the invalid response header [{name}]; the header was dropped"
+                "an interceptor set the invalid response header [{name}]; the header was dropped"
             )),
+        }
+    }
+    for cookie in state.lifecycle.take_set_cookies() {
+        match HeaderValue::try_from(cookie) {
+            Ok(value) => headers.append(actix_web::http::header::SET_COOKIE, value),
+            Err(_) => logger.error("a session cookie is not a valid header value; it was dropped"),
         }
     }
 }

@@ -8,8 +8,9 @@
 //! 4. routing (actix), then inside the matched route: auth for routes whose `auth_required` is
 //!    not `NotRequired`, onPostAuth interceptors (`interceptors::for_route`), then validation
 //!    and the handler (see `router::dispatch`);
-//! 5. headers decided during the request (auth response headers, session cookies) added to
-//!    whatever response it ends with;
+//! 5. headers decided during the request added to whatever response it ends with: the
+//!    interceptors' result headers replace the response's own (with Kibana's warning), session
+//!    cookies are appended;
 //! 6. one debug line per response under `http.server.response`.
 //!
 //! Interceptors are meant to be one list walked here, not one actix middleware each: actix runs
@@ -45,6 +46,9 @@ pub(crate) async fn pipeline(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let state = RequestState::new();
+    if context.interceptors.has_auth() {
+        state.lifecycle.set_auth_registered();
+    }
     request.extensions_mut().insert(Arc::clone(&state));
     let log_response = context.response_logger.is_enabled(LogLevel::Debug);
     // Kept for the log line only: routing may rewrite the path.
@@ -66,7 +70,12 @@ pub(crate) async fn pipeline(
         None => Ok(request.into_response(error_response(404, "Not Found"))),
     };
     let result = result.map(|mut response| {
-        add_lifecycle_headers(&state, response.headers_mut(), &context.router_logger);
+        add_lifecycle_headers(
+            &state,
+            response.headers_mut(),
+            &context.interceptors,
+            &context.router_logger,
+        );
         response
     });
 

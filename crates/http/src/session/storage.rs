@@ -134,11 +134,12 @@ impl<T: Serialize + DeserializeOwned> SessionStorage<T> {
             [] => return None,
             [single] => single,
             several => {
+                // Kibana's sentence, then the culprit.
                 self.factory.logger.warn(format!(
-                    "request {} carries {} [{}] cookies; treating it as having no session",
-                    self.state.id(),
+                    "Found {} auth sessions when we were only expecting 1. (cookie [{}], request {}; treated as no session)",
                     several.len(),
-                    codec.name()
+                    codec.name(),
+                    self.state.id()
                 ));
                 return None;
             }

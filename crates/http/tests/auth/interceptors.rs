@@ -409,3 +409,66 @@ async fn only_base_path_and_auth_state_pass_between_interceptors_and_handler() {
     assert_eq!(reply.status, 400, "{}", reply.text);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn result_headers_of_interceptors_that_go_on_reach_the_response_and_win() {
+    let server = start_server(json!({}), |http| {
+        http.register_on_pre_auth(
+            |_request, t| async move { Ok(t.next().header("x-pre-auth", "pre")) },
+        )
+        .unwrap();
+        // Two challenges under one name both go out; the handler's own is replaced.
+        http.register_auth(|_request, t| async move {
+            Ok(t.not_handled()
+                .header("www-authenticate", "Negotiate")
+                .header("www-authenticate", "Basic realm=\"kibana\""))
+        })
+        .unwrap();
+        http.register_on_post_auth(|_request, t| async move {
+            Ok(t.next().header("x-post-auth", "post"))
+        })
+        .unwrap();
+        let mut router = http.create_router("");
+        router.get(
+            RouteConfig::new("/", RouteValidation::none()).options(
+                core_http::RouteOptions::new().auth_required(core_http::AuthRequired::Optional),
+            ),
+            |_request, res| async move {
+                Ok(res
+                    .ok("ok")
+                    .header("www-authenticate", "from handler")
+                    .header("x-post-auth", "from handler")
+                    .header("x-handler", "kept"))
+            },
+        );
+        http.register_router(router).unwrap();
+    })
+    .await;
+    let reply = server.get("/").await;
+    assert_eq!(reply.status, 200);
+    let all = |name: &str| -> Vec<&str> {
+        reply
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .collect()
+    };
+    assert_eq!(all("x-pre-auth"), ["pre"]);
+    assert_eq!(all("x-post-auth"), ["post"]);
+    assert_eq!(all("x-handler"), ["kept"]);
+    assert_eq!(
+        all("www-authenticate"),
+        ["Negotiate", "Basic realm=\"kibana\""]
+    );
+    let mut warnings = server.logs.messages_at(core_logging::LogLevel::Warn);
+    warnings.sort();
+    assert_eq!(
+        warnings,
+        [
+            "Server rewrites a response header [www-authenticate].",
+            "Server rewrites a response header [x-post-auth]."
+        ]
+    );
+    server.stop().await;
+}

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use core_http::{SameSite, SessionCookieOptions, SessionError};
+use core_http::{HttpError, SameSite, SessionCookieOptions, SessionError};
 use serde_json::json;
 
 use super::app::{AppOptions, KEY, OTHER_KEY, Session, pair, register_app, set_cookies};
@@ -168,9 +168,8 @@ async fn several_cookies_with_the_name_are_no_session() {
     assert_eq!(reply.status, 401);
     let warnings = server.logs.messages_at(core_logging::LogLevel::Warn);
     assert!(
-        warnings
-            .iter()
-            .any(|message| message.contains("2 [sid] cookies")),
+        warnings.iter().any(|message| message
+            .starts_with("Found 2 auth sessions when we were only expecting 1. (cookie [sid]")),
         "{warnings:?}"
     );
     server.stop().await;
@@ -303,7 +302,10 @@ async fn bad_session_options_are_setup_errors_naming_the_cookie() {
             "too-short",
         ))
         .unwrap_err();
-    assert!(matches!(short, SessionError::KeyTooShort { actual: 9, .. }));
+    assert!(matches!(
+        short,
+        HttpError::Session(SessionError::KeyTooShort { actual: 9, .. })
+    ));
     assert_eq!(
         short.to_string(),
         "session cookie [sid]: the encryption key must be at least 32 characters long, but it has 9"
@@ -334,6 +336,34 @@ async fn bad_session_options_are_setup_errors_naming_the_cookie() {
         )
         .is_ok()
     );
+}
+
+#[tokio::test]
+async fn a_second_cookie_session_storage_factory_is_refused() {
+    let (_service, setup, _logs) = setup_service(json!({})).await;
+    let http = &setup.http;
+    let options = || SessionCookieOptions::<Session>::new("sid", KEY);
+    http.create_cookie_session_storage_factory(options())
+        .unwrap();
+    let again = http
+        .create_cookie_session_storage_factory(options())
+        .unwrap_err();
+    assert!(matches!(
+        again,
+        HttpError::CookieSessionStorageAlreadyCreated
+    ));
+    assert_eq!(
+        again.to_string(),
+        "A cookieSessionStorageFactory was already created"
+    );
+    // Also through another copy of the setup contract.
+    assert!(matches!(
+        http.clone()
+            .create_cookie_session_storage_factory(SessionCookieOptions::<Session>::new(
+                "other", KEY
+            )),
+        Err(HttpError::CookieSessionStorageAlreadyCreated)
+    ));
 }
 
 #[tokio::test]

@@ -31,7 +31,7 @@ async fn listening_only_between_start_and_stop() {
     assert!(
         logs.lines()
             .iter()
-            .any(|line| line.contains(&format!("http server running at http://{addr}/kbn"))),
+            .any(|line| line.ends_with(&format!("http server running at http://{addr}"))),
         "{:?}",
         logs.lines()
     );
@@ -42,6 +42,22 @@ async fn listening_only_between_start_and_stop() {
         "connection refused after stop"
     );
     // Stopping twice is harmless.
+    service.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_listening_line_carries_the_base_path_only_when_the_server_strips_it() {
+    let (mut service, _setup, logs) =
+        setup_service(json!({ "basePath": "/kbn", "rewriteBasePath": true })).await;
+    let start = service.start().await.unwrap();
+    let addr = start.local_addr().unwrap();
+    assert!(
+        logs.lines()
+            .iter()
+            .any(|line| line.ends_with(&format!("http server running at http://{addr}/kbn"))),
+        "{:?}",
+        logs.lines()
+    );
     service.stop().await.unwrap();
 }
 
