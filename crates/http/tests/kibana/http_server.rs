@@ -3,8 +3,7 @@
 //! `HttpService` plays that part (`setup` = `server.setup(config)`, `register_router` =
 //! `registerRouter`, `start`), with port 0 instead of Kibana's fixed ports.
 //!
-//! Five cases are written for the behaviour the crate is being changed to and are `#[ignore]`d
-//! until the interceptor, session-factory, listening-log and reason-phrase changes land. Cases not
+//! Cases not
 //! ported (legacy hapi objects, route body options, compression, `extendsSession`) are listed
 //! in the crate README with the reason.
 
@@ -90,7 +89,6 @@ async fn log_listening_address_after_started() {
 // test('log listening address after started when configured with BasePath and
 // rewriteBasePath = false') (7.4–7.6)
 #[tokio::test]
-#[ignore = "needs the interceptor changes of the same step"]
 async fn log_listening_address_after_started_when_configured_with_base_path_and_rewrite_base_path_false()
  {
     let server = start_server(
@@ -1077,7 +1075,6 @@ mod setup_contract {
 
     // describe('#createSessionStorage') → it('creates session storage factory only once')
     #[tokio::test]
-    #[ignore = "needs the interceptor changes of the same step"]
     async fn creates_session_storage_factory_only_once() {
         let (_service, setup, _logs) = setup_service(json!({})).await;
         let create = || {
@@ -1200,7 +1197,6 @@ mod setup_contract {
 
     // describe('#auth.get()') → it('returns correct authentication unknown status')
     #[tokio::test]
-    #[ignore = "needs the interceptor changes of the same step"]
     async fn returns_correct_authentication_unknown_status() {
         let server = start_server(json!({}), |http| {
             auth_get_route(http, RouteOptions::new());
@@ -1216,7 +1212,6 @@ mod setup_contract {
 
     // describe('#auth.get()') → it('returns correct unauthenticated status')
     #[tokio::test]
-    #[ignore = "needs the interceptor changes of the same step"]
     async fn returns_correct_unauthenticated_status() {
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&calls);
