@@ -86,7 +86,8 @@ pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,
 };
 pub use response::{
-    BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseFactory,
+    BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseError,
+    ResponseFactory,
 };
 pub use route::{AuthRequired, RouteConfig, RouteMethod, RouteOptions};
 pub use router::{RouteInfo, Router};
