@@ -95,10 +95,10 @@ pub struct KibanaResponse {
     refusal: Option<Refusal>,
 }
 
-/// Why a response built by the [`ResponseFactory`] cannot be sent as built. The server answers
-/// such a response with the generic `500` and logs the reason with the route (Kibana threw from
-/// the factory call, which had the same effect). A marker rather than an early `500`, so that
-/// the log line can name the route.
+/// Why a response cannot be sent as built (Kibana's response rules). The server answers such a
+/// response with the generic `500` and logs the reason with the route (Kibana threw, from the
+/// factory call or when converting the response, with the same effect). The factory leaves a
+/// marker rather than building the `500` itself, so that the log line can name the route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// An error response (`custom_error`, [`KibanaResponse::error`]) with a status outside
@@ -106,6 +106,10 @@ pub(crate) enum Refusal {
     NotAnErrorStatus,
     /// `custom` with an error status and a body that carries no message.
     MissingErrorMessage,
+    /// A status outside `100..=599`.
+    InvalidStatus,
+    /// A `3xx` without a `location` header.
+    MissingLocation,
 }
 
 impl fmt::Display for Refusal {
@@ -115,6 +119,8 @@ impl fmt::Display for Refusal {
             Self::MissingErrorMessage => {
                 "an error status needs a message: a text body, or a JSON body with a string `message`"
             }
+            Self::InvalidStatus => "a status must be from 100 to 599",
+            Self::MissingLocation => "a redirection status needs a `location` header",
         })
     }
 }
@@ -152,9 +158,25 @@ impl KibanaResponse {
     pub fn into_parts(self) -> (u16, Vec<(String, String)>, ResponseBody) {
         (self.status, self.headers, self.body)
     }
-    /// Why the server will not send this response as built, if it will not.
+    /// Why the server will not send this response as built, if it will not: the factory's
+    /// marker, then the status and `location` checks.
     pub(crate) fn refusal(&self) -> Option<Refusal> {
-        self.refusal
+        if self.refusal.is_some() {
+            return self.refusal;
+        }
+        if !(100..600).contains(&self.status) {
+            return Some(Refusal::InvalidStatus);
+        }
+        let is_redirect = (300..400).contains(&self.status);
+        if is_redirect
+            && !self
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("location"))
+        {
+            return Some(Refusal::MissingLocation);
+        }
+        None
     }
 
     /// An error response in the shape every error shares:
@@ -598,6 +620,18 @@ mod tests {
             res.custom(502, none(), vec![1u8]).body(),
             ResponseBody::Bytes(_)
         ));
+        assert_eq!(
+            res.custom(20, none(), "x").refusal(),
+            Some(Refusal::InvalidStatus)
+        );
+        assert_eq!(
+            res.custom(301, none(), "moved").refusal(),
+            Some(Refusal::MissingLocation)
+        );
+        assert_eq!(
+            res.custom(301, [("Location", "/x")], "moved").refusal(),
+            None
+        );
         // Success statuses are sent as given, headers included.
         let created = res.custom(201, [("location", "/x")], ());
         assert_eq!(

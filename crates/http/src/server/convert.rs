@@ -126,36 +126,16 @@ pub(super) fn to_http_response(
     context: &AppContext,
     route: &str,
 ) -> HttpResponse {
-    let refused = |reason: &dyn std::fmt::Display| {
-        context.router_logger.error(format!(
-            "route [{route}] answered a response that cannot be sent: {reason}"
-        ));
-        error_response(500, crate::response::INTERNAL_ERROR_MESSAGE)
-    };
     if let Some(refusal) = response.refusal() {
-        return refused(&format_args!(
-            "{refusal} (given status {})",
+        context.router_logger.error(format!(
+            "route [{route}] answered a response that cannot be sent (status {}): {refusal}",
             response.status()
         ));
+        return error_response(500, crate::response::INTERNAL_ERROR_MESSAGE);
     }
     let (status, headers, body) = response.into_parts();
-    let status_code = match StatusCode::from_u16(status) {
-        Ok(code) if (100..600).contains(&status) => code,
-        _ => {
-            return refused(&format_args!(
-                "the status code {status} is invalid (expected 100 to 599)"
-            ));
-        }
-    };
-    if status_code.is_redirection()
-        && !headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("location"))
-    {
-        return refused(&format_args!(
-            "the redirection status {status} needs a `location` header"
-        ));
-    }
+    // `refusal` has checked the range.
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status_code);
     let mut has_content_type = false;
     for (name, value) in headers {

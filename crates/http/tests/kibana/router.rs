@@ -1069,7 +1069,7 @@ mod response_factory_custom {
         let errors = router_errors(&server);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
-            errors[0].contains("status code 20 ") && errors[0].contains("100 to 599"),
+            errors[0].contains("(status 20)") && errors[0].contains("100 to 599"),
             "{}",
             errors[0]
         );
