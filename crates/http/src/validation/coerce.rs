@@ -1,11 +1,11 @@
-//! [`Coerce`]: a deserializer adapter that turns strings into the numbers and booleans the
-//! target type asks for, as @kbn/config-schema's `schema.number()` and `schema.boolean()` did in
-//! every request part (path params, query and JSON body).
+//! Coercion as @kbn/config-schema's `schema.number()` and `schema.boolean()` did it in every
+//! request part: a string where a number or a boolean is wanted is converted ([`coerce_str`],
+//! the one rule and the one message for params, query and body).
 //!
-//! It wraps any deserializer (the JSON parser for bodies, [`super::value_de::ValueDeserializer`]
-//! for params and query), so a body is coerced straight from its bytes, with no intermediate
-//! `serde_json::Value`. Nested values are wrapped too (sequences, maps, options, enums); map
-//! keys are passed through as they are.
+//! [`super::value_de::ValueDeserializer`] applies it to params, query and (on the error path)
+//! bodies; [`Coerce`] wraps the JSON parser so that a body that needs it is coerced straight
+//! from its bytes, with no intermediate `serde_json::Value`. Nested values are wrapped too
+//! (sequences, maps, options, enums); map keys are passed through as they are.
 
 use std::fmt;
 
@@ -19,7 +19,7 @@ pub(crate) struct Coerce<D>(pub(crate) D);
 
 /// What the target type asked for.
 #[derive(Debug, Clone, Copy)]
-enum Target {
+pub(crate) enum Target {
     /// Anything: no coercion.
     Any,
     Bool,
@@ -63,52 +63,49 @@ macro_rules! forward_visits {
     };
 }
 
-impl<'de, V: Visitor<'de>> CoerceVisitor<V> {
-    /// Converts `text` into the target type, or reports it as a string where the target wanted
-    /// something else. `None` when the target takes strings as they are.
-    fn coerce<E: de::Error>(self, text: &str) -> Result<Result<V::Value, E>, Self> {
-        fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
-            let text = text.trim();
-            if text.is_empty() {
-                return None;
-            }
-            text.parse().ok()
+/// Converts `text` into `target` for `visitor`: trimmed numbers (finite for floats), `true` /
+/// `false` in any case for booleans. Anything else is reported as a string where `target` was
+/// expected (`expected value of type [number] but got [string]`).
+pub(crate) fn coerce_str<'de, V: Visitor<'de>, E: de::Error>(
+    target: Target,
+    text: &str,
+    visitor: V,
+) -> Result<V::Value, E> {
+    fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
         }
-        fn finite<T: std::str::FromStr + Into<f64> + Copy>(text: &str) -> Option<T> {
-            number::<T>(text).filter(|value| (*value).into().is_finite())
-        }
-        let inner = self.inner;
-        let coerced = match self.target {
-            Target::Any => return Err(Self::any(inner)),
-            Target::Bool => {
-                if text.eq_ignore_ascii_case("true") {
-                    return Ok(inner.visit_bool(true));
-                }
-                if text.eq_ignore_ascii_case("false") {
-                    return Ok(inner.visit_bool(false));
-                }
+        text.parse().ok()
+    }
+    fn finite<T: std::str::FromStr + Into<f64> + Copy>(text: &str) -> Option<T> {
+        number::<T>(text).filter(|value| (*value).into().is_finite())
+    }
+    let coerced = match target {
+        Target::Any => return visitor.visit_str(text),
+        Target::Bool => {
+            if text.eq_ignore_ascii_case("true") {
+                Some(visitor.visit_bool(true))
+            } else if text.eq_ignore_ascii_case("false") {
+                Some(visitor.visit_bool(false))
+            } else {
                 None
             }
-            Target::U8 => number(text).map(|n| inner.visit_u8(n)),
-            Target::U16 => number(text).map(|n| inner.visit_u16(n)),
-            Target::U32 => number(text).map(|n| inner.visit_u32(n)),
-            Target::U64 => number(text).map(|n| inner.visit_u64(n)),
-            Target::U128 => number(text).map(|n| inner.visit_u128(n)),
-            Target::I8 => number(text).map(|n| inner.visit_i8(n)),
-            Target::I16 => number(text).map(|n| inner.visit_i16(n)),
-            Target::I32 => number(text).map(|n| inner.visit_i32(n)),
-            Target::I64 => number(text).map(|n| inner.visit_i64(n)),
-            Target::I128 => number(text).map(|n| inner.visit_i128(n)),
-            Target::F32 => finite(text).map(|n| inner.visit_f32(n)),
-            Target::F64 => finite(text).map(|n| inner.visit_f64(n)),
-        };
-        Ok(coerced.unwrap_or_else(|| {
-            Err(E::invalid_type(
-                Unexpected::Str(text),
-                &Expecting(self.target),
-            ))
-        }))
-    }
+        }
+        Target::U8 => number(text).map(|n| visitor.visit_u8(n)),
+        Target::U16 => number(text).map(|n| visitor.visit_u16(n)),
+        Target::U32 => number(text).map(|n| visitor.visit_u32(n)),
+        Target::U64 => number(text).map(|n| visitor.visit_u64(n)),
+        Target::U128 => number(text).map(|n| visitor.visit_u128(n)),
+        Target::I8 => number(text).map(|n| visitor.visit_i8(n)),
+        Target::I16 => number(text).map(|n| visitor.visit_i16(n)),
+        Target::I32 => number(text).map(|n| visitor.visit_i32(n)),
+        Target::I64 => number(text).map(|n| visitor.visit_i64(n)),
+        Target::I128 => number(text).map(|n| visitor.visit_i128(n)),
+        Target::F32 => finite(text).map(|n| visitor.visit_f32(n)),
+        Target::F64 => finite(text).map(|n| visitor.visit_f64(n)),
+    };
+    coerced.unwrap_or_else(|| Err(E::invalid_type(Unexpected::Str(text), &Expecting(target))))
 }
 
 /// What a failed coercion expected, in the words [`super::value_de::FieldError`] maps to
@@ -151,21 +148,18 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CoerceVisitor<V> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        match self.coerce(value) {
-            Ok(result) => result,
-            Err(this) => this.inner.visit_str(value),
-        }
+        coerce_str(self.target, value, self.inner)
     }
     fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        match self.coerce(value) {
-            Ok(result) => result,
-            Err(this) => this.inner.visit_borrowed_str(value),
+        match self.target {
+            Target::Any => self.inner.visit_borrowed_str(value),
+            target => coerce_str(target, value, self.inner),
         }
     }
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        match self.coerce(&value) {
-            Ok(result) => result,
-            Err(this) => this.inner.visit_string(value),
+        match self.target {
+            Target::Any => self.inner.visit_string(value),
+            target => coerce_str(target, &value, self.inner),
         }
     }
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {

@@ -292,21 +292,30 @@ fn parse_body<B: DeserializeOwned>(raw: &RawParts<'_>) -> Result<B, Rejection> {
     if raw.body.is_empty() {
         return from_value(&Value::Null, false, RequestPart::Body);
     }
-    // Fast path: straight from the bytes (coerced as the other parts). Only a failure pays for
-    // the second, structured pass that produces Kibana's message.
+    // Fast path: straight from the bytes, as plain JSON. A body that fits its type as sent (the
+    // usual case) pays nothing for coercion.
+    let err = match serde_json::from_slice::<B>(raw.body) {
+        Ok(body) => return Ok(body),
+        Err(err) if err.is_syntax() || err.is_eof() => {
+            return Err(Rejection::Invalid(
+                RequestValidationError::body("", format!("invalid JSON: {err}")).to_string(),
+            ));
+        }
+        Err(err) => err,
+    };
+    // A type mismatch: perhaps a string where a number or a boolean is wanted, which the schema
+    // converts. Still from the bytes, through the coercing adapter (the same rule as the other
+    // parts).
     let mut json = serde_json::Deserializer::from_slice(raw.body);
-    let parsed = B::deserialize(Coerce(&mut json)).and_then(|body| json.end().map(|()| body));
-    match parsed {
-        Ok(body) => Ok(body),
-        Err(err) if err.is_syntax() || err.is_eof() => Err(Rejection::Invalid(
-            RequestValidationError::body("", format!("invalid JSON: {err}")).to_string(),
+    if let Ok(body) = B::deserialize(Coerce(&mut json)).and_then(|body| json.end().map(|()| body)) {
+        return Ok(body);
+    }
+    // Invalid: only now the structured pass that produces Kibana's message.
+    match serde_json::from_slice::<Value>(raw.body) {
+        Ok(value) => from_value(&value, false, RequestPart::Body),
+        Err(_) => Err(Rejection::Invalid(
+            RequestValidationError::body("", err.to_string()).to_string(),
         )),
-        Err(err) => match serde_json::from_slice::<Value>(raw.body) {
-            Ok(value) => from_value(&value, false, RequestPart::Body),
-            Err(_) => Err(Rejection::Invalid(
-                RequestValidationError::body("", err.to_string()).to_string(),
-            )),
-        },
     }
 }
 
@@ -350,10 +359,10 @@ fn from_value<T: DeserializeOwned>(
     // Fast path: most requests are valid, and tracking the path costs about as much as the
     // deserialization itself. Only a failure pays for the second, tracked pass (same input, same
     // deserializer, so it fails the same way) that names the field.
-    if let Ok(parsed) = T::deserialize(Coerce(ValueDeserializer::new(value, lists))) {
+    if let Ok(parsed) = T::deserialize(ValueDeserializer::new(value, lists)) {
         return Ok(parsed);
     }
-    serde_path_to_error::deserialize(Coerce(ValueDeserializer::new(value, lists))).map_err(|err| {
+    serde_path_to_error::deserialize(ValueDeserializer::new(value, lists)).map_err(|err| {
         let mut path = path_text(err.path());
         let inner: FieldError = err.into_inner();
         if let FieldError::Missing(field) | FieldError::Unknown(field) = &inner {

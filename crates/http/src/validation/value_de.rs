@@ -1,8 +1,8 @@
 //! A deserializer over [`serde_json::Value`] whose errors keep their structure, so validation
 //! failures can be reported in Kibana's words (`expected value of type [number] but got
-//! [string]`) instead of serde's. Strings become numbers and booleans through
-//! [`super::coerce::Coerce`], which wraps this deserializer; in `lists` mode (query strings and
-//! path params) a single string is also read as a one-item list where a list is wanted.
+//! [string]`) instead of serde's. Strings become the numbers and booleans the target type asks
+//! for ([`coerce_str`], the rule bodies follow too); in `lists` mode (query strings and path
+//! params) a single string is also read as a one-item list where a list is wanted.
 
 use std::fmt;
 
@@ -10,6 +10,8 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, IntoDeserializer, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::Value;
+
+use super::coerce::{Target, coerce_str};
 
 /// Why a value did not fit its type, in structured form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,19 @@ impl<'de> IntoDeserializer<'de, FieldError> for ValueDeserializer<'de> {
     }
 }
 
+macro_rules! coercing {
+    ($($method:ident => $target:ident),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+                match self.value {
+                    Value::String(text) => coerce_str(Target::$target, text, visitor),
+                    _ => self.deserialize_any(visitor),
+                }
+            }
+        )*
+    };
+}
+
 impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     type Error = FieldError;
 
@@ -233,9 +248,18 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
+    coercing! {
+        deserialize_bool => Bool,
+        deserialize_u8 => U8, deserialize_u16 => U16, deserialize_u32 => U32,
+        deserialize_u64 => U64, deserialize_u128 => U128,
+        deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
+        deserialize_i64 => I64, deserialize_i128 => I128,
+        deserialize_f32 => F32, deserialize_f64 => F64,
+    }
+
     forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 f32 f64 char str string bytes byte_buf
-        unit unit_struct tuple tuple_struct map identifier ignored_any
+        char str string bytes byte_buf unit unit_struct tuple tuple_struct map identifier
+        ignored_any
     }
 }
 
@@ -244,7 +268,6 @@ mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
-    use super::super::coerce::Coerce;
     use super::*;
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -258,7 +281,7 @@ mod tests {
     }
 
     fn de(value: Value, lists: bool) -> Result<Query, FieldError> {
-        Query::deserialize(Coerce(ValueDeserializer::new(&value, lists)))
+        Query::deserialize(ValueDeserializer::new(&value, lists))
     }
 
     #[test]
