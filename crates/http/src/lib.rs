@@ -33,7 +33,11 @@
 //! What the server does around handlers:
 //! * Errors all share one JSON shape: `{"statusCode":404,"error":"Not Found","message":"..."}`
 //!   (unknown routes, `413` for bodies over `server.maxPayload` or the route's own limit, `415`
-//!   for a non-JSON body where JSON is declared, `400` for malformed JSON or failed validation).
+//!   for a non-JSON body where JSON is declared, `400` for malformed JSON or failed validation,
+//!   and every error built by the [`ResponseFactory`], which may add `"attributes"` through a
+//!   [`ResponseError`]). JSON is sent as `application/json; charset=utf-8`.
+//! * Kibana's response rules hold: `custom_error` with a non-error status, a `3xx` without
+//!   `location` or an invalid status answer the generic `500` and are logged with the route.
 //! * A handler's error decides its response ([`HandlerError`]): any error (`?`) or a panic
 //!   yields `500` with the generic message `An internal server error occurred.`, the details
 //!   logged under `http.router` with the route and the request id (the worker keeps serving); a
@@ -90,7 +94,8 @@ pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,
 };
 pub use response::{
-    BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseFactory,
+    BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseError,
+    ResponseFactory,
 };
 pub use route::{AuthRequired, RouteConfig, RouteMethod, RouteOptions};
 pub use router::{RouteInfo, Router};

@@ -96,8 +96,15 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
-    /// Collects `response`'s body.
+    /// Collects `response`'s body. A response the server would refuse (Kibana's response
+    /// rules, e.g. `custom_error(200, ..)` or a `3xx` without `location`) gives the generic
+    /// `500`, as over HTTP.
     pub async fn from_response(response: KibanaResponse) -> Self {
+        let response = if response.refusal().is_some() {
+            KibanaResponse::error(500, crate::response::INTERNAL_ERROR_MESSAGE)
+        } else {
+            response
+        };
         let (status, headers, body) = response.into_parts();
         let body = match body {
             ResponseBody::Empty => Bytes::new(),

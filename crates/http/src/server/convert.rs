@@ -13,20 +13,22 @@ use percent_encoding::percent_decode_str;
 use super::AppContext;
 use super::interceptors::{for_route, request_headers};
 use crate::request::{RequestState, RequestUrl};
-use crate::response::{ErrorBody, KibanaResponse, ResponseBody, reason_phrase};
+use crate::response::{ErrorBody, KibanaResponse, ResponseBody};
 use crate::router::{RawRequest, dispatch};
 
+/// The content type of JSON bodies.
+const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
 /// An error response in the shared shape.
-pub(crate) fn error_response(status: u16, message: impl Into<String>) -> HttpResponse {
+pub(crate) fn error_response(status: u16, message: impl AsRef<str>) -> HttpResponse {
     let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = ErrorBody {
-        status_code: status_code.as_u16(),
-        error: reason_phrase(status),
-        message: message.into(),
-    };
     HttpResponse::build(status_code)
-        .content_type("application/json")
-        .body(body.to_json())
+        .content_type(JSON_CONTENT_TYPE)
+        .body(ErrorBody::to_json(
+            status_code.as_u16(),
+            message.as_ref(),
+            None,
+        ))
 }
 
 /// Runs route `index` for one request.
@@ -116,18 +118,24 @@ pub(crate) async fn handle(
     to_http_response(response, &context, &route.entry.full_path)
 }
 
+/// Writes `response` of `route` (a route path or an interceptor's name, for the logs). A response
+/// the factory marked as refused, a status outside `100..=599` and a `3xx` without a `location`
+/// header answer the generic `500`, with an error log naming the route and the reason.
 pub(super) fn to_http_response(
     response: KibanaResponse,
     context: &AppContext,
     route: &str,
 ) -> HttpResponse {
-    let (status, headers, body) = response.into_parts();
-    let Ok(status_code) = StatusCode::from_u16(status) else {
+    if let Some(refusal) = response.refusal() {
         context.router_logger.error(format!(
-            "route [{route}] answered with the invalid status code {status}"
+            "route [{route}] answered a response that cannot be sent (status {}): {refusal}",
+            response.status()
         ));
         return error_response(500, crate::response::INTERNAL_ERROR_MESSAGE);
-    };
+    }
+    let (status, headers, body) = response.into_parts();
+    // `refusal` has checked the range.
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status_code);
     let mut has_content_type = false;
     for (name, value) in headers {
@@ -152,7 +160,7 @@ pub(super) fn to_http_response(
     match body {
         ResponseBody::Empty => builder.finish(),
         ResponseBody::Json(bytes) => {
-            content_type("application/json");
+            content_type(JSON_CONTENT_TYPE);
             builder.body(bytes)
         }
         ResponseBody::Text(text) => {

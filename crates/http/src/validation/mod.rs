@@ -4,6 +4,7 @@
 //! `[request query.page]: expected value of type [number] but got [string]`; a failure of a
 //! whole part omits the field (`[request body]: ...`).
 
+mod coerce;
 mod value_de;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use self::coerce::Coerce;
 use self::value_de::{FieldError, ValueDeserializer};
 
 /// The value of a request part that a route did not declare: accepts anything, holds nothing
@@ -163,7 +165,8 @@ impl Default for RouteValidation {
 }
 
 impl<P, Q, B> RouteValidation<P, Q, B> {
-    /// Path params are deserialized into `T` (strings coerced to numbers/booleans as needed).
+    /// Path params are deserialized into `T` (strings coerced to numbers/booleans as needed, as
+    /// in every part).
     pub fn params<T: DeserializeOwned>(self) -> RouteValidation<T, Q, B> {
         RouteValidation {
             declared: Declared {
@@ -189,7 +192,9 @@ impl<P, Q, B> RouteValidation<P, Q, B> {
     }
 
     /// The body must be JSON (`Content-Type: application/json`, `*+json` or none) and is
-    /// deserialized into `T`. An empty body is read as JSON `null`.
+    /// deserialized into `T`. An empty body is read as JSON `null`. As in params and query, a
+    /// string where `T` wants a number or a boolean is converted (`"123"`, `"true"`), as
+    /// `schema.number()` and `schema.boolean()` did.
     pub fn body<T: DeserializeOwned>(self) -> RouteValidation<P, Q, T> {
         RouteValidation {
             declared: Declared {
@@ -287,19 +292,30 @@ fn parse_body<B: DeserializeOwned>(raw: &RawParts<'_>) -> Result<B, Rejection> {
     if raw.body.is_empty() {
         return from_value(&Value::Null, false, RequestPart::Body);
     }
-    // Fast path: straight from the bytes. Only a failure pays for the second, structured pass
-    // that produces Kibana's message.
-    match serde_json::from_slice::<B>(raw.body) {
-        Ok(body) => Ok(body),
-        Err(err) if err.is_syntax() || err.is_eof() => Err(Rejection::Invalid(
-            RequestValidationError::body("", format!("invalid JSON: {err}")).to_string(),
+    // Fast path: straight from the bytes, as plain JSON. A body that fits its type as sent (the
+    // usual case) pays nothing for coercion.
+    let err = match serde_json::from_slice::<B>(raw.body) {
+        Ok(body) => return Ok(body),
+        Err(err) if err.is_syntax() || err.is_eof() => {
+            return Err(Rejection::Invalid(
+                RequestValidationError::body("", format!("invalid JSON: {err}")).to_string(),
+            ));
+        }
+        Err(err) => err,
+    };
+    // A type mismatch: perhaps a string where a number or a boolean is wanted, which the schema
+    // converts. Still from the bytes, through the coercing adapter (the same rule as the other
+    // parts).
+    let mut json = serde_json::Deserializer::from_slice(raw.body);
+    if let Ok(body) = B::deserialize(Coerce(&mut json)).and_then(|body| json.end().map(|()| body)) {
+        return Ok(body);
+    }
+    // Invalid: only now the structured pass that produces Kibana's message.
+    match serde_json::from_slice::<Value>(raw.body) {
+        Ok(value) => from_value(&value, false, RequestPart::Body),
+        Err(_) => Err(Rejection::Invalid(
+            RequestValidationError::body("", err.to_string()).to_string(),
         )),
-        Err(err) => match serde_json::from_slice::<Value>(raw.body) {
-            Ok(value) => from_value(&value, false, RequestPart::Body),
-            Err(_) => Err(Rejection::Invalid(
-                RequestValidationError::body("", err.to_string()).to_string(),
-            )),
-        },
     }
 }
 
@@ -333,18 +349,20 @@ fn query_to_value(query: &str) -> Value {
     Value::Object(map)
 }
 
+/// Deserializes `value` into `T`, strings coerced to numbers and booleans where `T` wants them;
+/// `lists`: a single string is a one-item list where `T` wants a list (query and params).
 fn from_value<T: DeserializeOwned>(
     value: &Value,
-    coerce: bool,
+    lists: bool,
     part: RequestPart,
 ) -> Result<T, Rejection> {
     // Fast path: most requests are valid, and tracking the path costs about as much as the
     // deserialization itself. Only a failure pays for the second, tracked pass (same input, same
     // deserializer, so it fails the same way) that names the field.
-    if let Ok(parsed) = T::deserialize(ValueDeserializer::new(value, coerce)) {
+    if let Ok(parsed) = T::deserialize(ValueDeserializer::new(value, lists)) {
         return Ok(parsed);
     }
-    serde_path_to_error::deserialize(ValueDeserializer::new(value, coerce)).map_err(|err| {
+    serde_path_to_error::deserialize(ValueDeserializer::new(value, lists)).map_err(|err| {
         let mut path = path_text(err.path());
         let inner: FieldError = err.into_inner();
         if let FieldError::Missing(field) | FieldError::Unknown(field) = &inner {
@@ -453,6 +471,88 @@ mod tests {
                 .validate(&raw("", b"{}", Some("text/plain")))
                 .err(),
             Some(Rejection::UnsupportedMediaType(_))
+        ));
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Coerced {
+        count: u32,
+        ratio: f64,
+        on: bool,
+        maybe: Option<i64>,
+        #[serde(default)]
+        ids: Vec<u8>,
+        name: String,
+    }
+
+    #[test]
+    fn bodies_coerce_like_params_and_query() {
+        let validation = RouteValidation::new().body::<Coerced>();
+        let json = Some("application/json");
+        assert_eq!(
+            validation
+                .validate(&raw(
+                    "",
+                    br#"{"count":"12","ratio":" 0.5 ","on":"TRUE","maybe":"-3","ids":["1",2],"name":"7"}"#,
+                    json
+                ))
+                .unwrap()
+                .2,
+            Coerced {
+                count: 12,
+                ratio: 0.5,
+                on: true,
+                maybe: Some(-3),
+                ids: vec![1, 2],
+                name: "7".into()
+            }
+        );
+        for (body, message) in [
+            (
+                &br#"{"count":"x","ratio":1,"on":true,"name":"a"}"#[..],
+                "[request body.count]: expected value of type [number] but got [string]",
+            ),
+            (
+                br#"{"count":1,"ratio":"NaN","on":true,"name":"a"}"#,
+                "[request body.ratio]: expected value of type [number] but got [string]",
+            ),
+            (
+                br#"{"count":1,"ratio":1,"on":"yes","name":"a"}"#,
+                "[request body.on]: expected value of type [boolean] but got [string]",
+            ),
+            (
+                br#"{"count":1,"ratio":1,"on":true,"ids":["300"],"name":"a"}"#,
+                "[request body.ids.0]: expected value of type [number] but got [string]",
+            ),
+            (
+                br#"{"count":1,"ratio":1,"on":true,"name":5}"#,
+                "[request body.name]: expected value of type [string] but got [number]",
+            ),
+        ] {
+            assert_eq!(
+                validation.validate(&raw("", body, json)).err(),
+                Some(Rejection::Invalid(message.into()))
+            );
+        }
+        // A single value is a list only in the query string and params.
+        assert_eq!(
+            validation
+                .validate(&raw(
+                    "",
+                    br#"{"count":1,"ratio":1,"on":true,"ids":"1","name":"a"}"#,
+                    json
+                ))
+                .err(),
+            Some(Rejection::Invalid(
+                "[request body.ids]: expected value of type [array] but got [string]".into()
+            ))
+        );
+        // A JSON primitive body coerces too.
+        let number = RouteValidation::new().body::<u16>();
+        assert_eq!(number.validate(&raw("", br#""12""#, json)).unwrap().2, 12);
+        assert!(matches!(
+            number.validate(&raw("", b"12 x", json)).err(),
+            Some(Rejection::Invalid(message)) if message.starts_with("[request body]: invalid JSON")
         ));
     }
 

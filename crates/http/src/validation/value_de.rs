@@ -1,7 +1,8 @@
 //! A deserializer over [`serde_json::Value`] whose errors keep their structure, so validation
 //! failures can be reported in Kibana's words (`expected value of type [number] but got
-//! [string]`) instead of serde's. In `coerce` mode (query strings and path params) strings are
-//! converted to the numbers and booleans the target type asks for, as Kibana's schema did.
+//! [string]`) instead of serde's. Strings become the numbers and booleans the target type asks
+//! for ([`coerce_str`], the rule bodies follow too); in `lists` mode (query strings and path
+//! params) a single string is also read as a one-item list where a list is wanted.
 
 use std::fmt;
 
@@ -9,6 +10,8 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, IntoDeserializer, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::Value;
+
+use super::coerce::{Target, coerce_str};
 
 /// Why a value did not fit its type, in structured form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,15 +116,15 @@ fn describe_unexpected(unexp: &Unexpected<'_>) -> String {
     }
 }
 
-/// Deserializes from a borrowed JSON value; see the module docs for `coerce`.
+/// Deserializes from a borrowed JSON value; see the module docs for `lists`.
 pub(crate) struct ValueDeserializer<'a> {
     value: &'a Value,
-    coerce: bool,
+    lists: bool,
 }
 
 impl<'a> ValueDeserializer<'a> {
-    pub(crate) fn new(value: &'a Value, coerce: bool) -> Self {
-        Self { value, coerce }
+    pub(crate) fn new(value: &'a Value, lists: bool) -> Self {
+        Self { value, lists }
     }
 }
 
@@ -132,17 +135,16 @@ impl<'de> IntoDeserializer<'de, FieldError> for ValueDeserializer<'de> {
     }
 }
 
-macro_rules! coercing_number {
-    ($method:ident, $visit:ident, $ty:ty) => {
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-            match self.value {
-                Value::String(text) if self.coerce => match text.trim().parse::<$ty>() {
-                    Ok(number) => visitor.$visit(number),
-                    Err(_) => Err(de::Error::invalid_type(Unexpected::Str(text), &visitor)),
-                },
-                _ => self.deserialize_any(visitor),
+macro_rules! coercing {
+    ($($method:ident => $target:ident),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+                match self.value {
+                    Value::String(text) => coerce_str(Target::$target, text, visitor),
+                    _ => self.deserialize_any(visitor),
+                }
             }
-        }
+        )*
     };
 }
 
@@ -150,7 +152,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
     type Error = FieldError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-        let coerce = self.coerce;
+        let lists = self.lists;
         match self.value {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
@@ -166,9 +168,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => {
                 let mut seq = SeqDeserializer::new(
-                    items
-                        .iter()
-                        .map(|item| ValueDeserializer::new(item, coerce)),
+                    items.iter().map(|item| ValueDeserializer::new(item, lists)),
                 );
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.end()?;
@@ -178,7 +178,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
                 let mut map = MapDeserializer::new(
                     entries
                         .iter()
-                        .map(|(key, value)| (key.as_str(), ValueDeserializer::new(value, coerce))),
+                        .map(|(key, value)| (key.as_str(), ValueDeserializer::new(value, lists))),
                 );
                 let value = visitor.visit_map(&mut map)?;
                 map.end()?;
@@ -194,32 +194,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-        match self.value {
-            Value::String(text) if self.coerce => match text.as_str() {
-                "true" => visitor.visit_bool(true),
-                "false" => visitor.visit_bool(false),
-                _ => Err(de::Error::invalid_type(Unexpected::Str(text), &visitor)),
-            },
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    coercing_number!(deserialize_u8, visit_u8, u8);
-    coercing_number!(deserialize_u16, visit_u16, u16);
-    coercing_number!(deserialize_u32, visit_u32, u32);
-    coercing_number!(deserialize_u64, visit_u64, u64);
-    coercing_number!(deserialize_i8, visit_i8, i8);
-    coercing_number!(deserialize_i16, visit_i16, i16);
-    coercing_number!(deserialize_i32, visit_i32, i32);
-    coercing_number!(deserialize_i64, visit_i64, i64);
-    coercing_number!(deserialize_f32, visit_f32, f32);
-    coercing_number!(deserialize_f64, visit_f64, f64);
-
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
         match self.value {
             // `?tag=a` for a list field: a single query value is a one-item list.
-            Value::String(_) if self.coerce => {
+            Value::String(_) if self.lists => {
                 let mut seq = SeqDeserializer::new(std::iter::once(self));
                 let value = visitor.visit_seq(&mut seq)?;
                 seq.end()?;
@@ -246,9 +224,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         match self.value {
             Value::String(variant) => visitor.visit_enum(variant.as_str().into_deserializer()),
             Value::Object(entries) if entries.len() == 1 => {
-                let map = MapDeserializer::new(entries.iter().map(|(key, value)| {
-                    (key.as_str(), ValueDeserializer::new(value, self.coerce))
-                }));
+                let map =
+                    MapDeserializer::new(entries.iter().map(|(key, value)| {
+                        (key.as_str(), ValueDeserializer::new(value, self.lists))
+                    }));
                 visitor.visit_enum(de::value::MapAccessDeserializer::new(map))
             }
             _ => self.deserialize_any(visitor),
@@ -269,9 +248,18 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
+    coercing! {
+        deserialize_bool => Bool,
+        deserialize_u8 => U8, deserialize_u16 => U16, deserialize_u32 => U32,
+        deserialize_u64 => U64, deserialize_u128 => U128,
+        deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
+        deserialize_i64 => I64, deserialize_i128 => I128,
+        deserialize_f32 => F32, deserialize_f64 => F64,
+    }
+
     forward_to_deserialize_any! {
-        i128 u128 char str string bytes byte_buf unit unit_struct tuple tuple_struct map
-        identifier ignored_any
+        char str string bytes byte_buf unit unit_struct tuple tuple_struct map identifier
+        ignored_any
     }
 }
 
@@ -292,12 +280,12 @@ mod tests {
         name: Option<String>,
     }
 
-    fn de(value: Value, coerce: bool) -> Result<Query, FieldError> {
-        Query::deserialize(ValueDeserializer::new(&value, coerce))
+    fn de(value: Value, lists: bool) -> Result<Query, FieldError> {
+        Query::deserialize(ValueDeserializer::new(&value, lists))
     }
 
     #[test]
-    fn coerces_strings_in_query_mode() {
+    fn coerces_strings_and_reads_single_values_as_lists() {
         assert_eq!(
             de(
                 json!({"page": "12", "on": "true", "tags": "a", "name": "7"}),
@@ -319,8 +307,10 @@ mod tests {
             "expected value of type [number] but got [string]"
         );
         assert_eq!(
-            de(json!({"page": "12"}), false).unwrap_err().to_string(),
-            "expected value of type [number] but got [string]"
+            de(json!({"page": "12", "on": "yes"}), false)
+                .unwrap_err()
+                .to_string(),
+            "expected value of type [boolean] but got [string]"
         );
         assert_eq!(
             de(json!({}), false).unwrap_err(),

@@ -57,7 +57,7 @@ async fn bodies_over_max_payload_are_413() {
             413,
             error_body(
                 413,
-                "Payload Too Large",
+                "Request Entity Too Large",
                 "Payload content length greater than maximum allowed: 1024"
             )
         )

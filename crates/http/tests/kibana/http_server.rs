@@ -1012,7 +1012,6 @@ async fn exposes_route_details_of_incoming_request_to_a_route_handler() {
 // large') (7.6); Kibana's `options.body.maxBytes` is `RouteOptions::body_max_size`.
 // Kibana answered with Boom's reason phrase for 413, `Request Entity Too Large`.
 #[tokio::test]
-#[ignore = "needs the response-factory changes of the same step (Boom's reason phrases)"]
 async fn should_reject_the_request_because_the_payload_is_too_large() {
     #[derive(Deserialize)]
     struct Test {
