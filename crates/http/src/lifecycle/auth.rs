@@ -120,7 +120,8 @@ impl AuthToolkit {
         self.result(AuthDecision::Authenticated(params))
     }
     /// This handler cannot tell who the user is: a route with `auth_required: Optional` goes
-    /// on as unauthenticated, a `Required` one gets `401`.
+    /// on as unauthenticated (without this result's headers), a `Required` one gets `401`
+    /// (with them, e.g. a `WWW-Authenticate` challenge).
     pub fn not_handled(&self) -> AuthResult {
         self.result(AuthDecision::NotHandled)
     }

@@ -271,7 +271,8 @@ impl Interceptors {
                         state: None,
                         request_headers: Headers::new(),
                     });
-                    add_lifecycle_headers(&request, &headers);
+                    // As Kibana: the headers of a `notHandled` result belong to the 401 it
+                    // causes on a required route; an optional route goes on without them.
                 }
                 AuthDecision::Decide(decision) => {
                     return Some(self.respond(Stage::Auth, &request, decision, Some(&headers)));

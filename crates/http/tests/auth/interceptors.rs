@@ -419,7 +419,7 @@ async fn result_headers_of_interceptors_that_go_on_reach_the_response_and_win() 
         .unwrap();
         // Two challenges under one name both go out; the handler's own is replaced.
         http.register_auth(|_request, t| async move {
-            Ok(t.not_handled()
+            Ok(t.authenticated(core_http::AuthResultParams::new())
                 .header("www-authenticate", "Negotiate")
                 .header("www-authenticate", "Basic realm=\"kibana\""))
         })
