@@ -125,8 +125,9 @@ pub use core_http::{
 pub use core_http::{
     AuthRequired, BasePath, Empty, HandlerError, HandlerResult, Headers, HttpError,
     HttpServiceStart, KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, KibanaResponse,
-    RequestId, RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseFactory,
-    RouteConfig, RouteInfo, RouteMethod, RouteOptions, RouteValidation, ServerInfo,
+    RequestId, RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseError,
+    ResponseFactory, RouteConfig, RouteInfo, RouteMethod, RouteOptions, RouteValidation,
+    ServerInfo,
 };
 // Elasticsearch.
 pub use core_elasticsearch::{
