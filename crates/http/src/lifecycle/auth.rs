@@ -88,11 +88,13 @@ pub(crate) enum AuthDecision {
 }
 
 impl AuthResult {
-    /// Adds a header to this request's response, whatever the outcome, e.g.
-    /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic realm=\"kibana\"")`.
-    /// When the request goes on (authenticated, or not handled on an optional route), the
-    /// header replaces one of the same name set later by the handler, and the server logs
-    /// `Server rewrites a response header [<name>].` under `http`.
+    /// Adds a header to this request's response: to the redirect or rejection this result
+    /// answers with, e.g.
+    /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic realm=\"kibana\"")`,
+    /// or to the `401` that `not_handled` gives on a required route. When the request goes on
+    /// authenticated, the header replaces one of the same name set later by the handler, and
+    /// the server logs `Server rewrites a response header [<name>].` under `http`. A
+    /// `not_handled` result on an optional route goes on without its headers (as in Kibana).
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
