@@ -11,21 +11,24 @@ pub(crate) const UNAVAILABLE_MESSAGE: &str = "Elasticsearch is unavailable, try 
 /// Gives a handler's error the response its Elasticsearch cause stands for (the first
 /// [`ElasticsearchError`] in its chain, so context added with `anyhow` keeps the meaning).
 /// Results without one pass unchanged.
+#[inline]
 pub(crate) fn with_elasticsearch_responses(result: HandlerResult) -> HandlerResult {
-    let Err(error) = result else {
-        return result;
-    };
+    result.map_err(elasticsearch_response)
+}
+
+/// The error side of [`with_elasticsearch_responses`], out of the way of the `Ok` path.
+#[cold]
+fn elasticsearch_response(error: HandlerError) -> HandlerError {
     if error.response().is_some() {
-        return Err(error);
+        return error;
     }
     let Some(response) = error.find::<ElasticsearchError>().map(response_for) else {
-        return Err(error);
+        return error;
     };
-    let (_, cause) = error.into_parts();
-    Err(match cause {
-        Some(cause) => HandlerError::with_response(cause, response),
-        None => HandlerError::from(response),
-    })
+    match error.into_parts() {
+        (_, Some(cause)) => HandlerError::with_response(cause, response),
+        (_, None) => HandlerError::from(response),
+    }
 }
 
 /// The response for `error`, in Kibana's error shape:

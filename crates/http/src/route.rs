@@ -159,22 +159,16 @@ pub(crate) fn full_path(prefix: &str, path: &str) -> String {
     joined
 }
 
-/// The extra actix segment that lets a dynamic pattern also match its path with one trailing
-/// `/`. Its name is not a `p<n>` placeholder, so it never reaches the route's params.
-const TRAILING_SLASH: &str = "{trailing_slash:/?}";
-
 /// A parsed route path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PathPattern {
     /// Names of the params in order.
     pub(crate) param_names: Vec<String>,
     /// The paths the route answers, as actix patterns with params renamed `{p0}`, `{p1}`, ...
-    /// (so routes with different param names compare equal), without trailing-slash variants:
-    /// what route conflicts are checked on.
+    /// (so routes with different param names compare equal): what is mounted on actix and what
+    /// route conflicts are checked on. None ends with `/` but the root: the request pipeline
+    /// drops one trailing `/` from a request's path before routing.
     pub(crate) canonical_patterns: Vec<String>,
-    /// What is mounted on actix: each canonical pattern, and its variant with one trailing `/`
-    /// (a second static pattern, or one optional regex segment for a dynamic one).
-    pub(crate) actix_patterns: Vec<String>,
 }
 
 /// Parses a normalised full path (see [`full_path`]); the error says why no request could ever
@@ -253,22 +247,9 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
         Some(placeholder) => vec![root_or(pattern.clone()), format!("{pattern}/{placeholder}")],
         None => vec![root_or(pattern)],
     };
-    let actix_patterns = canonical_patterns
-        .iter()
-        .flat_map(|canonical| {
-            if canonical == "/" {
-                vec![canonical.clone()]
-            } else if canonical.contains('{') {
-                vec![format!("{canonical}{TRAILING_SLASH}")]
-            } else {
-                vec![canonical.clone(), format!("{canonical}/")]
-            }
-        })
-        .collect();
     Ok(PathPattern {
         param_names,
         canonical_patterns,
-        actix_patterns,
     })
 }
 
@@ -276,8 +257,6 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
 /// route; actix takes the first match).
 pub(crate) fn specificity_key(actix_pattern: &str) -> Vec<u8> {
     actix_pattern
-        .strip_suffix(TRAILING_SLASH)
-        .unwrap_or(actix_pattern)
         .split('/')
         .map(|segment| if segment.starts_with("{p") { 1 } else { 0 })
         .collect()
@@ -317,32 +296,9 @@ mod tests {
             parsed.canonical_patterns,
             vec!["/a/{p0}/b", "/a/{p0}/b/{p1}"]
         );
-        assert_eq!(
-            parsed.actix_patterns,
-            vec![
-                "/a/{p0}/b{trailing_slash:/?}",
-                "/a/{p0}/b/{p1}{trailing_slash:/?}"
-            ]
-        );
         let optional_at_root = parse_path("/{x?}").unwrap();
         assert_eq!(optional_at_root.canonical_patterns, vec!["/", "/{p0}"]);
-        assert_eq!(
-            optional_at_root.actix_patterns,
-            vec!["/", "/{p0}{trailing_slash:/?}"]
-        );
-    }
-
-    #[test]
-    fn static_paths_are_mounted_with_and_without_the_trailing_slash() {
-        assert_eq!(parse_path("/").unwrap().actix_patterns, vec!["/"]);
-        assert_eq!(
-            parse_path("/a/b").unwrap().actix_patterns,
-            vec!["/a/b", "/a/b/"]
-        );
-        assert_eq!(
-            parse_path("/a/{x?}").unwrap().actix_patterns,
-            vec!["/a", "/a/", "/a/{p0}{trailing_slash:/?}"]
-        );
+        assert_eq!(parse_path("/a/b").unwrap().canonical_patterns, vec!["/a/b"]);
     }
 
     #[test]
@@ -373,23 +329,8 @@ mod tests {
 
     #[test]
     fn literal_segments_sort_before_params() {
-        let mut patterns = vec![
-            "/{p0}{trailing_slash:/?}",
-            "/a/",
-            "/a",
-            "/a/{p0}{trailing_slash:/?}",
-            "/a/b",
-        ];
+        let mut patterns = vec!["/{p0}", "/a", "/a/{p0}", "/a/b"];
         patterns.sort_by_key(|pattern| specificity_key(pattern));
-        assert_eq!(
-            patterns,
-            vec![
-                "/a",
-                "/a/",
-                "/a/b",
-                "/a/{p0}{trailing_slash:/?}",
-                "/{p0}{trailing_slash:/?}"
-            ]
-        );
+        assert_eq!(patterns, vec!["/a", "/a/b", "/a/{p0}", "/{p0}"]);
     }
 }

@@ -88,8 +88,8 @@ pub struct RouteInfo {
 /// naming the method, full path, router prefix and reason: one not starting with `/`, an empty
 /// segment (`//`), a `.` or `..` segment, `?`, `#` or `*` in a segment, a malformed param
 /// (`{x`, `a{x}`, `{}`, `{a-b}`), an optional param before the end, or the same param name
-/// twice. The normalisation happens once, when the route is added; requests are not
-/// rewritten.
+/// twice. The normalisation happens once, when the route is added; per request, the server
+/// only drops one trailing `/` from a path that has one before routing.
 ///
 /// ```
 /// use core_http::{RouteConfig, RouteValidation, Router};

@@ -83,12 +83,9 @@ impl RequestLifecycle {
         std::mem::take(&mut *lock(&self.response_headers))
     }
 
-    /// The `Set-Cookie` values to append to the response.
-    pub(crate) fn take_set_cookies(&self) -> Vec<String> {
+    /// The `Set-Cookie` values to append to the response (each cookie's `header`).
+    pub(crate) fn take_set_cookies(&self) -> Vec<PendingCookie> {
         std::mem::take(&mut *lock(&self.cookies))
-            .into_iter()
-            .map(|cookie| cookie.header)
-            .collect()
     }
 
     /// Headers to add to the response: the interceptors' headers, then the `Set-Cookie`s.
@@ -98,7 +95,7 @@ impl RequestLifecycle {
         headers.extend(
             self.take_set_cookies()
                 .into_iter()
-                .map(|cookie| ("set-cookie".to_owned(), cookie)),
+                .map(|cookie| ("set-cookie".to_owned(), cookie.header)),
         );
         headers
     }

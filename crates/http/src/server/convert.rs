@@ -16,8 +16,11 @@ use crate::request::{RequestState, RequestUrl};
 use crate::response::{ErrorBody, KibanaResponse, ResponseBody};
 use crate::router::{RawRequest, dispatch};
 
-/// The content type of JSON bodies.
-const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+/// The content types the server sets when the handler did not. Built once: validating a header
+/// value from a string on every response costs more the longer it is.
+const JSON_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
+const TEXT_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+const BYTES_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("application/octet-stream");
 
 /// An error response in the shared shape.
 pub(crate) fn error_response(status: u16, message: impl AsRef<str>) -> HttpResponse {
@@ -152,9 +155,9 @@ pub(super) fn to_http_response(
             )),
         }
     }
-    let mut content_type = |default: &'static str| {
+    let mut content_type = |default: HeaderValue| {
         if !has_content_type {
-            builder.content_type(default);
+            builder.insert_header((CONTENT_TYPE, default));
         }
     };
     match body {
@@ -164,15 +167,15 @@ pub(super) fn to_http_response(
             builder.body(bytes)
         }
         ResponseBody::Text(text) => {
-            content_type("text/plain; charset=utf-8");
+            content_type(TEXT_CONTENT_TYPE);
             builder.body(text)
         }
         ResponseBody::Bytes(bytes) => {
-            content_type("application/octet-stream");
+            content_type(BYTES_CONTENT_TYPE);
             builder.body(bytes)
         }
         ResponseBody::Stream(stream) => {
-            content_type("application/octet-stream");
+            content_type(BYTES_CONTENT_TYPE);
             builder.streaming(stream)
         }
     }

@@ -13,6 +13,7 @@ use core_logging::Logger;
 
 use super::AppContext;
 use super::convert::to_http_response;
+use super::pipeline::without_trailing_slash;
 use crate::headers::Headers;
 use crate::lifecycle::{Interceptors, PreAuthOutcome, RequestView};
 use crate::request::{RequestState, RequestUrl};
@@ -96,9 +97,14 @@ pub(crate) async fn on_pre_auth(
 }
 
 /// Points the request at `url` before routing: both the URI and the router's match info.
+/// One trailing `/` is dropped, as for every request (routes are mounted without it).
 fn set_url(request: &mut ServiceRequest, url: &RequestUrl) -> bool {
     let mut parts = request.uri().clone().into_parts();
-    let Ok(path_and_query) = url.to_string().parse() else {
+    let routed = RequestUrl {
+        path: without_trailing_slash(&url.path).to_owned(),
+        query: url.query.clone(),
+    };
+    let Ok(path_and_query) = routed.to_string().parse() else {
         return false;
     };
     parts.path_and_query = Some(path_and_query);
@@ -174,7 +180,7 @@ pub(crate) fn add_lifecycle_headers(
         }
     }
     for cookie in state.lifecycle.take_set_cookies() {
-        match HeaderValue::try_from(cookie) {
+        match HeaderValue::try_from(cookie.header) {
             Ok(value) => headers.append(actix_web::http::header::SET_COOKIE, value),
             Err(_) => logger.error("a session cookie is not a valid header value; it was dropped"),
         }

@@ -127,7 +127,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
                 router_prefix: entry.router_prefix.clone(),
                 reason,
             })?;
-        for pattern in parsed.actix_patterns {
+        for pattern in parsed.canonical_patterns {
             groups
                 .entry(pattern)
                 .or_default()

@@ -2,7 +2,8 @@
 //!
 //! Order (Kibana's, on hapi):
 //! 1. request state (id, per-request base path slot) attached to the request;
-//! 2. base path rewrite when `rewriteBasePath` is on (paths outside the base path → 404);
+//! 2. base path rewrite when `rewriteBasePath` is on (paths outside the base path → 404), and
+//!    one trailing `/` dropped (routes are mounted without it);
 //! 3. onPreAuth interceptors, in registration order: continue, rewrite the URL (URI and match
 //!    info, so routing sees it), redirect or reject (`interceptors::on_pre_auth`);
 //! 4. routing (actix), then inside the matched route: auth for routes whose `auth_required` is
@@ -104,17 +105,31 @@ pub(crate) async fn pipeline(
 }
 
 /// Where routing should look: `Some(None)` unchanged, `Some(Some(path))` rewritten, `None` → 404
-/// (outside the base path while `rewriteBasePath` is on).
+/// (outside the base path while `rewriteBasePath` is on). Routes are mounted without a trailing
+/// `/` (but the root), so one trailing `/` is dropped here: a byte check per request, and a new
+/// path only for the requests that have one.
 fn route_path(context: &AppContext, path: &str) -> Option<Option<String>> {
-    let Some(base_path) = &context.rewrite_base_path else {
-        return Some(None);
+    let routed = match &context.rewrite_base_path {
+        None => path,
+        Some(base_path) if path == base_path => return Some(Some("/".to_owned())),
+        Some(base_path) => match path.strip_prefix(base_path.as_str()) {
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => return None,
+        },
     };
-    if path == base_path {
-        return Some(Some("/".to_owned()));
+    let routed = without_trailing_slash(routed);
+    if routed.len() == path.len() {
+        Some(None)
+    } else {
+        Some(Some(routed.to_owned()))
     }
-    match path.strip_prefix(base_path.as_str()) {
-        Some(rest) if rest.starts_with('/') => Some(Some(rest.to_owned())),
-        _ => None,
+}
+
+/// `path` without one trailing `/`, unless it is the root.
+pub(crate) fn without_trailing_slash(path: &str) -> &str {
+    match path.strip_suffix('/') {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => path,
     }
 }
 
