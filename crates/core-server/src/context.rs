@@ -104,6 +104,11 @@ impl ContextFactory {
 /// Every route declares what it accepts ([`core_http::RouteValidation`]); a request that does
 /// not fit is answered `400` naming the field and the handler never runs.
 ///
+/// Paths follow [`core_http::Router`]'s rule: the full path is the prefix + the route path,
+/// without a trailing `/` (but the root), and a request matches with or without one. So
+/// `create_router("/api/bookmarks")` with a route `"/"` answers `GET /api/bookmarks` (and
+/// `/api/bookmarks/`); a path no request could match is refused by `register_router`.
+///
 /// Handlers return [`HandlerResult`]: their error decides the response (see
 /// [`core_http::HandlerError`]). An [`ElasticsearchError`](core_elasticsearch::ElasticsearchError)
 /// anywhere in the error's chain answers for itself: unreachable → `503`; a user Elasticsearch
