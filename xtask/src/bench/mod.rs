@@ -1,7 +1,12 @@
 //! `cargo xtask bench [--quick | --smoke]`: core-server against plain actix-web (the ceiling), same machine,
 //! same run, alternating A/B, medians and ratios. Writes target/bench/report.{md,json}; never asserts
 //! timings (numbers on a shared machine are for reading, not for failing a build).
+//!
+//! When `node` and `npm` are on the `PATH` (and not in `--smoke` mode), the hapi peer (Kibana 7.x's
+//! stack, `benches/hapi-peer`) joins the startup and HTTP alternation as a third server, for
+//! information; see `hapi.rs`.
 
+mod hapi;
 mod load;
 mod probe;
 mod report;
@@ -18,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::shell;
-use report::{HttpComparison, HttpFigures, Report, RssAfterLoad, Startup};
+use report::{HapiPeer, HapiRoute, HttpComparison, HttpFigures, Report, RssAfterLoad, Startup};
 use server::Kind;
 
 /// How much to measure.
@@ -210,9 +215,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let tool = load::LoadTool::detect(&out_dir)?;
+    let mut hapi_peer = hapi::prepare(mode == Mode::Smoke);
 
-    let startup = measure_startup(&plan, &bin_dir)?;
-    let (http, rss_after_load) = measure_http(&plan, &bin_dir, &tool)?;
+    let startup = measure_startup(&plan, &bin_dir, &mut hapi_peer)?;
+    let (http, rss_after_load) = measure_http(&plan, &bin_dir, &tool, &mut hapi_peer)?;
     let probes = probe::Probes::new(&bin_dir);
     let sizes: Vec<String> = plan.plugin_sizes.iter().map(usize::to_string).collect();
     let mut plugin_args: Vec<&str> = sizes.iter().map(String::as_str).collect();
@@ -253,6 +259,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         startup,
         http,
         rss_after_load,
+        hapi_peer,
         plugins,
         logging,
         elasticsearch,
@@ -272,29 +279,52 @@ fn write(path: &Path, contents: &str) -> Result<()> {
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The servers of one start or round, in order: core-server and plain actix-web, then the hapi
+/// peer when it is measured; reversed every other time, so that core-server and plain actix-web
+/// alternate which goes first.
+fn order(index: usize, hapi: bool) -> Vec<Kind> {
+    let mut kinds = vec![Kind::Core, Kind::Plain];
+    if hapi {
+        kinds.push(Kind::Hapi);
+    }
+    if !index.is_multiple_of(2) {
+        kinds.reverse();
+    }
+    kinds
+}
+
 /// Starts each server `plan.starts` times, alternating, and takes medians of startup and idle RSS.
-fn measure_startup(plan: &Plan, bin_dir: &Path) -> Result<Startup> {
+/// The hapi peer's figures go into `hapi`; a failure of the peer skips it instead of failing.
+fn measure_startup(plan: &Plan, bin_dir: &Path, hapi: &mut HapiPeer) -> Result<Startup> {
     let (mut core_ms, mut plain_ms, mut core_rss, mut plain_rss) = (vec![], vec![], vec![], vec![]);
+    let (mut hapi_ms, mut hapi_rss) = (vec![], vec![]);
     for start in 0..plan.starts {
         // Alternate which goes first, so neither always gets the warmer page cache.
-        let order = if start.is_multiple_of(2) {
-            [Kind::Core, Kind::Plain]
-        } else {
-            [Kind::Plain, Kind::Core]
-        };
-        for kind in order {
-            let server = server::start(kind, bin_dir)?;
-            let ms = server.startup.as_secs_f64() * 1e3;
-            let rss = server.rss_kib()? as f64;
+        for kind in order(start, hapi.usable()) {
+            let measured = server::start(kind, bin_dir).and_then(|server| {
+                Ok((server.startup.as_secs_f64() * 1e3, server.rss_kib()? as f64))
+            });
+            let (ms, rss) = match (kind, measured) {
+                (Kind::Hapi, Err(error)) => {
+                    hapi.skip(format!("it failed to start: {error:#}"));
+                    continue;
+                }
+                (_, measured) => measured?,
+            };
             match kind {
                 Kind::Core => (core_ms.push(ms), core_rss.push(rss)),
                 Kind::Plain => (plain_ms.push(ms), plain_rss.push(rss)),
+                Kind::Hapi => (hapi_ms.push(ms), hapi_rss.push(rss)),
             };
             eprintln!(
                 "startup {start}: {:<18} {ms:>8.2} ms  {rss:>8.0} KiB",
                 kind.name()
             );
         }
+    }
+    if hapi.usable() {
+        hapi.startup_ms = stats::median(&hapi_ms);
+        hapi.idle_rss_kib = stats::median(&hapi_rss);
     }
     let median = |values: &[f64]| stats::median(values).context("no startup measured");
     let (core_ms, plain_ms) = (median(&core_ms)?, median(&plain_ms)?);
@@ -310,13 +340,23 @@ fn measure_startup(plan: &Plan, bin_dir: &Path) -> Result<Startup> {
 
 /// Loads every route pair on one running instance of each server, alternating rounds.
 /// Also returns the RSS of the unauthenticated core-server and of the plain server after all rounds.
+/// The hapi peer, when usable, is loaded in the same rounds on plain actix-web's requests (not on the
+/// session-cookie pair, whose plain request is the header-check one); its figures go into `hapi`.
 fn measure_http(
     plan: &Plan,
     bin_dir: &Path,
     tool: &load::LoadTool,
+    hapi: &mut HapiPeer,
 ) -> Result<(Vec<HttpComparison>, RssAfterLoad)> {
     let core = server::start(Kind::Core, bin_dir)?;
     let plain = server::start(Kind::Plain, bin_dir)?;
+    let mut hapi_server = None;
+    if hapi.usable() {
+        match server::start(Kind::Hapi, bin_dir) {
+            Ok(server) => hapi_server = Some(server),
+            Err(error) => hapi.skip(format!("it failed to start: {error:#}")),
+        }
+    }
     let password_override = format!(
         "--sessionAuth.users.{}.password={}",
         BENCH_USER.0, BENCH_USER.1
@@ -352,22 +392,50 @@ fn measure_http(
                 authorization()
             },
         };
+        let mut hapi_target = match &hapi_server {
+            Some(server) if hapi.usable() && pair.auth != Auth::SessionCookie => {
+                Some(load::Target {
+                    addr: server.addr,
+                    ..plain_target.clone()
+                })
+            }
+            _ => None,
+        };
         // A short warm-up of each, not measured.
         if !plan.warm_up.is_zero() {
             for target in [&core_target, &plain_target] {
                 tool.run(target, plan.connections, plan.warm_up)?;
             }
+            if let Some(target) = &hapi_target
+                && let Err(error) = tool.run(target, plan.connections, plan.warm_up)
+            {
+                hapi.skip(format!("loading it failed: {error:#}"));
+                hapi_target = None;
+            }
         }
-        let (mut core_runs, mut plain_runs) = (vec![], vec![]);
+        let (mut core_runs, mut plain_runs, mut hapi_runs) = (vec![], vec![], vec![]);
         for round in 0..plan.rounds {
-            let core_first = round.is_multiple_of(2);
-            for is_core in [core_first, !core_first] {
-                let (target, runs, name) = if is_core {
-                    (&core_target, &mut core_runs, Kind::Core.name())
-                } else {
-                    (&plain_target, &mut plain_runs, Kind::Plain.name())
+            for kind in order(round, hapi_target.is_some()) {
+                let (target, runs) = match kind {
+                    Kind::Core => (&core_target, &mut core_runs),
+                    Kind::Plain => (&plain_target, &mut plain_runs),
+                    Kind::Hapi => match &hapi_target {
+                        Some(target) => (target, &mut hapi_runs),
+                        None => continue,
+                    },
                 };
-                let result = tool.run(target, plan.connections, plan.round_duration)?;
+                let name = kind.name();
+                let result = match (
+                    kind,
+                    tool.run(target, plan.connections, plan.round_duration),
+                ) {
+                    (Kind::Hapi, Err(error)) => {
+                        hapi.skip(format!("loading it failed: {error:#}"));
+                        hapi_target = None;
+                        continue;
+                    }
+                    (_, result) => result?,
+                };
                 eprintln!(
                     "{} round {round}: {name:<18} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}",
                     pair.name,
@@ -392,6 +460,24 @@ fn measure_http(
                 format!("GET {} + {}", target.path, names.join(", "))
             }
         };
+        if let Some(target) = &hapi_target {
+            let hapi_figures = figures(&hapi_runs)?;
+            let throughput = |baseline: &HttpFigures| {
+                stats::ratio(hapi_figures.requests_per_sec, baseline.requests_per_sec)
+            };
+            hapi.http.push(HapiRoute {
+                name: pair.name.to_owned(),
+                route: describe(target),
+                throughput_vs_plain: throughput(&plain_figures),
+                throughput_vs_core: throughput(&core_figures),
+                core_vs_plain: stats::ratio(
+                    core_figures.requests_per_sec,
+                    plain_figures.requests_per_sec,
+                ),
+                p99_vs_plain: stats::ratio(hapi_figures.p99_ms, plain_figures.p99_ms),
+                figures: hapi_figures,
+            });
+        }
         comparisons.push(HttpComparison {
             name: pair.name.to_owned(),
             core_route: describe(&core_target),
@@ -409,6 +495,9 @@ fn measure_http(
         core_kib: core.rss_kib()? as f64,
         plain_kib: plain.rss_kib()? as f64,
     };
+    if let Some(server) = hapi_server.filter(|_| hapi.usable()) {
+        hapi.rss_after_load_kib = server.rss_kib().ok().map(|kib| kib as f64);
+    }
     Ok((comparisons, after_load))
 }
 

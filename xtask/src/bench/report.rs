@@ -19,6 +19,8 @@ pub(crate) struct Report {
     pub(crate) http: Vec<HttpComparison>,
     /// RSS of each server after all the HTTP rounds.
     pub(crate) rss_after_load: RssAfterLoad,
+    /// The optional hapi peer (Kibana 7.x's stack), for information.
+    pub(crate) hapi_peer: HapiPeer,
     /// The plugins lifecycle at several sizes.
     pub(crate) plugins: PluginsFigures,
     /// Logging: filtered-out call and file appender.
@@ -135,6 +137,57 @@ pub(crate) struct HttpFigures {
     pub(crate) errors: u64,
 }
 
+/// The optional hapi peer: Kibana 7.x's per-request work on Node (`benches/hapi-peer`), measured in
+/// the same run as the others. Informational: no target is judged on it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct HapiPeer {
+    /// Why it was not measured, or stopped being measured; `None` when it ran throughout.
+    pub(crate) skipped: Option<String>,
+    /// `node --version`, when node was found and `npm ci` succeeded.
+    pub(crate) node_version: Option<String>,
+    /// Median milliseconds from spawn to first 200 on `/api/status`.
+    pub(crate) startup_ms: Option<f64>,
+    /// Median idle RSS in KiB right after the first 200 (node's VmRSS).
+    pub(crate) idle_rss_kib: Option<f64>,
+    /// RSS in KiB after all its HTTP rounds.
+    pub(crate) rss_after_load_kib: Option<f64>,
+    /// One entry per route it was loaded on.
+    pub(crate) http: Vec<HapiRoute>,
+}
+
+impl HapiPeer {
+    /// Whether the peer is (still) measured in this run.
+    pub(crate) fn usable(&self) -> bool {
+        self.skipped.is_none()
+    }
+
+    /// Stops measuring the peer for the rest of the run, printing and keeping the first reason.
+    pub(crate) fn skip(&mut self, why: impl Into<String>) {
+        let why = why.into();
+        eprintln!("hapi peer skipped: {why}");
+        self.skipped.get_or_insert(why);
+    }
+}
+
+/// The hapi peer on one route of [`Report::http`], with its ratios to the two other servers.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HapiRoute {
+    /// The [`HttpComparison::name`] it belongs to.
+    pub(crate) name: String,
+    /// Request line sent to the peer (the plain actix-web one).
+    pub(crate) route: String,
+    /// Median over rounds.
+    pub(crate) figures: HttpFigures,
+    /// hapi req/s divided by plain actix-web req/s.
+    pub(crate) throughput_vs_plain: Option<f64>,
+    /// hapi req/s divided by core-server req/s.
+    pub(crate) throughput_vs_core: Option<f64>,
+    /// core-server req/s divided by plain actix-web req/s (where core-server stands between them).
+    pub(crate) core_vs_plain: Option<f64>,
+    /// hapi p99 divided by plain actix-web p99.
+    pub(crate) p99_vs_plain: Option<f64>,
+}
+
 fn fmt_ratio(ratio: Option<f64>) -> String {
     ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"))
 }
@@ -199,9 +252,69 @@ impl Report {
                 self.rss_after_load.plain_kib
             ))
         ));
+        out.push_str(&self.hapi_markdown());
         out.push_str(&self.plugins_markdown());
         out.push_str(&self.logging_markdown());
         out.push_str(&self.elasticsearch_markdown());
+        out
+    }
+
+    fn hapi_markdown(&self) -> String {
+        let h = &self.hapi_peer;
+        let mut out = String::from(
+            "\n## Kibana's stack: hapi peer (informational, no target)\n\n\
+             `benches/hapi-peer`: Node with `@hapi/hapi` 21 and joi doing Kibana 7.x's per-request work (no-op \
+             onPreAuth and onPostAuth extensions, a default auth strategy checking the same Basic header, joi \
+             validation of the path parameter) on plain actix-web's routes, in the same rounds, alternating with \
+             the two others. Not loaded on the session-cookie route, whose plain request is the header-check one.\n",
+        );
+        if let Some(version) = &h.node_version {
+            out.push_str(&format!("\nNode {version}, installed with `npm ci`.\n"));
+        }
+        if let Some(why) = &h.skipped {
+            out.push_str(&format!("\n**Skipped:** {why}.\n"));
+        }
+        let mib = |kib: Option<f64>| {
+            kib.map_or_else(|| "n/a".to_owned(), |k| format!("{:.1}", k / 1024.0))
+        };
+        if let Some(ms) = h.startup_ms {
+            let s = &self.startup;
+            out.push_str(&format!(
+                "\n| server | first 200 (ms) | idle RSS (MiB) | RSS after load (MiB) |\n|---|---:|---:|---:|\n\
+                 | plain actix-web | {:.1} | {:.1} | {:.1} |\n\
+                 | core-server | {:.1} | {:.1} | {:.1} |\n\
+                 | hapi peer | {ms:.1} | {} | {} |\n",
+                s.plain_ms,
+                s.plain_rss_kib / 1024.0,
+                self.rss_after_load.plain_kib / 1024.0,
+                s.core_ms,
+                s.core_rss_kib / 1024.0,
+                self.rss_after_load.core_kib / 1024.0,
+                mib(h.idle_rss_kib),
+                mib(h.rss_after_load_kib),
+            ));
+        }
+        if !h.http.is_empty() {
+            out.push_str(
+                "\n| route | request | hapi req/s | p50 (ms) | p99 (ms) | errors | hapi / plain actix-web | \
+                 hapi / core-server | core-server / plain actix-web |\n\
+                 |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+            );
+            for r in &h.http {
+                out.push_str(&format!(
+                    "| {} | `{}` | {:.0} | {:.3} | {:.3} | {} | {} | {} | {} |\n",
+                    r.name,
+                    r.route,
+                    r.figures.requests_per_sec,
+                    r.figures.p50_ms,
+                    r.figures.p99_ms,
+                    r.figures.errors,
+                    fmt_ratio(r.throughput_vs_plain),
+                    fmt_ratio(r.throughput_vs_core),
+                    fmt_ratio(r.core_vs_plain),
+                ));
+            }
+        }
         out
     }
 
@@ -297,6 +410,22 @@ pub(crate) mod tests {
                 core_kib: 16384.0,
                 plain_kib: 8192.0,
             },
+            hapi_peer: HapiPeer {
+                skipped: None,
+                node_version: Some("v20.0.0".to_owned()),
+                startup_ms: Some(300.0),
+                idle_rss_kib: Some(67584.0),
+                rss_after_load_kib: Some(81920.0),
+                http: vec![HapiRoute {
+                    name: "plain JSON".to_owned(),
+                    route: "GET /api/hello".to_owned(),
+                    figures: figures(18_000.0, 1.5, 4.0),
+                    throughput_vs_plain: Some(0.1),
+                    throughput_vs_core: Some(0.2),
+                    core_vs_plain: Some(0.5),
+                    p99_vs_plain: Some(4.0),
+                }],
+            },
             plugins: PluginsFigures {
                 rounds: 3,
                 sizes: vec![
@@ -367,6 +496,40 @@ pub(crate) mod tests {
             markdown.contains("| plain JSON | ratio | | 0.50 | | 1.20 | |"),
             "{markdown}"
         );
+    }
+
+    #[test]
+    fn markdown_has_the_hapi_peer_rows_and_ratios() {
+        let markdown = sample().to_markdown();
+        assert!(
+            markdown.contains("| hapi peer | 300.0 | 66.0 | 80.0 |"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains(
+                "| plain JSON | `GET /api/hello` | 18000 | 1.500 | 4.000 | 0 | 0.10 | 0.20 | 0.50 |"
+            ),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("**Skipped:**"), "{markdown}");
+    }
+
+    #[test]
+    fn a_skipped_hapi_peer_is_a_note_not_a_failure() {
+        let mut report = sample();
+        report.hapi_peer = HapiPeer::default();
+        report
+            .hapi_peer
+            .skip("`node` is not on the PATH (install Node.js and npm)");
+        assert!(!report.hapi_peer.usable());
+        let markdown = report.to_markdown();
+        assert!(
+            markdown.contains("**Skipped:** `node` is not on the PATH (install Node.js and npm)."),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("| hapi peer |"), "{markdown}");
+        let json: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
+        assert_eq!(json["hapi_peer"]["http"], serde_json::json!([]));
     }
 
     #[test]

@@ -21,13 +21,15 @@ pub(crate) struct Server {
     pub(crate) startup: Duration,
 }
 
-/// Which binary and how to hand it the port.
-#[derive(Debug, Clone, Copy)]
+/// Which server and how to hand it the port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// The distribution's `core-server`, `--port N`, no config file.
     Core,
     /// `bench-plain-actix N`.
     Plain,
+    /// `node benches/hapi-peer/server.js N`: Kibana 7.x's stack, the optional peer (see `hapi.rs`).
+    Hapi,
 }
 
 impl Kind {
@@ -36,11 +38,12 @@ impl Kind {
         match self {
             Kind::Core => "core-server",
             Kind::Plain => "bench-plain-actix",
+            Kind::Hapi => "hapi-peer",
         }
     }
 }
 
-/// Spawns `kind` from `bin_dir` on a free port and waits for a 200 on `GET /api/status`.
+/// Spawns `kind` from `bin_dir` (the hapi peer: `node` from the `PATH`) on a free port and waits for a 200 on `GET /api/status`.
 pub(crate) fn start(kind: Kind, bin_dir: &Path) -> Result<Server> {
     start_with(kind, bin_dir, &[])
 }
@@ -48,12 +51,19 @@ pub(crate) fn start(kind: Kind, bin_dir: &Path) -> Result<Server> {
 /// Like [`start`], with extra arguments (core-server config overrides).
 pub(crate) fn start_with(kind: Kind, bin_dir: &Path, extra_args: &[&str]) -> Result<Server> {
     let port = free_port()?;
-    let binary = bin_dir.join(kind.name());
-    let mut command = Command::new(&binary);
+    let mut command = match kind {
+        Kind::Core | Kind::Plain => Command::new(bin_dir.join(kind.name())),
+        Kind::Hapi => {
+            let mut node = Command::new("node");
+            node.arg(super::hapi::server_script());
+            node
+        }
+    };
     match kind {
         Kind::Core => command.args(["--port", &port.to_string()]),
-        Kind::Plain => command.arg(port.to_string()),
+        Kind::Plain | Kind::Hapi => command.arg(port.to_string()),
     };
+    let program = Path::new(command.get_program()).to_path_buf();
     command.args(extra_args);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let started = Instant::now();
@@ -62,7 +72,7 @@ pub(crate) fn start_with(kind: Kind, bin_dir: &Path, extra_args: &[&str]) -> Res
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .with_context(|| format!("cannot start {}", binary.display()))?;
+        .with_context(|| format!("cannot start {}", program.display()))?;
     let mut server = Server {
         name: kind.name().to_owned(),
         child,
