@@ -88,3 +88,28 @@ fn version_of(program: &str) -> Result<String, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_program_is_a_reason_to_skip_not_an_error() {
+        let why = version_of("xtask-bench-no-such-program").unwrap_err();
+        assert!(why.contains("is not on the PATH"), "{why}");
+    }
+
+    #[test]
+    fn smoke_mode_skips_the_peer_without_running_npm() {
+        let peer = prepare(true);
+        assert!(!peer.usable());
+        assert!(peer.skipped.unwrap().contains("--smoke"));
+        assert_eq!(peer.node_version, None);
+    }
+
+    #[test]
+    fn the_server_script_is_in_the_peer_folder() {
+        assert!(server_script().ends_with("benches/hapi-peer/server.js"));
+        assert!(server_script().is_file());
+    }
+}
