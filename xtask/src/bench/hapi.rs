@@ -59,14 +59,20 @@ fn install() -> Result<String, String> {
         .output()
         .map_err(|error| format!("cannot run `npm {}`: {error}", NPM_CI.join(" ")))?;
     if !output.status.success() {
+        // All of npm's output on the console; its first lines, which say what failed, in the report.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        eprint!("{}{stderr}", String::from_utf8_lossy(&output.stdout));
+        let head: Vec<&str> = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .take(4)
+            .collect();
         return Err(format!(
             "`npm {}` in benches/hapi-peer failed ({}): {}",
             NPM_CI.join(" "),
             output.status,
-            tail.join(" / ")
+            head.join(" / ")
         ));
     }
     Ok(node)
