@@ -251,13 +251,15 @@ fn deserialize_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Du
         }
         /// `1e5` in YAML or JSON is a float; Kibana's `schema.number()` takes it.
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(Duration::from_secs_f64(v / 1000.0))
-            } else {
-                Err(E::custom(format!(
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(E::custom(format!(
                     "duration must be a non-negative number of milliseconds, got {v}"
-                )))
+                )));
             }
+            // `try_from_secs_f64` refuses what does not fit a `Duration`, where
+            // `from_secs_f64` would panic.
+            Duration::try_from_secs_f64(v / 1000.0)
+                .map_err(|_| E::custom(format!("duration is too large, got {v:e} milliseconds")))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
             humantime::parse_duration(v)

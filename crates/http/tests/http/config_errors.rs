@@ -79,3 +79,20 @@ fn values_and_keys() {
     insta::assert_snapshot!(error(json!({ "host": "bad host!" })), @"[server.host]: value is [bad host!] but it must be a valid hostname (see RFC 1123).");
     insta::assert_snapshot!(error(json!({ "shutdownTimeout": "soon" })), @"[server.shutdownTimeout]: could not parse duration [soon]: expected number at 0");
 }
+
+#[test]
+fn float_durations_and_sizes_are_bounded_and_name_the_key() {
+    assert_eq!(
+        load(json!({ "keepaliveTimeout": 1.5e3 }))
+            .unwrap()
+            .keepalive_timeout,
+        Duration::from_millis(1500)
+    );
+    assert_eq!(
+        load(json!({ "maxPayload": 1e3 })).unwrap().max_payload,
+        1000
+    );
+    insta::assert_snapshot!(error(json!({ "keepaliveTimeout": 1e300 })), @"[server.keepaliveTimeout]: duration is too large, got 1e300 milliseconds");
+    insta::assert_snapshot!(error(json!({ "socketTimeout": -1.5 })), @"[server.socketTimeout]: duration must be a non-negative number of milliseconds, got -1.5");
+    insta::assert_snapshot!(error(json!({ "maxPayload": 1.5 })), @"[server.maxPayload]: byte size must be a non-negative whole number, got 1.5");
+}
