@@ -49,7 +49,7 @@ pub struct ElasticsearchServiceStart {
 /// The HTTP contract a plugin gets during setup (Kibana's `HttpServiceSetup`).
 ///
 /// Its routers hand a [`crate::RequestHandlerContext`] to every handler. Other methods of
-/// core-http's setup contract (e.g. the interceptors and session storage of issue 5) are
+/// core-http's setup contract (the interceptors, `auth()`, cookie session storage) are
 /// reachable through `Deref`, so plugins see them as soon as core-http offers them.
 #[derive(Clone)]
 pub struct HttpServiceSetup {

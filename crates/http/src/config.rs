@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, de};
 /// The `server.*` config section: where and how the HTTP server listens.
 ///
 /// Keys are camelCase as in Kibana; unknown keys are rejected. One deliberate rename: Kibana's
-/// `server.maxPayloadBytes` is called `server.maxPayload` here (as the project's issue says); it
+/// `server.maxPayloadBytes` is called `server.maxPayload` here; it
 /// accepts a number of bytes or a byte-size string such as `1mb` (binary units, like Kibana).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::handler_error::HandlerResult;
 use crate::headers::Headers;
+use crate::lifecycle::panic_text;
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
     RequestUrl,
@@ -281,14 +282,7 @@ pub(crate) async fn dispatch(
                 cause.map_or_else(String::new, |cause| format!("{cause:#}")),
             ),
         },
-        Err(panic) => {
-            let text = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(non-text panic payload)".to_owned());
-            (None, format!("handler panicked: {text}"))
-        }
+        Err(panic) => (None, format!("handler {}", panic_text(panic.as_ref()))),
     };
     let response = response.unwrap_or_else(|| KibanaResponse::error(500, INTERNAL_ERROR_MESSAGE));
     if let Some(logger) = logger {

@@ -1,4 +1,4 @@
-//! The issue's performance targets, checked against one report: which are met and which are not.
+//! The performance targets (docs/performance.md), checked against one report: which are met and which are not.
 //! Verdicts are printed, never enforced (a shared machine's numbers are for reading).
 
 use super::report::Report;
@@ -44,7 +44,7 @@ fn verdict(
     }
 }
 
-/// Every target of issue 9 against `report`.
+/// Every target against `report`.
 pub(crate) fn verdicts(report: &Report) -> Vec<Verdict> {
     let mut out = Vec::new();
     for comparison in report

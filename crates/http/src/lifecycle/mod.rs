@@ -28,7 +28,9 @@ pub use self::auth_state::{AuthState, AuthStatus, HttpAuth};
 pub use self::on_post_auth::{OnPostAuthResult, OnPostAuthToolkit};
 pub use self::on_pre_auth::{OnPreAuthResult, OnPreAuthToolkit};
 
-pub(crate) use self::registry::{InterceptorRegistry, Interceptors, PreAuthOutcome, RequestView};
+pub(crate) use self::registry::{
+    InterceptorRegistry, Interceptors, PreAuthOutcome, RequestView, panic_text,
+};
 pub(crate) use self::request_state::{PendingCookie, RequestLifecycle};
 
 /// What an interceptor returns: its result, or an error that becomes a logged `500`.

@@ -419,7 +419,9 @@ async fn guarded<T>(
     }
 }
 
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+/// `panicked: <the panic's message>`, for the log line of a caught panic (interceptors and
+/// route handlers alike).
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     let text = panic
         .downcast_ref::<&str>()
         .map(|text| (*text).to_owned())

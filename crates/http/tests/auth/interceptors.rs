@@ -1,4 +1,4 @@
-//! onPreAuth and onPostAuth (Kibana 7.6 items 3-9, and the interceptor list).
+//! onPreAuth and onPostAuth (Kibana 7.6 items 3-9, and the interceptor rules of the crate README).
 
 use std::sync::{Arc, Mutex};
 

@@ -1,5 +1,5 @@
 //! Cookie session storage: login, authenticated requests, logout, and every way a cookie can be
-//! bad (Kibana 7.5 items 14 and 17, the session list).
+//! bad (Kibana 7.5 items 14 and 17, the session rules of the crate README).
 
 use std::time::Duration;
 
