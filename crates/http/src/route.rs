@@ -164,9 +164,9 @@ pub(crate) fn full_path(prefix: &str, path: &str) -> String {
 pub(crate) struct PathPattern {
     /// Names of the params in order.
     pub(crate) param_names: Vec<String>,
-    /// The paths the route answers, as actix patterns with params renamed `{p0}`, `{p1}`, ...
-    /// (so routes with different param names compare equal): what is mounted on actix and what
-    /// route conflicts are checked on. None ends with `/` but the root: the request pipeline
+    /// The paths the route answers, as patterns with params renamed `{p0}`, `{p1}`, ... (so
+    /// routes with different param names compare equal): what the server's routing table holds
+    /// and what route conflicts are checked on. None ends with `/` but the root: the request pipeline
     /// drops one trailing `/` from a request's path before routing.
     pub(crate) canonical_patterns: Vec<String>,
 }
@@ -253,15 +253,6 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
     })
 }
 
-/// Orders actix patterns so that literal segments win over params (hapi picks the most specific
-/// route; actix takes the first match).
-pub(crate) fn specificity_key(actix_pattern: &str) -> Vec<u8> {
-    actix_pattern
-        .split('/')
-        .map(|segment| if segment.starts_with("{p") { 1 } else { 0 })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,12 +316,5 @@ mod tests {
             let error = parse_path(path).expect_err(path);
             assert!(error.contains(reason), "{path}: {error}");
         }
-    }
-
-    #[test]
-    fn literal_segments_sort_before_params() {
-        let mut patterns = vec!["/{p0}", "/a", "/a/{p0}", "/a/b"];
-        patterns.sort_by_key(|pattern| specificity_key(pattern));
-        assert_eq!(patterns, vec!["/a", "/a/b", "/a/{p0}", "/{p0}"]);
     }
 }

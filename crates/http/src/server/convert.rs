@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use bytes::BytesMut;
 use futures::StreamExt;
-use percent_encoding::percent_decode_str;
 
 use super::AppContext;
-use super::interceptors::{for_route, request_headers};
+use super::interceptors::{for_route, headers_of};
+use crate::headers::Headers;
 use crate::request::{RequestState, RequestUrl};
 use crate::response::{ErrorBody, KibanaResponse, ResponseBody};
 use crate::router::{RawRequest, dispatch};
@@ -34,25 +35,24 @@ pub(crate) fn error_response(status: u16, message: impl AsRef<str>) -> HttpRespo
         ))
 }
 
-/// Runs route `index` for one request.
+/// Runs route `index` for one request whose path params are `params` (decoded, in the route's
+/// order) and whose headers, when onPreAuth already converted them, are `headers`.
 pub(crate) async fn handle(
-    context: Arc<AppContext>,
+    context: &AppContext,
     index: usize,
-    request: HttpRequest,
-    mut payload: web::Payload,
+    params: Vec<(String, String)>,
+    request: &HttpRequest,
+    mut payload: Payload,
+    state: Arc<RequestState>,
+    headers: Option<Headers>,
 ) -> HttpResponse {
     let Some(route) = context.routes.get(index) else {
         return error_response(404, "Not Found");
     };
-    let state = request
-        .extensions()
-        .get::<Arc<RequestState>>()
-        .cloned()
-        .unwrap_or_else(RequestState::new);
-    let headers = request_headers(&request);
+    let headers = headers.unwrap_or_else(|| headers_of(request.headers()));
     // Auth and onPostAuth run before the body is read, as on hapi: an unauthenticated client
     // cannot make the server buffer a body.
-    if let Some(response) = for_route(&context, route, &request, &headers, &state).await {
+    if let Some(response) = for_route(context, route, request, &headers, &state).await {
         return response;
     }
     let limit = route
@@ -92,20 +92,6 @@ pub(crate) async fn handle(
         }
     }
 
-    let match_info = request.match_info();
-    let params = route
-        .param_names
-        .iter()
-        .enumerate()
-        .filter_map(|(position, name)| {
-            match_info.get(&format!("p{position}")).map(|raw| {
-                (
-                    name.clone(),
-                    percent_decode_str(raw).decode_utf8_lossy().into_owned(),
-                )
-            })
-        })
-        .collect();
     let raw = RawRequest {
         params,
         url: RequestUrl {
@@ -118,7 +104,7 @@ pub(crate) async fn handle(
         state,
     };
     let response = dispatch(&route.entry, raw, Some(&context.router_logger)).await;
-    to_http_response(response, &context, &route.entry.full_path)
+    to_http_response(response, context, &route.entry.full_path)
 }
 
 /// Writes `response` of `route` (a route path or an interceptor's name, for the logs). A response

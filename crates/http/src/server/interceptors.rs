@@ -20,18 +20,8 @@ use crate::request::{RequestState, RequestUrl};
 use crate::route::RouteMethod;
 use crate::server::MountedRoute;
 
-/// The request's headers as ours: converted once per request (by onPreAuth when there is
-/// one, else here).
-pub(crate) fn request_headers(request: &HttpRequest) -> Headers {
-    request
-        .extensions()
-        .get::<Headers>()
-        .cloned()
-        .unwrap_or_else(|| headers_of(request.headers()))
-}
-
 /// Our headers from actix's.
-fn headers_of(map: &HeaderMap) -> Headers {
+pub(crate) fn headers_of(map: &HeaderMap) -> Headers {
     map.iter()
         .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes())))
         .collect()
@@ -48,22 +38,18 @@ fn route_method(method: &Method) -> RouteMethod {
     }
 }
 
-/// Runs onPreAuth. `Some(response)`: answer with it. Otherwise the request (possibly with a
-/// rewritten URI and match info) goes on to routing.
+/// Runs onPreAuth. `Err(response)`: answer with it. Otherwise the request (possibly with a
+/// rewritten URI and match info) goes on to routing, with its headers as the interceptors saw
+/// them (they cannot change them, and sharing them is free).
 pub(crate) async fn on_pre_auth(
     context: &AppContext,
     request: &mut ServiceRequest,
     state: &Arc<RequestState>,
-) -> Option<HttpResponse> {
-    if !context.interceptors.has_on_pre_auth() {
-        return None;
-    }
+) -> Result<Headers, HttpResponse> {
     let headers = headers_of(request.headers());
-    // Kept for the route: interceptors cannot change headers, and sharing them is free.
-    request.extensions_mut().insert(headers.clone());
     let view = RequestView {
         method: route_method(request.method()),
-        headers,
+        headers: headers.clone(),
         url: RequestUrl {
             path: request.path().to_owned(),
             query: request.uri().query().map(str::to_owned),
@@ -72,12 +58,12 @@ pub(crate) async fn on_pre_auth(
         state: Arc::clone(state),
     };
     match context.interceptors.run_on_pre_auth(view).await {
-        PreAuthOutcome::Continue { rewritten: None } => None,
+        PreAuthOutcome::Continue { rewritten: None } => Ok(headers),
         PreAuthOutcome::Continue {
             rewritten: Some(url),
         } => {
             if set_url(request, &url) {
-                None
+                Ok(headers)
             } else {
                 // The interceptor layer only lets valid paths through; should the URI still be
                 // rejected, fail loudly rather than route the old URL.
@@ -85,14 +71,14 @@ pub(crate) async fn on_pre_auth(
                     "an onPreAuth interceptor rewrote the URL to [{}], which is not a valid URI (request {})",
                     url.path, state.id()
                 ));
-                Some(to_http_response(
+                Err(to_http_response(
                     crate::KibanaResponse::error(500, crate::INTERNAL_ERROR_MESSAGE),
                     context,
                     "onPreAuth",
                 ))
             }
         }
-        PreAuthOutcome::Respond(response) => Some(to_http_response(response, context, "onPreAuth")),
+        PreAuthOutcome::Respond(response) => Err(to_http_response(response, context, "onPreAuth")),
     }
 }
 

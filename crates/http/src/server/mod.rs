@@ -11,16 +11,15 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use actix_web::dev::ServerHandle;
-use actix_web::http::Method;
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::dev::{ServerHandle, ServiceRequest, fn_service};
+use actix_web::{App, HttpServer};
 use core_logging::Logger;
+use futures::FutureExt;
 
 use crate::config::HttpConfig;
 use crate::error::HttpError;
 use crate::lifecycle::Interceptors;
-use crate::route::{RouteMethod, parse_path, specificity_key};
+use crate::route::{RouteMethod, parse_path};
 use crate::router::RouteEntry;
 
 pub(crate) use self::redirect::start_redirect_server;
@@ -34,6 +33,10 @@ pub(crate) struct MountedRoute {
 /// Shared by every worker: routes and what the pipeline needs.
 pub(crate) struct AppContext {
     pub(crate) routes: Vec<MountedRoute>,
+    /// Path pattern → the routes answering it, by method (indexes into `routes`). Literal
+    /// segments win over params; unknown paths, and known paths with another method (as on
+    /// hapi), are `404`.
+    pub(crate) table: matchit::Router<Vec<(RouteMethod, usize)>>,
     pub(crate) max_payload: u64,
     /// `Some(base path)` when `rewriteBasePath` strips it before routing.
     pub(crate) rewrite_base_path: Option<String>,
@@ -74,16 +77,6 @@ impl RunningServer {
     }
 }
 
-fn actix_method(method: RouteMethod) -> Method {
-    match method {
-        RouteMethod::Get => Method::GET,
-        RouteMethod::Post => Method::POST,
-        RouteMethod::Put => Method::PUT,
-        RouteMethod::Delete => Method::DELETE,
-        RouteMethod::Patch => Method::PATCH,
-    }
-}
-
 /// Binds `host:port`, telling "port in use" apart from other failures.
 pub(crate) fn bind(host: &str, port: u16, setting: &'static str) -> Result<TcpListener, HttpError> {
     TcpListener::bind((host, port)).map_err(|source| {
@@ -116,8 +109,8 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         interceptors,
     } = plan;
 
-    // Group routes by actix pattern: one actix resource per pattern, one route per method.
-    let mut groups: BTreeMap<String, Vec<(Method, usize)>> = BTreeMap::new();
+    // One table entry per path pattern, listing the routes (method → index) it answers.
+    let mut groups: BTreeMap<String, Vec<(RouteMethod, usize)>> = BTreeMap::new();
     let mut mounted = Vec::with_capacity(routes.len());
     for (index, entry) in routes.into_iter().enumerate() {
         let parsed =
@@ -131,19 +124,30 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
             groups
                 .entry(pattern)
                 .or_default()
-                .push((actix_method(entry.method), index));
+                .push((entry.method, index));
         }
         mounted.push(MountedRoute {
             entry,
             param_names: parsed.param_names,
         });
     }
-    let mut resources: Vec<(String, Vec<(Method, usize)>)> = groups.into_iter().collect();
-    resources.sort_by_key(|(pattern, _)| specificity_key(pattern));
-    let resources = Arc::new(resources);
+    let mut table = matchit::Router::new();
+    for (pattern, methods) in groups {
+        // Conflicts were refused at registration (same method and canonical pattern), and the
+        // canonical patterns of different routes with the same path share one entry here.
+        table
+            .insert(pattern.clone(), methods)
+            .map_err(|error| HttpError::InvalidRoutePath {
+                method: RouteMethod::Get,
+                full_path: pattern,
+                router_prefix: String::new(),
+                reason: error.to_string(),
+            })?;
+    }
 
     let context = Arc::new(AppContext {
         routes: mounted,
+        table,
         max_payload: config.max_payload,
         rewrite_base_path: if config.rewrite_base_path {
             config.base_path().map(str::to_owned)
@@ -155,26 +159,14 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         interceptors,
     });
 
-    let factory_context = Arc::clone(&context);
+    // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so
+    // per-request state is passed along instead of stored in the request's extensions, and the
+    // route is found with one lookup in `table`.
     let factory = move || {
-        let mut app = App::new()
-            .app_data(web::Data::from(Arc::clone(&factory_context)))
-            .wrap(from_fn(pipeline::pipeline))
-            .default_service(web::to(not_found));
-        for (pattern, methods) in resources.iter() {
-            let mut resource = web::resource(pattern.as_str()).default_service(web::to(not_found));
-            for (method, index) in methods {
-                let context = Arc::clone(&factory_context);
-                let index = *index;
-                resource = resource.route(web::method(method.clone()).to(
-                    move |request: HttpRequest, payload: web::Payload| {
-                        convert::handle(Arc::clone(&context), index, request, payload)
-                    },
-                ));
-            }
-            app = app.service(resource);
-        }
-        app
+        let context = Arc::clone(&context);
+        App::new().default_service(fn_service(move |request: ServiceRequest| {
+            pipeline::serve(Arc::clone(&context), request).map(Ok::<_, actix_web::Error>)
+        }))
     };
 
     let listener = bind(&config.host, config.port, "server.port")?;
@@ -211,9 +203,4 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         local_addr,
         listening: Arc::new(AtomicBool::new(true)),
     })
-}
-
-/// Unknown routes (and known paths with another method, as hapi did) → 404 in the error shape.
-async fn not_found() -> HttpResponse {
-    convert::error_response(404, "Not Found")
 }

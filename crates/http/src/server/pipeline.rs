@@ -14,77 +14,52 @@
 //!    cookies are appended;
 //! 6. one debug line per response under `http.server.response`.
 //!
-//! Interceptors are meant to be one list walked here, not one actix middleware each: actix runs
-//! stacked middleware in reverse registration order.
+//! It is one actix service rather than actix routing plus middleware: interceptors are one list
+//! walked here (actix runs stacked middleware in reverse registration order), the route is one
+//! lookup in the server's routing table, and the per-request state is passed along rather than
+//! stored in the request's extensions.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Uri;
-use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::http::{Method, Uri};
 use core_logging::{LogLevel, LogMeta};
+use percent_encoding::percent_decode_str;
 
 use super::AppContext;
-use super::convert::error_response;
+use super::convert::{error_response, handle};
 use super::interceptors::{add_lifecycle_headers, on_pre_auth};
 use crate::request::RequestState;
+use crate::route::RouteMethod;
 
-pub(crate) async fn pipeline(
-    mut request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let started = Instant::now();
-    let Some(context) = request
-        .app_data::<web::Data<AppContext>>()
-        .map(|data| data.clone().into_inner())
-    else {
-        return next
-            .call(request)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
+/// Serves one request, start to end: the whole pipeline above. Never fails: every outcome is a
+/// response.
+pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> ServiceResponse {
+    let log_response = context.response_logger.is_enabled(LogLevel::Debug);
+    // Kept for the log line only: routing may rewrite the path.
+    let logged = log_response.then(|| {
+        (
+            Instant::now(),
+            request.method().clone(),
+            request.path().to_owned(),
+        )
+    });
     let state = RequestState::new();
     if context.interceptors.has_auth() {
         state.lifecycle.set_auth_registered();
     }
-    request.extensions_mut().insert(Arc::clone(&state));
-    let log_response = context.response_logger.is_enabled(LogLevel::Debug);
-    // Kept for the log line only: routing may rewrite the path.
-    let logged = log_response.then(|| (request.method().clone(), request.path().to_owned()));
 
-    let result = match route_path(&context, request.path()) {
-        Some(rewritten) => {
-            if let Some(new_path) = rewritten {
-                rewrite_path(&mut request, &new_path);
-            }
-            match on_pre_auth(&context, &mut request, &state).await {
-                Some(response) => Ok(request.into_response(response)),
-                None => next
-                    .call(request)
-                    .await
-                    .map(ServiceResponse::map_into_boxed_body),
-            }
-        }
-        None => Ok(request.into_response(error_response(404, "Not Found"))),
-    };
-    let result = result.map(|mut response| {
-        add_lifecycle_headers(
-            &state,
-            response.headers_mut(),
-            &context.interceptors,
-            &context.router_logger,
-        );
-        response
-    });
+    let mut response = respond(&context, request, &state).await;
+    add_lifecycle_headers(
+        &state,
+        response.headers_mut(),
+        &context.interceptors,
+        &context.router_logger,
+    );
 
-    if let Some((method, original_path)) = logged {
-        let status = match &result {
-            Ok(response) => response.status().as_u16(),
-            Err(error) => error.as_response_error().status_code().as_u16(),
-        };
+    if let Some((started, method, original_path)) = logged {
+        let status = response.status().as_u16();
         let millis = started.elapsed().as_secs_f64() * 1000.0;
         // Only method, path, status, timing and id: never headers (Authorization, Cookie) or
         // the query string, which may carry credentials.
@@ -101,7 +76,84 @@ pub(crate) async fn pipeline(
                 .with("responseTimeMs", millis),
         );
     }
-    result
+    response
+}
+
+/// Everything but what [`serve`] adds to every response: base path, onPreAuth, routing, the
+/// route.
+async fn respond(
+    context: &Arc<AppContext>,
+    mut request: ServiceRequest,
+    state: &Arc<RequestState>,
+) -> ServiceResponse {
+    match route_path(context, request.path()) {
+        None => return request.into_response(error_response(404, "Not Found")),
+        Some(Some(new_path)) => rewrite_path(&mut request, &new_path),
+        Some(None) => {}
+    }
+    let headers = if context.interceptors.has_on_pre_auth() {
+        match on_pre_auth(context, &mut request, state).await {
+            Ok(headers) => Some(headers),
+            Err(response) => return request.into_response(response),
+        }
+    } else {
+        None
+    };
+    route(context, request, Arc::clone(state), headers).await
+}
+
+/// Finds the route for the (possibly rewritten) path and method and runs it; `404` when none
+/// answers. Params are taken from the path actix has already re-quoted for matching, then
+/// percent-decoded.
+async fn route(
+    context: &Arc<AppContext>,
+    request: ServiceRequest,
+    state: Arc<RequestState>,
+    headers: Option<crate::headers::Headers>,
+) -> ServiceResponse {
+    let found = route_method(request.method()).and_then(|method| {
+        let matched = context.table.at(request.match_info().as_str()).ok()?;
+        let (_, index) = matched.value.iter().find(|(m, _)| *m == method)?;
+        let params: Vec<(String, String)> = context.routes[*index]
+            .param_names
+            .iter()
+            .zip(matched.params.iter())
+            .map(|(name, (_, raw))| {
+                (
+                    name.clone(),
+                    percent_decode_str(raw).decode_utf8_lossy().into_owned(),
+                )
+            })
+            .collect();
+        Some((*index, params))
+    });
+    let Some((index, params)) = found else {
+        return request.into_response(error_response(404, "Not Found"));
+    };
+    let (http_request, payload) = request.into_parts();
+    let response = handle(
+        context,
+        index,
+        params,
+        &http_request,
+        payload,
+        state,
+        headers,
+    )
+    .await;
+    ServiceResponse::new(http_request, response)
+}
+
+/// The route method a request method can reach; other methods (HEAD, OPTIONS, ...) reach none.
+fn route_method(method: &Method) -> Option<RouteMethod> {
+    Some(match *method {
+        Method::GET => RouteMethod::Get,
+        Method::POST => RouteMethod::Post,
+        Method::PUT => RouteMethod::Put,
+        Method::DELETE => RouteMethod::Delete,
+        Method::PATCH => RouteMethod::Patch,
+        _ => return None,
+    })
 }
 
 /// Where routing should look: `Some(None)` unchanged, `Some(Some(path))` rewritten, `None` → 404
@@ -133,8 +185,8 @@ pub(crate) fn without_trailing_slash(path: &str) -> &str {
     }
 }
 
-/// Points the request at `new_path` (query kept) before routing. Both the URI and the router's
-/// match info must change: actix routes on the latter.
+/// Points the request at `new_path` (query kept) before routing. Both the URI and the match
+/// info must change: routing reads the latter (actix's re-quoted path).
 pub(crate) fn rewrite_path(request: &mut ServiceRequest, new_path: &str) {
     let path_and_query = match request.uri().query() {
         Some(query) => format!("{new_path}?{query}"),
