@@ -5,6 +5,7 @@
 //! whole part omits the field (`[request body]: ...`).
 
 mod coerce;
+mod text_de;
 mod value_de;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use self::coerce::Coerce;
+use self::text_de::TextMap;
 use self::value_de::{FieldError, ValueDeserializer};
 
 /// The value of a request part that a route did not declare: accepts anything, holds nothing
@@ -247,31 +249,30 @@ where
 {
     /// Deserializes and checks every part.
     pub(crate) fn validate(&self, raw: &RawParts<'_>) -> Result<(P, Q, B), Rejection> {
-        let empty = Value::Object(Map::new());
         let params = if self.declared.params {
-            let value = Value::Object(
-                raw.params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                    .collect(),
-            );
-            from_value(&value, true, RequestPart::Params)?
+            from_text(&TextMap::params(raw.params), RequestPart::Params, || {
+                Value::Object(
+                    raw.params
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                        .collect(),
+                )
+            })?
         } else {
-            from_value(&empty, false, RequestPart::Params)?
+            undeclared(RequestPart::Params)?
         };
         let query = if self.declared.query {
-            from_value(
-                &query_to_value(raw.query.unwrap_or("")),
-                true,
-                RequestPart::Query,
-            )?
+            let text = raw.query.unwrap_or("");
+            from_text(&TextMap::query(text), RequestPart::Query, || {
+                query_to_value(text)
+            })?
         } else {
-            from_value(&empty, false, RequestPart::Query)?
+            undeclared(RequestPart::Query)?
         };
         let body = if self.declared.body {
             parse_body(raw)?
         } else {
-            from_value(&empty, false, RequestPart::Body)?
+            undeclared(RequestPart::Body)?
         };
         if let Some(check) = &self.check {
             check(&params, &query, &body).map_err(|err| Rejection::Invalid(err.to_string()))?;
@@ -347,6 +348,24 @@ fn query_to_value(query: &str) -> Value {
         }
     }
     Value::Object(map)
+}
+
+/// Deserializes a params or query part into `T` straight from its text; only a part that does
+/// not fit pays for the `Value` pass (`value()`), which names the field in the message.
+fn from_text<T: DeserializeOwned>(
+    map: &TextMap<'_>,
+    part: RequestPart,
+    value: impl FnOnce() -> Value,
+) -> Result<T, Rejection> {
+    match T::deserialize(map) {
+        Ok(parsed) => Ok(parsed),
+        Err(_) => from_value(&value(), true, part),
+    }
+}
+
+/// A part the route did not declare: its type is [`Empty`], which accepts anything.
+fn undeclared<T: DeserializeOwned>(part: RequestPart) -> Result<T, Rejection> {
+    from_text(&TextMap::empty(), part, || Value::Object(Map::new()))
 }
 
 /// Deserializes `value` into `T`, strings coerced to numbers and booleans where `T` wants them;
@@ -562,5 +581,83 @@ mod tests {
             query_to_value("a=1&b=x&a=2"),
             serde_json::json!({"a": ["1", "2"], "b": "x"})
         );
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Search {
+        page: Option<u32>,
+        #[serde(default)]
+        tags: Vec<String>,
+        #[serde(default)]
+        ids: Vec<i8>,
+        on: Option<bool>,
+        ratio: Option<f32>,
+        sort: Option<Order>,
+        name: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Order {
+        Asc,
+        Desc,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Loose {
+        a: Option<String>,
+        #[serde(default)]
+        b: Vec<u64>,
+    }
+
+    /// The text fast path accepts exactly what the tracked `Value` pass accepts, with the same
+    /// result: otherwise a request could pass or fail depending on which pass ran.
+    #[test]
+    fn the_text_pass_agrees_with_the_value_pass() {
+        fn both<T: DeserializeOwned + PartialEq + fmt::Debug>(query: &str) {
+            let text = T::deserialize(&TextMap::query(query)).ok();
+            let value = T::deserialize(ValueDeserializer::new(&query_to_value(query), true)).ok();
+            assert_eq!(text, value, "query `{query}`");
+        }
+        for query in [
+            "",
+            "page=3",
+            "page=%203%20",
+            "page=x",
+            "page=3&page=4",
+            "page=-1",
+            "tags=a",
+            "tags=a&tags=b",
+            "tags=",
+            "ids=1&ids=2",
+            "ids=1&ids=300",
+            "ids=7",
+            "on=TRUE",
+            "on=yes",
+            "on=true&on=false",
+            "ratio=0.5",
+            "ratio=NaN",
+            "ratio=inf",
+            "sort=asc",
+            "sort=up",
+            "sort=asc&sort=desc",
+            "name=a+b%26c",
+            "name=a&name=b",
+            "zz=1",
+            "page=1&zz=1",
+            "a=1&b=2&b=3",
+            "b=x",
+            "%ff=1",
+            "name=%ff",
+            "&&=&page=2",
+        ] {
+            both::<Search>(query);
+            both::<Loose>(query);
+            both::<Empty>(query);
+            both::<Option<Loose>>(query);
+            both::<std::collections::BTreeMap<String, String>>(query);
+            both::<std::collections::BTreeMap<String, Vec<u8>>>(query);
+        }
     }
 }
