@@ -5,7 +5,9 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup, ScopedClusterClient};
-use core_http::{HandlerResult, Headers, KibanaRequest, ResponseFactory, RouteConfig, RouteInfo};
+use core_http::{
+    HandlerResult, Headers, KibanaRequest, RequestHeaders, ResponseFactory, RouteConfig, RouteInfo,
+};
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
 
@@ -19,7 +21,7 @@ use crate::scoped_request::RequestScope;
 /// Elasticsearch pays nothing for it.
 #[derive(Debug, Clone)]
 pub struct ElasticsearchRequestContext {
-    headers: Headers,
+    headers: RequestHeaders,
     auth_headers: Option<Headers>,
     admin: LazyScoped,
     data: LazyScoped,
@@ -53,7 +55,7 @@ impl ElasticsearchRequestContext {
 
     fn scoped<'a>(&'a self, lazy: &'a LazyScoped) -> &'a ScopedClusterClient {
         lazy.scoped.get_or_init(|| {
-            let scope = RequestScope::from_headers(&self.headers)
+            let scope = RequestScope::from_request_headers(&self.headers)
                 .with_auth_headers(self.auth_headers.as_ref());
             lazy.client.as_scoped(&scope)
         })

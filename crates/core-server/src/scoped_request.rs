@@ -5,7 +5,7 @@
 //! doing it here. [`RequestScope`] is the small local type that does the job.
 
 use core_elasticsearch::ScopeableRequest;
-use core_http::{Headers, KibanaRequest};
+use core_http::{Headers, KibanaRequest, RequestHeaders};
 
 /// The headers of one incoming request, as Elasticsearch clients are scoped to them.
 ///
@@ -18,8 +18,15 @@ use core_http::{Headers, KibanaRequest};
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RequestScope<'a> {
-    headers: &'a Headers,
+    headers: ScopeHeaders<'a>,
     auth_headers: Option<&'a Headers>,
+}
+
+/// The headers a scope starts from: a request's, or a list built for background work.
+#[derive(Debug, Clone, Copy)]
+enum ScopeHeaders<'a> {
+    Request(&'a RequestHeaders),
+    Built(&'a Headers),
 }
 
 impl<'a> RequestScope<'a> {
@@ -27,16 +34,21 @@ impl<'a> RequestScope<'a> {
     /// `elasticsearch.requestHeadersWhitelist`) and the headers the auth handler chose to forward
     /// for its user (e.g. the `Authorization` built from a session cookie).
     pub fn of<P, Q, B>(request: &'a KibanaRequest<P, Q, B>) -> Self {
-        Self {
-            headers: request.headers(),
-            auth_headers: request.auth_headers(),
-        }
+        Self::from_request_headers(request.headers()).with_auth_headers(request.auth_headers())
     }
 
     /// The scope of a bare header list (background work on behalf of a user).
     pub fn from_headers(headers: &'a Headers) -> Self {
         Self {
-            headers,
+            headers: ScopeHeaders::Built(headers),
+            auth_headers: None,
+        }
+    }
+
+    /// The scope of a request's headers, without the auth handler's.
+    pub fn from_request_headers(headers: &'a RequestHeaders) -> Self {
+        Self {
+            headers: ScopeHeaders::Request(headers),
             auth_headers: None,
         }
     }
@@ -51,8 +63,17 @@ impl<'a> RequestScope<'a> {
 
 impl ScopeableRequest for RequestScope<'_> {
     fn visit_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
-        for (name, value) in self.headers.iter() {
-            visit(name, value.as_bytes());
+        match self.headers {
+            ScopeHeaders::Request(headers) => {
+                for (name, value) in headers.iter() {
+                    visit(name, value.as_bytes());
+                }
+            }
+            ScopeHeaders::Built(headers) => {
+                for (name, value) in headers.iter() {
+                    visit(name, value.as_bytes());
+                }
+            }
         }
     }
 

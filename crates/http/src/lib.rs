@@ -84,7 +84,7 @@ pub use base_path::BasePath;
 pub use config::{HttpConfig, SslConfig, TlsProtocol};
 pub use error::{HttpError, RouteConflict};
 pub use handler_error::{HandlerError, HandlerResult};
-pub use headers::Headers;
+pub use headers::{Headers, RequestHeaders};
 pub use lifecycle::{
     AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
     HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult, OnPostAuthToolkit,

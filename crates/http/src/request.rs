@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
-use crate::headers::Headers;
+use crate::headers::{Headers, RequestHeaders};
 use crate::route::{AuthRequired, RouteMethod};
 use crate::validation::Empty;
 
@@ -104,7 +104,7 @@ struct Inner<P, Q, B> {
     params: P,
     query: Q,
     body: B,
-    headers: Headers,
+    headers: RequestHeaders,
     url: RequestUrl,
     route: Arc<KibanaRequestRoute>,
     remote_address: Option<SocketAddr>,
@@ -121,7 +121,7 @@ impl<P, Q, B> Clone for KibanaRequest<P, Q, B> {
 
 /// The untyped facts about a request, gathered before validation.
 pub(crate) struct RequestFacts {
-    pub(crate) headers: Headers,
+    pub(crate) headers: RequestHeaders,
     pub(crate) url: RequestUrl,
     pub(crate) route: Arc<KibanaRequestRoute>,
     pub(crate) remote_address: Option<SocketAddr>,
@@ -163,8 +163,8 @@ impl<P, Q, B> KibanaRequest<P, Q, B> {
     pub fn body(&self) -> &B {
         &self.inner.body
     }
-    /// Every request header.
-    pub fn headers(&self) -> &Headers {
+    /// Every request header, as the request arrived with them.
+    pub fn headers(&self) -> &RequestHeaders {
         &self.inner.headers
     }
     /// Only the headers named (case-insensitively) in `names`.

@@ -13,7 +13,7 @@ use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::handler_error::HandlerResult;
-use crate::headers::Headers;
+use crate::headers::RequestHeaders;
 use crate::lifecycle::panic_text;
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
@@ -28,7 +28,7 @@ pub(crate) struct RawRequest {
     /// Path params in the route's param order, already percent-decoded.
     pub(crate) params: Vec<(String, String)>,
     pub(crate) url: RequestUrl,
-    pub(crate) headers: Headers,
+    pub(crate) headers: RequestHeaders,
     pub(crate) body: Bytes,
     pub(crate) remote_address: Option<SocketAddr>,
     pub(crate) state: Arc<RequestState>,

@@ -61,6 +61,9 @@ impl TestRequest {
         self
     }
     /// Adds a header.
+    ///
+    /// [`call_route`] panics if a name or value is not a valid HTTP header name or value: no
+    /// client could send it.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
@@ -169,7 +172,7 @@ pub async fn call_route(
             path: full_path.to_owned(),
             query: request.query,
         },
-        headers: request.headers,
+        headers: request.headers.iter().collect(),
         body: request.body,
         remote_address: request.remote_address,
         state: Arc::clone(&state),
@@ -249,6 +252,9 @@ impl<P, Q, B> MockRequest<P, Q, B> {
         }
     }
     /// Adds a header.
+    ///
+    /// [`build`](Self::build) panics if a name or value is not a valid HTTP header name or
+    /// value: no client could send it.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
@@ -274,7 +280,7 @@ impl<P, Q, B> MockRequest<P, Q, B> {
     /// The request.
     pub fn build(self) -> KibanaRequest<P, Q, B> {
         let facts = RequestFacts {
-            headers: self.headers,
+            headers: self.headers.iter().collect(),
             url: self.url,
             route: Arc::new(self.route),
             remote_address: self.remote_address,

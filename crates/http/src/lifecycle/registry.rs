@@ -19,7 +19,7 @@ use super::{
     AuthenticationHandler as AuthHandler, Decision, InterceptorResult,
     OnPostAuthHandler as PostAuthHandler, OnPreAuthHandler as PreAuthHandler,
 };
-use crate::headers::Headers;
+use crate::headers::{Headers, RequestHeaders};
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
     RequestUrl,
@@ -88,7 +88,7 @@ impl InterceptorRegistry {
 #[derive(Clone)]
 pub(crate) struct RequestView {
     pub(crate) method: RouteMethod,
-    pub(crate) headers: Headers,
+    pub(crate) headers: RequestHeaders,
     pub(crate) url: RequestUrl,
     pub(crate) remote_address: Option<SocketAddr>,
     pub(crate) state: Arc<RequestState>,

@@ -11,8 +11,8 @@ use bytes::BytesMut;
 use futures::StreamExt;
 
 use super::AppContext;
-use super::interceptors::{for_route, headers_of};
-use crate::headers::Headers;
+use super::interceptors::for_route;
+use crate::headers::RequestHeaders;
 use crate::request::{RequestState, RequestUrl};
 use crate::response::{ErrorBody, KibanaResponse, ResponseBody};
 use crate::router::{RawRequest, dispatch};
@@ -36,7 +36,7 @@ pub(crate) fn error_response(status: u16, message: impl AsRef<str>) -> HttpRespo
 }
 
 /// Runs route `index` for one request whose path params are `params` (decoded, in the route's
-/// order) and whose headers, when onPreAuth already converted them, are `headers`.
+/// order) and whose headers are `headers` (taken from the actix request).
 pub(crate) async fn handle(
     context: &AppContext,
     index: usize,
@@ -44,12 +44,11 @@ pub(crate) async fn handle(
     request: &HttpRequest,
     mut payload: Payload,
     state: Arc<RequestState>,
-    headers: Option<Headers>,
+    headers: RequestHeaders,
 ) -> HttpResponse {
     let Some(route) = context.routes.get(index) else {
         return error_response(404, "Not Found");
     };
-    let headers = headers.unwrap_or_else(|| headers_of(request.headers()));
     // Auth and onPostAuth run before the body is read, as on hapi: an unauthenticated client
     // cannot make the server buffer a body.
     if let Some(response) = for_route(context, route, request, &headers, &state).await {
@@ -66,10 +65,8 @@ pub(crate) async fn handle(
             format!("Payload content length greater than maximum allowed: {limit}"),
         )
     };
-    let declared_length = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
+    let declared_length = headers
+        .get(CONTENT_LENGTH.as_str())
         .and_then(|value| value.parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > limit) {
         return too_large();

@@ -8,24 +8,17 @@ use actix_web::dev::ServiceRequest;
 use actix_web::http::Method;
 use actix_web::http::Uri;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use core_logging::Logger;
 
 use super::AppContext;
 use super::convert::to_http_response;
 use super::pipeline::without_trailing_slash;
-use crate::headers::Headers;
+use crate::headers::RequestHeaders;
 use crate::lifecycle::{Interceptors, PreAuthOutcome, RequestView};
 use crate::request::{RequestState, RequestUrl};
 use crate::route::RouteMethod;
 use crate::server::MountedRoute;
-
-/// Our headers from actix's.
-pub(crate) fn headers_of(map: &HeaderMap) -> Headers {
-    map.iter()
-        .map(|(name, value)| (name.as_str(), String::from_utf8_lossy(value.as_bytes())))
-        .collect()
-}
 
 /// Methods routes cannot declare (HEAD, OPTIONS, ...) show as `GET` before routing.
 fn route_method(method: &Method) -> RouteMethod {
@@ -39,14 +32,13 @@ fn route_method(method: &Method) -> RouteMethod {
 }
 
 /// Runs onPreAuth. `Err(response)`: answer with it. Otherwise the request (possibly with a
-/// rewritten URI and match info) goes on to routing, with its headers as the interceptors saw
-/// them (they cannot change them, and sharing them is free).
+/// rewritten URI and match info) goes on to routing.
 pub(crate) async fn on_pre_auth(
     context: &AppContext,
     request: &mut ServiceRequest,
+    headers: &RequestHeaders,
     state: &Arc<RequestState>,
-) -> Result<Headers, HttpResponse> {
-    let headers = headers_of(request.headers());
+) -> Result<(), HttpResponse> {
     let view = RequestView {
         method: route_method(request.method()),
         headers: headers.clone(),
@@ -58,12 +50,12 @@ pub(crate) async fn on_pre_auth(
         state: Arc::clone(state),
     };
     match context.interceptors.run_on_pre_auth(view).await {
-        PreAuthOutcome::Continue { rewritten: None } => Ok(headers),
+        PreAuthOutcome::Continue { rewritten: None } => Ok(()),
         PreAuthOutcome::Continue {
             rewritten: Some(url),
         } => {
             if set_url(request, &url) {
-                Ok(headers)
+                Ok(())
             } else {
                 // The interceptor layer only lets valid paths through; should the URI still be
                 // rejected, fail loudly rather than route the old URL.
@@ -109,7 +101,7 @@ pub(crate) async fn for_route(
     context: &AppContext,
     route: &MountedRoute,
     request: &HttpRequest,
-    headers: &Headers,
+    headers: &RequestHeaders,
     state: &Arc<RequestState>,
 ) -> Option<HttpResponse> {
     if !context.interceptors.has_route_interceptors() {

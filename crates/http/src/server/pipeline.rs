@@ -30,6 +30,7 @@ use percent_encoding::percent_decode_str;
 use super::AppContext;
 use super::convert::{error_response, handle};
 use super::interceptors::{add_lifecycle_headers, on_pre_auth};
+use crate::headers::RequestHeaders;
 use crate::request::RequestState;
 use crate::route::RouteMethod;
 
@@ -91,14 +92,14 @@ async fn respond(
         Some(Some(new_path)) => rewrite_path(&mut request, &new_path),
         Some(None) => {}
     }
-    let headers = if context.interceptors.has_on_pre_auth() {
-        match on_pre_auth(context, &mut request, state).await {
-            Ok(headers) => Some(headers),
-            Err(response) => return request.into_response(response),
-        }
-    } else {
-        None
-    };
+    // Taken, not copied: from here on the request's headers are ours (actix has used what it
+    // needs of them while parsing, and nothing after this point reads its map).
+    let headers = RequestHeaders::from_map(std::mem::take(&mut request.head_mut().headers));
+    if context.interceptors.has_on_pre_auth()
+        && let Err(response) = on_pre_auth(context, &mut request, &headers, state).await
+    {
+        return request.into_response(response);
+    }
     route(context, request, Arc::clone(state), headers).await
 }
 
@@ -109,7 +110,7 @@ async fn route(
     context: &Arc<AppContext>,
     request: ServiceRequest,
     state: Arc<RequestState>,
-    headers: Option<crate::headers::Headers>,
+    headers: RequestHeaders,
 ) -> ServiceResponse {
     let found = route_method(request.method()).and_then(|method| {
         let matched = context.table.at(request.match_info().as_str()).ok()?;

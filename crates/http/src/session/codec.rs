@@ -6,7 +6,7 @@ use actix_web::cookie::{Cookie, CookieJar, Key};
 
 use super::options::SameSite;
 use super::{MAX_COOKIE_BYTES, MIN_ENCRYPTION_KEY_CHARS, SessionError};
-use crate::headers::Headers;
+use crate::headers::RequestHeaders;
 
 /// Seals and opens one cookie name with one key.
 pub(crate) struct CookieCodec {
@@ -116,7 +116,7 @@ impl CookieCodec {
 }
 
 /// Every value of cookie `name` in the request's `Cookie` headers, in order.
-pub(crate) fn cookie_values<'a>(headers: &'a Headers, name: &str) -> Vec<&'a str> {
+pub(crate) fn cookie_values<'a>(headers: &'a RequestHeaders, name: &str) -> Vec<&'a str> {
     headers
         .get_all("cookie")
         .into_iter()
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn finds_cookies_by_name() {
-        let headers: Headers = [("cookie", "a=1; sid=x; b=2"), ("cookie", "sid=y")]
+        let headers: RequestHeaders = [("cookie", "a=1; sid=x; b=2"), ("cookie", "sid=y")]
             .into_iter()
             .collect();
         assert_eq!(cookie_values(&headers, "sid"), vec!["x", "y"]);

@@ -40,7 +40,12 @@ impl<'a> TextMap<'a> {
         Self {
             entries: params
                 .iter()
-                .map(|(name, value)| (Cow::Borrowed(name.as_str()), Text::One(Cow::Borrowed(value))))
+                .map(|(name, value)| {
+                    (
+                        Cow::Borrowed(name.as_str()),
+                        Text::One(Cow::Borrowed(value)),
+                    )
+                })
                 .collect(),
         }
     }
@@ -96,13 +101,11 @@ impl<'de> de::Deserializer<'de> for &'de TextMap<'_> {
         visitor: V,
     ) -> Result<V::Value, FieldError> {
         match self.entries.as_slice() {
-            [_] => visitor.visit_enum(de::value::MapAccessDeserializer::new(
-                MapDeserializer::new(
-                    self.entries
-                        .iter()
-                        .map(|(key, value)| (key.as_ref(), TextDeserializer(value))),
-                ),
-            )),
+            [_] => visitor.visit_enum(de::value::MapAccessDeserializer::new(MapDeserializer::new(
+                self.entries
+                    .iter()
+                    .map(|(key, value)| (key.as_ref(), TextDeserializer(value))),
+            ))),
             _ => self.deserialize_any(visitor),
         }
     }
@@ -156,7 +159,8 @@ macro_rules! text_deserializer {
                 match self.text() {
                     Some(text) => visitor.visit_borrowed_str(text),
                     None => {
-                        let mut seq = SeqDeserializer::new(self.many().iter().map(|text| OneText(text)));
+                        let mut seq =
+                            SeqDeserializer::new(self.many().iter().map(|text| OneText(text)));
                         let value = visitor.visit_seq(&mut seq)?;
                         seq.end()?;
                         Ok(value)
@@ -164,7 +168,10 @@ macro_rules! text_deserializer {
                 }
             }
 
-            fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+            fn deserialize_option<V: Visitor<'de>>(
+                self,
+                visitor: V,
+            ) -> Result<V::Value, FieldError> {
                 visitor.visit_some(self)
             }
 
