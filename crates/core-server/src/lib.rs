@@ -116,10 +116,10 @@ pub use core_plugins::{
 };
 // HTTP: interceptors, auth and cookie sessions.
 pub use core_http::{
-    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
-    HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult, OnPostAuthToolkit,
-    OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit, SameSite, SessionCookieOptions,
-    SessionError, SessionStorage, SessionStorageFactory,
+    AuthResult, AuthResultParams, AuthState, AuthStateValue, AuthStatus, AuthToolkit,
+    AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
+    OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit, SameSite,
+    SessionCookieOptions, SessionError, SessionStorage, SessionStorageFactory,
 };
 // HTTP.
 pub use core_http::{

@@ -24,6 +24,12 @@ use support::{BenchSettings, client_runtime, summary};
 
 const TOKEN: &str = "Bearer bench-token";
 
+/// The auth state the bench's auth handler attaches.
+#[derive(Serialize)]
+struct BenchUser {
+    user: &'static str,
+}
+
 #[derive(Deserialize)]
 struct EchoBody {
     name: String,
@@ -66,10 +72,13 @@ async fn start_core_http(
         RouteConfig::new("/echo", RouteValidation::new().body::<EchoBody>()),
         move |req, res| async move {
             let body = req.body();
-            let state = auth.get(&req).state.unwrap_or_default();
+            let state = auth.get(&req);
+            let user = state
+                .state_as::<BenchUser>()
+                .map_or("bench", |state| state.user);
             let reply = EchoReply {
                 greeting: format!("hello {}", body.name),
-                user: state["user"].as_str().unwrap_or("bench"),
+                user,
                 count: body.count + 1,
                 tags: &body.tags,
             };
@@ -97,7 +106,7 @@ fn register_interceptors(http: &core_http::HttpServiceSetup) {
         Ok(match request.headers().get("authorization") {
             Some(TOKEN) => t.authenticated(
                 AuthResultParams::new()
-                    .state(serde_json::json!({ "user": "bench" }))
+                    .state(BenchUser { user: "bench" })
                     .request_header("authorization", TOKEN),
             ),
             _ => t.rejected("Unauthorized", 401),

@@ -86,9 +86,9 @@ pub use error::{HttpError, RouteConflict};
 pub use handler_error::{HandlerError, HandlerResult};
 pub use headers::{Headers, RequestHeaders};
 pub use lifecycle::{
-    AuthResult, AuthResultParams, AuthState, AuthStatus, AuthToolkit, AuthenticationHandler,
-    HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult, OnPostAuthToolkit,
-    OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
+    AuthResult, AuthResultParams, AuthState, AuthStateValue, AuthStatus, AuthToolkit,
+    AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
+    OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
 };
 pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use serde::Serialize;
 
 use super::Decision;
+use super::auth_state::AuthStateValue;
 use crate::headers::Headers;
 
 /// What an authenticated request carries on (Kibana's `AuthResultParams`).
@@ -19,7 +20,7 @@ use crate::headers::Headers;
 /// ```
 #[derive(Clone, Default, PartialEq)]
 pub struct AuthResultParams {
-    state: Option<Value>,
+    state: Option<AuthStateValue>,
     request_headers: Headers,
     response_headers: Headers,
 }
@@ -30,9 +31,11 @@ impl AuthResultParams {
         Self::default()
     }
     /// The user's state, readable by later interceptors and handlers through
-    /// [`HttpAuth::get`](super::HttpAuth::get).
-    pub fn state(mut self, state: Value) -> Self {
-        self.state = Some(state);
+    /// [`HttpAuth::get`](super::HttpAuth::get) as this same type
+    /// ([`AuthState::state_as`](super::AuthState::state_as)); it is kept as it is, not
+    /// converted, and serializes as the type does.
+    pub fn state<T: Serialize + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.state = Some(AuthStateValue::new(state));
         self
     }
     /// A header to send to Elasticsearch on this user's behalf (read back with
@@ -56,7 +59,7 @@ impl AuthResultParams {
     pub fn response_headers(&self) -> &Headers {
         &self.response_headers
     }
-    pub(crate) fn into_parts(self) -> (Option<Value>, Headers, Headers) {
+    pub(crate) fn into_parts(self) -> (Option<AuthStateValue>, Headers, Headers) {
         (self.state, self.request_headers, self.response_headers)
     }
 }

@@ -1,5 +1,9 @@
 //! Per-request auth state: [`AuthStatus`], [`AuthState`], and the [`HttpAuth`] service.
 
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -27,14 +31,86 @@ pub struct AuthState {
     pub status: AuthStatus,
     /// `AuthResultParams::state` when authenticated with one (absent from the JSON otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<Value>,
+    pub state: Option<AuthStateValue>,
+}
+
+impl AuthState {
+    /// The state as the type the auth handler gave it, e.g. `state_as::<Session>()`; `None`
+    /// when there is none or it is of another type.
+    pub fn state_as<T: Any>(&self) -> Option<&T> {
+        self.state.as_ref()?.downcast_ref()
+    }
+}
+
+/// The state an auth handler attached to a request
+/// ([`AuthResultParams::state`](crate::AuthResultParams::state)), kept as the handler's own
+/// type: reading it back is a type check, not a parse. It serializes as that type does.
+/// Cloning is cheap (one reference count).
+///
+/// ```
+/// use core_http::AuthStateValue;
+/// #[derive(serde::Serialize)]
+/// struct User { name: String }
+/// let state = AuthStateValue::new(User { name: "elastic".into() });
+/// assert_eq!(state.downcast_ref::<User>().unwrap().name, "elastic");
+/// assert_eq!(state.to_json(), serde_json::json!({ "name": "elastic" }));
+/// ```
+#[derive(Clone)]
+pub struct AuthStateValue {
+    value: Arc<dyn Any + Send + Sync>,
+    to_json: fn(&(dyn Any + Send + Sync)) -> Value,
+}
+
+impl AuthStateValue {
+    /// Wraps `value`.
+    pub fn new<T: Serialize + Send + Sync + 'static>(value: T) -> Self {
+        Self {
+            value: Arc::new(value),
+            to_json: |value| {
+                value
+                    .downcast_ref::<T>()
+                    .and_then(|value| serde_json::to_value(value).ok())
+                    .unwrap_or(Value::Null)
+            },
+        }
+    }
+
+    /// The value, if it is a `T`.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.value.downcast_ref()
+    }
+
+    /// The value as JSON (`null` if it does not serialize).
+    pub fn to_json(&self) -> Value {
+        (self.to_json)(self.value.as_ref())
+    }
+}
+
+impl Serialize for AuthStateValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+/// Compares the JSON forms.
+impl PartialEq for AuthStateValue {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.value, &other.value) || self.to_json() == other.to_json()
+    }
+}
+
+/// The JSON form: auth states are small, and they are what a reader of a log wants to see.
+impl fmt::Debug for AuthStateValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AuthStateValue({})", self.to_json())
+    }
 }
 
 /// What the auth step recorded for a request.
 #[derive(Debug, Clone)]
 pub(crate) struct AuthOutcome {
     pub(crate) status: AuthStatus,
-    pub(crate) state: Option<Value>,
+    pub(crate) state: Option<AuthStateValue>,
     pub(crate) request_headers: Headers,
 }
 

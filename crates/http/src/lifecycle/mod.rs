@@ -24,7 +24,7 @@ mod registry;
 mod request_state;
 
 pub use self::auth::{AuthResult, AuthResultParams, AuthToolkit};
-pub use self::auth_state::{AuthState, AuthStatus, HttpAuth};
+pub use self::auth_state::{AuthState, AuthStateValue, AuthStatus, HttpAuth};
 pub use self::on_post_auth::{OnPostAuthResult, OnPostAuthToolkit};
 pub use self::on_pre_auth::{OnPreAuthResult, OnPreAuthToolkit};
 

@@ -150,6 +150,14 @@ struct Credentials {
     password: String,
 }
 
+/// The auth state of a signed-in request, read back by routes with
+/// `core.http.auth().get(&request).state_as::<SignedIn>()`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedIn {
+    /// Who is signed in.
+    pub username: String,
+}
+
 fn basic(username: &str, password: &str) -> String {
     let encoded =
         base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
@@ -207,7 +215,9 @@ impl Plugin<Core> for SessionAuthPlugin {
                     .map(|value| match basic_users.get(value) {
                         Some(username) => toolkit.authenticated(
                             AuthResultParams::new()
-                                .state(json!({ "username": username }))
+                                .state(SignedIn {
+                                    username: username.clone(),
+                                })
                                 .request_header("authorization", value),
                         ),
                         None => toolkit
@@ -221,7 +231,9 @@ impl Plugin<Core> for SessionAuthPlugin {
                 Ok(match sessions.as_scoped(&request).get().await {
                     Some(session) => toolkit.authenticated(
                         AuthResultParams::new()
-                            .state(json!({ "username": session.username }))
+                            .state(SignedIn {
+                                username: session.username,
+                            })
                             .request_header("authorization", session.authorization),
                     ),
                     None => toolkit.not_handled(),
@@ -272,8 +284,11 @@ impl Plugin<Core> for SessionAuthPlugin {
         router.get(
             RouteConfig::new("/me", RouteValidation::none()),
             move |_ctx, request, response| {
-                let state = auth.get(&request).state.unwrap_or_default();
-                async move { Ok(response.ok(json!({ "username": state["username"] }))) }
+                let username = auth
+                    .get(&request)
+                    .state_as::<SignedIn>()
+                    .map(|user| user.username.clone());
+                async move { Ok(response.ok(json!({ "username": username }))) }
             },
         );
         core.http.register_router(router)?;
