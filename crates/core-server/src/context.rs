@@ -181,6 +181,41 @@ impl Router {
         patch
     );
 
+    /// This router with `state` handed to each of the handlers added through the returned
+    /// [`RouterWithState`], as axum's `State` does: every request gets its own clone of
+    /// `state` (make it cheap to clone: an `Arc`, or a struct of contracts that are), so a
+    /// handler's `async move` block can own it without a clone of its own.
+    ///
+    /// ```
+    /// # async fn demo(core: core_server::CoreSetup) -> anyhow::Result<()> {
+    /// use core_server::{RouteConfig, RouteValidation};
+    /// use serde_json::json;
+    ///
+    /// #[derive(Clone)]
+    /// struct Greeting { word: std::sync::Arc<str> }
+    ///
+    /// let mut router = core.http.create_router("/api/greeting");
+    /// let greeting = Greeting { word: "Hello".into() };
+    /// router.with_state(greeting).get(
+    ///     RouteConfig::new("/", RouteValidation::none()),
+    ///     |greeting, _ctx, _req, res| async move {
+    ///         Ok(res.ok(json!({ "message": format!("{}, world!", greeting.word) })))
+    ///     },
+    /// );
+    /// core.http.register_router(router)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_state<S: Clone + Send + Sync + 'static>(
+        &mut self,
+        state: S,
+    ) -> RouterWithState<'_, S> {
+        RouterWithState {
+            router: self,
+            state,
+        }
+    }
+
     #[cfg(feature = "testing")]
     pub(crate) fn inner(&self) -> &core_http::Router {
         &self.inner
@@ -188,6 +223,64 @@ impl Router {
 
     pub(crate) fn into_inner(self) -> core_http::Router {
         self.inner
+    }
+}
+
+/// Adds routes to a [`Router`] whose handlers receive a clone of one state first:
+/// `|state, ctx, request, response|`. Made by [`Router::with_state`].
+pub struct RouterWithState<'a, S> {
+    router: &'a mut Router,
+    state: S,
+}
+
+macro_rules! stateful_route_method {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
+        where
+            P: DeserializeOwned + 'static,
+            Q: DeserializeOwned + 'static,
+            B: DeserializeOwned + 'static,
+            F: Fn(S, RequestHandlerContext, KibanaRequest<P, Q, B>, ResponseFactory) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = HandlerResult> + 'static,
+        {
+            let state = self.state.clone();
+            self.router.$name(config, move |context, request, response| {
+                handler(state.clone(), context, request, response)
+            });
+            self
+        }
+    };
+}
+
+impl<S: Clone + Send + Sync + 'static> RouterWithState<'_, S> {
+    stateful_route_method!(
+        /// Adds a `GET` route.
+        get
+    );
+    stateful_route_method!(
+        /// Adds a `POST` route.
+        post
+    );
+    stateful_route_method!(
+        /// Adds a `PUT` route.
+        put
+    );
+    stateful_route_method!(
+        /// Adds a `DELETE` route.
+        delete
+    );
+    stateful_route_method!(
+        /// Adds a `PATCH` route.
+        patch
+    );
+}
+
+impl<S> std::fmt::Debug for RouterWithState<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterWithState")
+            .field("prefix", &self.router.prefix())
+            .finish_non_exhaustive()
     }
 }
 

@@ -89,7 +89,9 @@ pub mod cli;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use crate::context::{ElasticsearchRequestContext, RequestHandlerContext, Router};
+pub use crate::context::{
+    ElasticsearchRequestContext, RequestHandlerContext, Router, RouterWithState,
+};
 pub use crate::core::{
     Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup, InternalCoreSetup,
     InternalCoreStart,

@@ -243,13 +243,13 @@ impl Plugin<Core> for SessionAuthPlugin {
 
         let mut router = core.http.create_router("/api/session_auth");
         let open = RouteOptions::new().auth_required(AuthRequired::NotRequired);
-        let (login_sessions, users, log) =
-            (sessions.clone(), config.users.clone(), self.log.clone());
-        router.post(
+        // Each handler gets its own clone of the state, which its `async move` block owns.
+        let users = config.users.clone();
+        let mut routes = router.with_state((sessions.clone(), self.log.clone()));
+        routes.post(
             RouteConfig::new("/login", RouteValidation::new().body::<Credentials>())
                 .options(open.clone()),
-            move |_ctx, request, response| {
-                let (sessions, log) = (login_sessions.clone(), log.clone());
+            move |(sessions, log), _ctx, request, response| {
                 let Credentials { username, password } = request.body();
                 let known = users
                     .get(username)
@@ -269,15 +269,11 @@ impl Plugin<Core> for SessionAuthPlugin {
                 }
             },
         );
-        let logout_sessions = sessions.clone();
-        router.post(
+        routes.post(
             RouteConfig::new("/logout", RouteValidation::none()).options(open),
-            move |_ctx, request, response| {
-                let sessions = logout_sessions.clone();
-                async move {
-                    sessions.as_scoped(&request).clear().await;
-                    Ok(response.no_content())
-                }
+            |(sessions, _log), _ctx, request, response| async move {
+                sessions.as_scoped(&request).clear().await;
+                Ok(response.no_content())
             },
         );
         let auth = core.http.auth();
