@@ -51,16 +51,20 @@ impl RequestHeaders {
 
     /// The first value of `name` (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(existing, _)| existing.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
+        // A scan of the few names a request has, comparing names only: a hashed lookup would
+        // first have to build a `HeaderName` (an allocation for a non-standard name).
+        self.map
+            .iter()
+            .find(|(existing, _)| existing.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, value)| text_of(value))
     }
 
     /// Every value of `name`, in arrival order.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
-        self.iter()
-            .filter(|(existing, _)| existing.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
+        self.map
+            .iter()
+            .filter(|(existing, _)| existing.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, value)| text_of(value))
             .collect()
     }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::SessionError;
 use super::codec::{CookieCodec, cookie_values};
 use super::options::{SessionCookieOptions, Validator};
+use crate::headers::RequestHeaders;
 use crate::lifecycle::PendingCookie;
 use crate::request::{KibanaRequest, RequestState};
 
@@ -86,10 +87,7 @@ impl<T: Serialize + DeserializeOwned> SessionStorageFactory<T> {
     pub fn as_scoped<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> SessionStorage<T> {
         SessionStorage {
             factory: Arc::clone(&self.inner),
-            received: cookie_values(request.headers(), self.inner.codec.name())
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            headers: request.headers().clone(),
             state: Arc::clone(request.state()),
             _value: PhantomData,
         }
@@ -100,8 +98,8 @@ impl<T: Serialize + DeserializeOwned> SessionStorageFactory<T> {
 /// request's response, whatever produced it.
 pub struct SessionStorage<T> {
     factory: Arc<FactoryInner<T>>,
-    /// The values of every cookie with the session's name the request carried.
-    received: Vec<String>,
+    /// The request's headers (shared, not copied): the cookies are read from them on `get`.
+    headers: RequestHeaders,
     state: Arc<RequestState>,
     _value: PhantomData<fn() -> T>,
 }
@@ -111,7 +109,10 @@ impl<T> fmt::Debug for SessionStorage<T> {
         // Cookie values stay out of Debug output.
         f.debug_struct("SessionStorage")
             .field("cookie", &self.factory.codec.name())
-            .field("received_cookies", &self.received.len())
+            .field(
+                "received_cookies",
+                &cookie_values(&self.headers, self.factory.codec.name()).len(),
+            )
             .finish()
     }
 }
@@ -130,7 +131,8 @@ impl<T: Serialize + DeserializeOwned> SessionStorage<T> {
                 .and_then(|plaintext| serde_json::from_str::<Sealed<T>>(&plaintext).ok())
                 .map(|sealed| sealed.v);
         }
-        let sealed = match self.received.as_slice() {
+        let received = cookie_values(&self.headers, codec.name());
+        let sealed = match received.as_slice() {
             [] => return None,
             [single] => single,
             several => {

@@ -51,6 +51,12 @@ impl Greeter {
         format!("{}, {name}{punctuation}", self.config().greeting)
     }
 
+    /// `"<greeting>, <defaultName>!"`, reading the config once.
+    pub fn greet_default(&self) -> String {
+        let config = self.config();
+        format!("{}, {}!", config.greeting, config.default_name)
+    }
+
     /// The name greeted when none is given.
     pub fn default_name(&self) -> String {
         self.config().default_name.clone()
@@ -134,7 +140,7 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) {
     router.get(
         RouteConfig::new("/hello", RouteValidation::new().query::<HelloQuery>()),
         move |_ctx, req, res| {
-            let message = shout(g.greet(&g.default_name()), req.query().uppercase);
+            let message = shout(g.greet_default(), req.query().uppercase);
             l.debug(format_args!("greeted the default name"));
             async move { Ok(res.ok(json!({ "message": message }))) }
         },
