@@ -118,10 +118,14 @@ pub(crate) struct HttpComparison {
     pub(crate) core: HttpFigures,
     /// Median over rounds, plain actix-web.
     pub(crate) plain: HttpFigures,
-    /// core req/s divided by plain req/s (target ≥ 0.9).
+    /// core req/s divided by plain req/s.
     pub(crate) throughput_ratio: Option<f64>,
-    /// core p99 divided by plain p99 (target ≤ 1.2).
+    /// core p99 divided by plain p99.
     pub(crate) p99_ratio: Option<f64>,
+    /// The least `throughput_ratio` this route must reach.
+    pub(crate) min_throughput_ratio: f64,
+    /// The most `p99_ratio` may be, when the route has a latency target.
+    pub(crate) max_p99_ratio: Option<f64>,
 }
 
 /// Medians of one side's rounds.
@@ -405,6 +409,8 @@ pub(crate) mod tests {
                 plain: figures(180_000.0, 0.125, 1.0),
                 throughput_ratio: Some(0.5),
                 p99_ratio: Some(1.2),
+                min_throughput_ratio: 0.9,
+                max_p99_ratio: Some(1.2),
             }],
             rss_after_load: RssAfterLoad {
                 core_kib: 16384.0,
