@@ -61,11 +61,15 @@ impl RequestHeaders {
 
     /// Every value of `name`, in arrival order.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
+        self.values(name).collect()
+    }
+
+    /// Every value of `name`, in arrival order, without collecting them.
+    pub(crate) fn values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> {
         self.map
             .iter()
-            .filter(|(existing, _)| existing.as_str().eq_ignore_ascii_case(name))
+            .filter(move |(existing, _)| existing.as_str().eq_ignore_ascii_case(name))
             .map(|(_, value)| text_of(value))
-            .collect()
     }
 
     /// Whether `name` is present.

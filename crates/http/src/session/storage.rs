@@ -111,7 +111,7 @@ impl<T> fmt::Debug for SessionStorage<T> {
             .field("cookie", &self.factory.codec.name())
             .field(
                 "received_cookies",
-                &cookie_values(&self.headers, self.factory.codec.name()).len(),
+                &cookie_values(&self.headers, self.factory.codec.name()).count(),
             )
             .finish()
     }
@@ -131,15 +131,15 @@ impl<T: Serialize + DeserializeOwned> SessionStorage<T> {
                 .and_then(|plaintext| serde_json::from_str::<Sealed<T>>(&plaintext).ok())
                 .map(|sealed| sealed.v);
         }
-        let received = cookie_values(&self.headers, codec.name());
-        let sealed = match received.as_slice() {
-            [] => return None,
-            [single] => single,
-            several => {
+        let mut received = cookie_values(&self.headers, codec.name());
+        let sealed = match (received.next(), received.next()) {
+            (None, _) => return None,
+            (Some(single), None) => single,
+            (Some(_), Some(_)) => {
                 // Kibana's sentence, then the culprit.
                 self.factory.logger.warn(format!(
                     "Found {} auth sessions when we were only expecting 1. (cookie [{}], request {}; treated as no session)",
-                    several.len(),
+                    2 + received.count(),
                     codec.name(),
                     self.state.id()
                 ));
