@@ -133,6 +133,7 @@ mod service;
 mod subscription;
 mod substitute;
 mod tree;
+pub mod values;
 mod yaml;
 
 pub use env::{CliArgs, Env, EnvMode, EnvOptions, PackageInfo};

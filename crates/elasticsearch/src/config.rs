@@ -61,26 +61,8 @@ fn optional_one_or_many<'de, D: Deserializer<'de>>(
     one_or_many(deserializer).map(Some)
 }
 
-/// A duration as Kibana writes it: a number of milliseconds, or a string such as `30s`, `2500ms`, `1m`.
-#[derive(Deserialize)]
-#[serde(
-    untagged,
-    expecting = "a duration: a number of milliseconds or a string such as \"30s\""
-)]
-enum RawDuration {
-    Millis(u64),
-    Text(String),
-}
-
 pub(crate) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    match RawDuration::deserialize(deserializer)? {
-        RawDuration::Millis(ms) => Ok(Duration::from_millis(ms)),
-        RawDuration::Text(text) => humantime::parse_duration(text.trim()).map_err(|error| {
-            serde::de::Error::custom(format!(
-                "expected a duration such as \"30s\" but got \"{text}\" ({error})"
-            ))
-        }),
-    }
+    core_config::values::duration(deserializer)
 }
 
 fn optional_duration<'de, D: Deserializer<'de>>(
@@ -355,6 +337,15 @@ pub(crate) fn validate_hosts(hosts: &[String]) -> Result<(), ValidationError> {
         } else {
             format!("hosts.{index}")
         };
+        // Credentials first, and on the text itself: no message may show them, even for a
+        // host that is not a valid URL.
+        let shown = redact_userinfo(host);
+        if shown != host.as_str() {
+            return Err(ValidationError::new(
+                &key,
+                "must not contain credentials; use elasticsearch.username and elasticsearch.password",
+            ));
+        }
         let url = Url::parse(host).map_err(|error| {
             ValidationError::new(&key, format!("\"{host}\" is not a valid URL ({error})"))
         })?;
@@ -385,6 +376,18 @@ pub(crate) fn validate_hosts(hosts: &[String]) -> Result<(), ValidationError> {
         }
     }
     Ok(())
+}
+
+/// `text` with the userinfo of a URL-like string (`user:password@` before the host) replaced by
+/// `[redacted]`, whether or not the rest is a valid URL: what a message may show of a host.
+pub(crate) fn redact_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let start = text.find("://").map_or(0, |index| index + 3);
+    let rest = &text[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}[redacted]@{}", &text[..start], &rest[at + 1..]).into(),
+        None => text.into(),
+    }
 }
 
 pub(crate) fn validate_custom_headers(
@@ -442,4 +445,45 @@ pub(crate) fn validate_ssl(ssl: &SslConfig) -> Result<(), ValidationError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_redacted_from_any_url_like_text() {
+        for (text, shown) in [
+            ("http://kib:pw@host:9200", "http://[redacted]@host:9200"),
+            (
+                "ftp://kib:pw@host:9200/x?y",
+                "ftp://[redacted]@host:9200/x?y",
+            ),
+            ("kib:pw@host:9200", "[redacted]@host:9200"),
+            ("http://kib:p@w@[bad", "http://[redacted]@[bad"),
+            ("http://host:9200/a@b", "http://host:9200/a@b"),
+            ("http://host:9200", "http://host:9200"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact_userinfo(text), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn no_host_message_shows_credentials() {
+        for host in [
+            "ftp://kib:secret-pw@host:9200",
+            "http://kib:secret-pw@[bad",
+            "kib:secret-pw@host:9200",
+            "http://kib:secret-pw@host:9200?x=1",
+        ] {
+            let error = validate_hosts(&[host.to_owned()]).unwrap_err();
+            let text = format!("{}: {}", error.path, error.message);
+            assert!(!text.contains("secret-pw"), "{host}: {text}");
+            assert!(
+                text.contains("must not contain credentials"),
+                "{host}: {text}"
+            );
+        }
+    }
 }

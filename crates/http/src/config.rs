@@ -1,6 +1,5 @@
 //! The `server.*` config section ([`HttpConfig`]) and its TLS part ([`SslConfig`]).
 
-use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -24,18 +23,18 @@ pub struct HttpConfig {
     /// Strip [`HttpConfig::base_path`] from incoming requests before routing.
     pub rewrite_base_path: bool,
     /// Largest accepted request body, in bytes.
-    #[serde(deserialize_with = "deserialize_byte_size")]
+    #[serde(deserialize_with = "core_config::values::byte_size")]
     pub max_payload: u64,
     /// Bind the port on `start` (false keeps the service set up but not listening).
     pub auto_listen: bool,
     /// How long an idle keep-alive connection stays open.
-    #[serde(deserialize_with = "deserialize_duration")]
+    #[serde(deserialize_with = "core_config::values::duration")]
     pub keepalive_timeout: Duration,
     /// How long a client may take to send a request's head.
-    #[serde(deserialize_with = "deserialize_duration")]
+    #[serde(deserialize_with = "core_config::values::duration")]
     pub socket_timeout: Duration,
     /// Upper bound for draining in-flight requests on stop.
-    #[serde(deserialize_with = "deserialize_duration")]
+    #[serde(deserialize_with = "core_config::values::duration")]
     pub shutdown_timeout: Duration,
     /// TLS settings.
     pub ssl: SslConfig,
@@ -173,102 +172,6 @@ fn is_valid_host(host: &str) -> bool {
         })
 }
 
-/// Parses Kibana's byte sizes: a plain number of bytes, or digits followed by `b`, `kb`, `mb` or
-/// `gb` (binary multiples, so `1mb` is 1 048 576 bytes).
-pub(crate) fn parse_byte_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let lower = text.to_ascii_lowercase();
-    let digits_end = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(digits_end);
-    let multiplier: u64 = match unit {
-        "" | "b" => 1,
-        "kb" => 1 << 10,
-        "mb" => 1 << 20,
-        "gb" => 1 << 30,
-        _ => {
-            return Err(format!(
-                "could not parse byte size value [{text}]; use a number or e.g. 512kb, 1mb"
-            ));
-        }
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(multiplier))
-        .ok_or_else(|| {
-            format!("could not parse byte size value [{text}]; use a number or e.g. 512kb, 1mb")
-        })
-}
-
-fn deserialize_byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    struct ByteSizeVisitor;
-    impl de::Visitor<'_> for ByteSizeVisitor {
-        type Value = u64;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number of bytes or a byte size string such as \"1mb\"")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
-            Ok(v)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-            u64::try_from(v)
-                .map_err(|_| E::custom(format!("byte size must not be negative, got {v}")))
-        }
-        /// `1e6` in YAML or JSON is a float: taken when it is a whole number of bytes.
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u64::MAX as f64 {
-                Ok(v as u64)
-            } else {
-                Err(E::custom(format!(
-                    "byte size must be a non-negative whole number, got {v}"
-                )))
-            }
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-            parse_byte_size(v).map_err(E::custom)
-        }
-    }
-    deserializer.deserialize_any(ByteSizeVisitor)
-}
-
-/// Durations are a number of milliseconds (Kibana's form) or a humantime string like `120s`.
-fn deserialize_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    struct DurationVisitor;
-    impl de::Visitor<'_> for DurationVisitor {
-        type Value = Duration;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number of milliseconds or a duration string such as \"120s\"")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-            Ok(Duration::from_millis(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-            u64::try_from(v)
-                .map(Duration::from_millis)
-                .map_err(|_| E::custom(format!("duration must not be negative, got {v}")))
-        }
-        /// `1e5` in YAML or JSON is a float; Kibana's `schema.number()` takes it.
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(E::custom(format!(
-                    "duration must be a non-negative number of milliseconds, got {v}"
-                )));
-            }
-            // `try_from_secs_f64` refuses what does not fit a `Duration`, where
-            // `from_secs_f64` would panic.
-            Duration::try_from_secs_f64(v / 1000.0)
-                .map_err(|_| E::custom(format!("duration is too large, got {v:e} milliseconds")))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
-            humantime::parse_duration(v)
-                .map_err(|err| E::custom(format!("could not parse duration [{v}]: {err}")))
-        }
-    }
-    deserializer.deserialize_any(DurationVisitor)
-}
-
 fn deserialize_string_or_list<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<String>>, D::Error> {
@@ -289,16 +192,6 @@ fn deserialize_string_or_list<'de, D: Deserializer<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn byte_sizes_use_binary_units() {
-        assert_eq!(parse_byte_size("1mb"), Ok(1_048_576));
-        assert_eq!(parse_byte_size("512KB"), Ok(524_288));
-        assert_eq!(parse_byte_size("10"), Ok(10));
-        assert_eq!(parse_byte_size("10b"), Ok(10));
-        assert!(parse_byte_size("1 tb").is_err());
-        assert!(parse_byte_size("mb").is_err());
-    }
 
     #[test]
     fn hosts() {

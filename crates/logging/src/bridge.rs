@@ -30,6 +30,31 @@ fn level_of(level: log::Level) -> LogLevel {
     }
 }
 
+/// Records a library logs at error level for what is a client's mistake, not the server's fault:
+/// `(target, start of the message)`. They are logged at debug, so a client cannot fill the logs
+/// with ERROR lines.
+const CLIENT_FAULTS: &[(&str, &str)] = &[
+    // actix-http's connection loop: a malformed request (a bad request line, header or chunk)
+    // or a connection the client broke off.
+    ("actix_http::h1::dispatcher", "stream error"),
+];
+
+/// The level `record` is logged at: its own, but debug for a [`CLIENT_FAULTS`] record.
+fn level_for(record: &log::Record<'_>) -> LogLevel {
+    let level = level_of(record.level());
+    if level != LogLevel::Error {
+        return level;
+    }
+    let client_fault = CLIENT_FAULTS.iter().any(|(target, prefix)| {
+        record.target() == *target
+            && match record.args().as_str() {
+                Some(message) => message.starts_with(prefix),
+                None => record.args().to_string().starts_with(prefix),
+            }
+    });
+    if client_fault { LogLevel::Debug } else { level }
+}
+
 impl log::Log for LogBridge {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         self.core
@@ -39,7 +64,7 @@ impl log::Log for LogBridge {
 
     fn log(&self, record: &log::Record<'_>) {
         let logger = self.core.logger(&context_of(record.target()));
-        logger.log_at(level_of(record.level()), record.args(), None);
+        logger.log_at(level_for(record), record.args(), None);
     }
 
     fn flush(&self) {}
@@ -73,5 +98,37 @@ mod tests {
         assert_eq!(context_of("reqwest"), "reqwest");
         assert_eq!(context_of(""), "log");
         assert_eq!(level_of(log::Level::Warn), LogLevel::Warn);
+    }
+
+    #[test]
+    fn a_clients_mistake_is_debug_a_servers_fault_stays_an_error() {
+        let level = |target: &str, message: std::fmt::Arguments<'_>| {
+            level_for(
+                &log::Record::builder()
+                    .level(log::Level::Error)
+                    .target(target)
+                    .args(message)
+                    .build(),
+            )
+        };
+        let error = "invalid chunk size";
+        assert_eq!(
+            level(
+                "actix_http::h1::dispatcher",
+                format_args!("stream error: {error}")
+            ),
+            LogLevel::Debug
+        );
+        assert_eq!(
+            level(
+                "actix_http::h1::dispatcher",
+                format_args!("Internal server error: unexpected eof")
+            ),
+            LogLevel::Error
+        );
+        assert_eq!(
+            level("other_crate", format_args!("stream error: {error}")),
+            LogLevel::Error
+        );
     }
 }

@@ -1,10 +1,8 @@
 //! The `plugins` config section.
 
-use std::fmt;
 use std::time::Duration;
 
 use core_config::{ConfigSchema, ValidationError};
-use serde::de::{self, Deserializer, Visitor};
 
 /// The config path of [`PluginsConfig`].
 pub const PLUGINS_CONFIG_PATH: &str = "plugins";
@@ -17,7 +15,7 @@ pub struct PluginsConfig {
     pub initialize: bool,
     /// How long one plugin's `setup`, `start` or `stop` may take. Accepts `"30s"`-style
     /// durations (humantime syntax) or a number of milliseconds.
-    #[serde(deserialize_with = "deserialize_duration")]
+    #[serde(deserialize_with = "core_config::values::duration")]
     pub lifecycle_timeout: Duration,
 }
 
@@ -40,39 +38,6 @@ impl ConfigSchema for PluginsConfig {
         }
         Ok(())
     }
-}
-
-/// A duration given as a humantime string (`"30s"`, `"1m 30s"`, `"500ms"`) or milliseconds.
-fn deserialize_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    struct DurationVisitor;
-
-    impl Visitor<'_> for DurationVisitor {
-        type Value = Duration;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a duration such as \"30s\" or a number of milliseconds")
-        }
-
-        fn visit_u64<E: de::Error>(self, millis: u64) -> Result<Duration, E> {
-            Ok(Duration::from_millis(millis))
-        }
-
-        fn visit_i64<E: de::Error>(self, millis: i64) -> Result<Duration, E> {
-            u64::try_from(millis)
-                .map(Duration::from_millis)
-                .map_err(|_| E::custom(format!("expected a positive duration but got {millis}")))
-        }
-
-        fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
-            humantime::parse_duration(text.trim()).map_err(|e| {
-                E::custom(format!(
-                    "expected a duration such as \"30s\" but got \"{text}\": {e}"
-                ))
-            })
-        }
-    }
-
-    deserializer.deserialize_any(DurationVisitor)
 }
 
 #[cfg(test)]
@@ -102,12 +67,12 @@ mod tests {
     fn rejects_bad_durations_and_unknown_keys() {
         let error = parse(serde_json::json!({"lifecycleTimeout": "soon"})).unwrap_err();
         assert!(
-            error.contains("expected a duration such as \"30s\" but got \"soon\""),
+            error.contains("Failed to parse value as time value."),
             "{error}"
         );
         let error = parse(serde_json::json!({"lifecycleTimeout": -5})).unwrap_err();
         assert!(
-            error.contains("expected a positive duration but got -5"),
+            error.contains("Value in milliseconds is expected to be a safe positive integer."),
             "{error}"
         );
         let error = parse(serde_json::json!({"initialise": false})).unwrap_err();

@@ -176,3 +176,30 @@ async fn invalid_command_line_is_a_usage_error() {
         process.output.text()
     );
 }
+
+/// Credentials in an Elasticsearch URL never reach the output, however the URL is wrong: the
+/// credentials check runs first, and no message shows a host's userinfo.
+#[tokio::test]
+async fn elasticsearch_url_credentials_stay_out_of_errors() {
+    for hosts in [
+        "[ftp://kib:secret-pw@host:9200]",
+        "http://kib:secret-pw@[bad",
+        "[\"http://kib:secret-pw@host:9200\"]",
+    ] {
+        let home = Home::new();
+        let (code, fatal, output) = fatal_lines(
+            launch(Binary::Server, &home)
+                .arg(format!("--elasticsearch.hosts={hosts}"))
+                .spawn(),
+        )
+        .await;
+        assert_eq!(code, 1, "{hosts}: exit code; output:\n{output}");
+        assert_eq!(fatal.len(), 1, "{hosts}: one fatal line; output:\n{output}");
+        assert!(
+            fatal[0].contains("elasticsearch.hosts"),
+            "{hosts}: {}",
+            fatal[0]
+        );
+        assert!(!output.contains("secret-pw"), "{hosts}: output:\n{output}");
+    }
+}

@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
+use actix_web::http::ConnectionType;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING,
+};
 use actix_web::{HttpRequest, HttpResponse};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 
 use super::AppContext;
@@ -59,35 +62,43 @@ pub(crate) async fn handle(
         .options
         .body_max_size
         .unwrap_or(context.max_payload);
-    let too_large = || {
-        error_response(
-            413,
-            format!("Payload content length greater than maximum allowed: {limit}"),
-        )
-    };
     let declared_length = headers
         .get(CONTENT_LENGTH.as_str())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared_length.is_some_and(|length| length > limit) {
-        return too_large();
+    let has_body = declared_length.map_or_else(
+        || headers.contains(TRANSFER_ENCODING.as_str()),
+        |length| length > 0,
+    );
+    if has_body && headers.values(CONTENT_TYPE.as_str()).nth(1).is_some() {
+        // Which one would the body be read as? Neither guess is safe.
+        return error_response(
+            400,
+            "[request headers.content-type]: expected one content-type header but got several",
+        );
     }
-    let mut body = BytesMut::with_capacity(declared_length.unwrap_or(0) as usize);
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(chunk) => {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return too_large();
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Err(err) => {
-                return error_response(
-                    400,
-                    format!("[request body]: could not read the body: {err}"),
-                );
+    let body = if has_body {
+        // The whole body must arrive within `server.socketTimeout` (hapi's timeout covered the
+        // payload too): a client trickling bytes cannot hold a connection forever.
+        match tokio::time::timeout(
+            context.payload_timeout,
+            read_body(&mut payload, limit, declared_length),
+        )
+        .await
+        {
+            Ok(Ok(body)) => body,
+            Ok(Err(response)) => return response,
+            Err(_) => {
+                let mut response = error_response(408, "Request Time-out");
+                // The rest of the body may still be on its way: this connection is done.
+                response
+                    .head_mut()
+                    .set_connection_type(ConnectionType::Close);
+                return response;
             }
         }
-    }
+    } else {
+        Bytes::new()
+    };
 
     let raw = RawRequest {
         params,
@@ -96,12 +107,48 @@ pub(crate) async fn handle(
             query: request.uri().query().map(str::to_owned),
         },
         headers,
-        body: body.freeze(),
+        body,
         remote_address: request.peer_addr(),
         state,
     };
     let response = dispatch(&route.entry, raw, Some(&context.router_logger)).await;
     to_http_response(response, context, &route.entry.full_path)
+}
+
+/// Reads a request body of at most `limit` bytes; `Err` is the response to answer instead
+/// (`413` over the limit, `400` when the body cannot be read).
+async fn read_body(
+    payload: &mut Payload,
+    limit: u64,
+    declared_length: Option<u64>,
+) -> Result<Bytes, HttpResponse> {
+    let too_large = || {
+        error_response(
+            413,
+            format!("Payload content length greater than maximum allowed: {limit}"),
+        )
+    };
+    if declared_length.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::with_capacity(declared_length.unwrap_or(0) as usize);
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) => {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Err(err) => {
+                return Err(error_response(
+                    400,
+                    format!("[request body]: could not read the body: {err}"),
+                ));
+            }
+        }
+    }
+    Ok(body.freeze())
 }
 
 /// Writes `response` of `route` (a route path or an interceptor's name, for the logs). A response

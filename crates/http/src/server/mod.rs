@@ -38,6 +38,8 @@ pub(crate) struct AppContext {
     /// hapi), are `404`.
     pub(crate) table: matchit::Router<Vec<(RouteMethod, usize)>>,
     pub(crate) max_payload: u64,
+    /// How long a request's whole body may take to arrive (`server.socketTimeout`).
+    pub(crate) payload_timeout: std::time::Duration,
     /// `Some(base path)` when `rewriteBasePath` strips it before routing.
     pub(crate) rewrite_base_path: Option<String>,
     /// `http.server.response`: one debug line per response.
@@ -149,6 +151,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         routes: mounted,
         table,
         max_payload: config.max_payload,
+        payload_timeout: config.socket_timeout,
         rewrite_base_path: if config.rewrite_base_path {
             config.base_path().map(str::to_owned)
         } else {

@@ -74,10 +74,10 @@ fn ssl_rules() {
 #[test]
 fn values_and_keys() {
     insta::assert_snapshot!(error(json!({ "maxPayloadBytes": 10 })), @"[server.maxPayloadBytes]: definition for this key is missing");
-    insta::assert_snapshot!(error(json!({ "maxPayload": "lots" })), @"[server.maxPayload]: could not parse byte size value [lots]; use a number or e.g. 512kb, 1mb");
+    insta::assert_snapshot!(error(json!({ "maxPayload": "lots" })), @"[server.maxPayload]: could not parse byte size value [lots]. Value must be a safe positive integer.");
     insta::assert_snapshot!(error(json!({ "port": "abc" })), @"[server.port]: expected value of type [number] but got [string]");
     insta::assert_snapshot!(error(json!({ "host": "bad host!" })), @"[server.host]: value is [bad host!] but it must be a valid hostname (see RFC 1123).");
-    insta::assert_snapshot!(error(json!({ "shutdownTimeout": "soon" })), @"[server.shutdownTimeout]: could not parse duration [soon]: expected number at 0");
+    insta::assert_snapshot!(error(json!({ "shutdownTimeout": "soon" })), @"[server.shutdownTimeout]: Failed to parse value as time value. Value must be a duration in milliseconds, or follow the format <count>[ms|s|m|h|d|w|M|Y] (e.g. '70ms', '5s', '3d', '1Y'), where the duration is a safe positive integer.");
 }
 
 #[test]
@@ -92,7 +92,10 @@ fn float_durations_and_sizes_are_bounded_and_name_the_key() {
         load(json!({ "maxPayload": 1e3 })).unwrap().max_payload,
         1000
     );
-    insta::assert_snapshot!(error(json!({ "keepaliveTimeout": 1e300 })), @"[server.keepaliveTimeout]: duration is too large, got 1e300 milliseconds");
-    insta::assert_snapshot!(error(json!({ "socketTimeout": -1.5 })), @"[server.socketTimeout]: duration must be a non-negative number of milliseconds, got -1.5");
-    insta::assert_snapshot!(error(json!({ "maxPayload": 1.5 })), @"[server.maxPayload]: byte size must be a non-negative whole number, got 1.5");
+    insta::assert_snapshot!(error(json!({ "keepaliveTimeout": 1e300 })), @"[server.keepaliveTimeout]: Value in milliseconds is expected to be a safe positive integer.");
+    insta::assert_snapshot!(error(json!({ "socketTimeout": -1.5 })), @"[server.socketTimeout]: Value in milliseconds is expected to be a safe positive integer.");
+    // Started, then panicked on every connection (an instant plus this overflowed).
+    insta::assert_snapshot!(error(json!({ "socketTimeout": "500000000000y" })), @"[server.socketTimeout]: Value in milliseconds is expected to be a safe positive integer.");
+    insta::assert_snapshot!(error(json!({ "socketTimeout": "soon" })), @"[server.socketTimeout]: Failed to parse value as time value. Value must be a duration in milliseconds, or follow the format <count>[ms|s|m|h|d|w|M|Y] (e.g. '70ms', '5s', '3d', '1Y'), where the duration is a safe positive integer.");
+    insta::assert_snapshot!(error(json!({ "maxPayload": 1.5 })), @"[server.maxPayload]: Value in bytes is expected to be a safe positive integer, but provided [1.5]");
 }

@@ -113,3 +113,105 @@ async fn route_limits_override_the_server_limit() {
     );
     server.stop().await;
 }
+
+/// A body that arrives slower than `server.socketTimeout` allows gets `408` and a closed
+/// connection, so trickling clients cannot hold connections (and file descriptors) forever;
+/// other clients are served meanwhile.
+#[tokio::test]
+async fn a_body_that_trickles_in_too_slowly_is_408() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let server = start_server(json!({ "socketTimeout": 600 }), |http| {
+        let mut router = http.create_router("");
+        router
+            .post(
+                RouteConfig::new("/any", RouteValidation::new().body::<serde_json::Value>()),
+                |_req, res| async move { Ok(res.no_content()) },
+            )
+            .get(
+                RouteConfig::new("/fast", RouteValidation::none()),
+                |_req, res| async move { Ok(res.no_content()) },
+            );
+        http.register_router(router).unwrap();
+    })
+    .await;
+    let addr = server.base_url.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(
+            b"POST /any HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n\"",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // One byte every 100 ms: the 100-byte body would take 10 s.
+    let trickle = tokio::spawn(async move {
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if writer.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        server.get("/fast").await.status,
+        204,
+        "others are served meanwhile"
+    );
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), reader.read_to_end(&mut answer))
+        .await
+        .expect("the server answers and closes within the timeout")
+        .unwrap();
+    let elapsed = started.elapsed();
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains(
+            r#""statusCode":408,"error":"Request Time-out","message":"Request Time-out""#
+        ),
+        "{answer}"
+    );
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(500),
+        "answered after {elapsed:?}"
+    );
+    assert_eq!(server.get("/fast").await.status, 204);
+    server.stop().await;
+}
+
+/// Two `Content-Type` headers: which one would the body be read as? Refused, not guessed.
+#[tokio::test]
+async fn two_content_types_are_400() {
+    let server = server().await;
+    let reply = server
+        .send(
+            server
+                .client
+                .post(server.url("/any"))
+                .header("content-type", "application/json")
+                .header("content-type", "text/plain")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()),
+        (
+            400,
+            error_body(
+                400,
+                "Bad Request",
+                "[request headers.content-type]: expected one content-type header but got several"
+            )
+        )
+    );
+    server.stop().await;
+}

@@ -159,9 +159,20 @@ pub struct SignedIn {
 }
 
 fn basic(username: &str, password: &str) -> String {
-    let encoded =
-        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!("Basic {encoded}")
+    format!("Basic {}", credentials(username, password))
+}
+
+/// The token of `Authorization: Basic <token>` for a user.
+fn credentials(username: &str, password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+}
+
+/// The token of an `Authorization` value with the Basic scheme: the scheme in any case, then one
+/// or more spaces (RFC 7235); `None` for another scheme or no token.
+fn basic_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    let token = token.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("basic") && !token.is_empty()).then_some(token)
 }
 
 impl Plugin<Core> for SessionAuthPlugin {
@@ -194,13 +205,13 @@ impl Plugin<Core> for SessionAuthPlugin {
         let sessions: SessionStorageFactory<Session> =
             core.http.create_cookie_session_storage_factory(options)?;
 
-        // `Authorization: Basic` values of the configured users, computed once: a request that
+        // `Authorization: Basic` tokens of the configured users, computed once: a request that
         // carries one is authenticated without a session (as API clients and curl do).
         let basic_users: Arc<HashMap<String, String>> = Arc::new(
             config
                 .users
                 .iter()
-                .map(|(name, user)| (basic(name, &user.password), name.clone()))
+                .map(|(name, user)| (credentials(name, &user.password), name.clone()))
                 .collect(),
         );
         let auth_sessions = sessions.clone();
@@ -208,22 +219,20 @@ impl Plugin<Core> for SessionAuthPlugin {
             let sessions = auth_sessions.clone();
             // An explicit header decides on its own: a wrong one is refused, not replaced by
             // whatever session the browser also sends.
-            let header =
-                request
-                    .headers()
-                    .get("authorization")
-                    .map(|value| match basic_users.get(value) {
-                        Some(username) => toolkit.authenticated(
-                            AuthResultParams::new()
-                                .state(SignedIn {
-                                    username: username.clone(),
-                                })
-                                .request_header("authorization", value),
-                        ),
-                        None => toolkit
-                            .rejected("Invalid authorization header", 401)
-                            .header("www-authenticate", "Basic"),
-                    });
+            let header = request.headers().get("authorization").map(|value| {
+                match basic_token(value).and_then(|token| basic_users.get(token)) {
+                    Some(username) => toolkit.authenticated(
+                        AuthResultParams::new()
+                            .state(SignedIn {
+                                username: username.clone(),
+                            })
+                            .request_header("authorization", value),
+                    ),
+                    None => toolkit
+                        .rejected("Invalid authorization header", 401)
+                        .header("www-authenticate", "Basic"),
+                }
+            });
             async move {
                 if let Some(decision) = header {
                     return Ok(decision);
@@ -320,6 +329,23 @@ mod tests {
                 .collect(),
             ..SessionAuthConfig::default()
         }
+    }
+
+    /// RFC 7235: the scheme is case-insensitive and may be followed by several spaces.
+    #[test]
+    fn basic_tokens_follow_rfc_7235() {
+        let token = credentials("ana", "pw");
+        for header in [
+            format!("Basic {token}"),
+            format!("basic {token}"),
+            format!("BASIC  {token}"),
+        ] {
+            assert_eq!(basic_token(&header), Some(token.as_str()), "{header}");
+        }
+        assert_eq!(basic_token(&format!("Bearer {token}")), None);
+        assert_eq!(basic_token("Basic"), None);
+        assert_eq!(basic_token("Basic   "), None);
+        assert_eq!(basic_token(&format!("Basics {token}")), None);
     }
 
     #[test]
