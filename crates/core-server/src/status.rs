@@ -156,12 +156,8 @@ impl StatusRegistry {
             .get()
             .map(|status| status.borrow().clone())
         {
-            Some(ElasticsearchStatus::Available) => (StatusState::Green, "Ready".to_owned()),
-            Some(ElasticsearchStatus::Unavailable { reason }) => (
-                StatusState::Red,
-                format!("Unable to connect to Elasticsearch. Error: {reason}"),
-            ),
-            Some(ElasticsearchStatus::Incompatible { reason }) => (StatusState::Red, reason),
+            Some(status) if status.is_available() => (StatusState::Green, status.message()),
+            Some(status) => (StatusState::Red, status.message()),
             None => (StatusState::Red, "Waiting for Elasticsearch".to_owned()),
         };
         statuses.push(ServiceStatus {

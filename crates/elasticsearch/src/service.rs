@@ -294,8 +294,8 @@ impl HealthCheck {
             .await
         {
             Ok(Value::Bool(true)) => {}
-            Ok(_) => return unavailable("the ping was not answered with 200"),
-            Err(error) => return unavailable(&error.to_string()),
+            Ok(_) => return unhealthy("the ping was not answered with 200"),
+            Err(error) => return failed(&error),
         }
         let Some(kibana_version) = &self.kibana_version else {
             return ElasticsearchStatus::Available;
@@ -308,9 +308,9 @@ impl HealthCheck {
         {
             Ok(body) => match parse_nodes(&body) {
                 Ok(nodes) => nodes,
-                Err(reason) => return unavailable(&reason),
+                Err(reason) => return unhealthy(&reason),
             },
-            Err(error) => return unavailable(&error.to_string()),
+            Err(error) => return failed(&error),
         };
         let verdict = check_versions(kibana_version, &nodes);
         if verdict.warning != self.last_warning {
@@ -349,18 +349,24 @@ impl HealthCheck {
         }
         match &status {
             ElasticsearchStatus::Available => self.log.info("Elasticsearch is available"),
-            ElasticsearchStatus::Unavailable { reason } => {
-                self.log.error(format!(
-                    "Unable to connect to Elasticsearch. Error: {reason}"
-                ));
-            }
-            ElasticsearchStatus::Incompatible { reason } => self.log.error(reason),
+            other => self.log.error(other.message()),
         }
     }
 }
 
-fn unavailable(reason: &str) -> ElasticsearchStatus {
-    ElasticsearchStatus::Unavailable {
+/// The status a failed health-check call stands for: unreachable, or an error answer.
+fn failed(error: &ElasticsearchError) -> ElasticsearchStatus {
+    if error.is_unavailable() {
+        ElasticsearchStatus::Unavailable {
+            reason: error.to_string(),
+        }
+    } else {
+        unhealthy(&error.to_string())
+    }
+}
+
+fn unhealthy(reason: &str) -> ElasticsearchStatus {
+    ElasticsearchStatus::Unhealthy {
         reason: reason.to_owned(),
     }
 }

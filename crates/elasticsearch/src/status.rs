@@ -13,6 +13,12 @@ pub enum ElasticsearchStatus {
         /// Why, e.g. the connection error.
         reason: String,
     },
+    /// Elasticsearch answered, but not as a healthy cluster does: an error status, or an answer
+    /// that is not what the API returns.
+    Unhealthy {
+        /// What it answered, e.g. `server error (503)`.
+        reason: String,
+    },
     /// A node runs a version this server cannot work with.
     Incompatible {
         /// Which nodes, with their versions and addresses.
@@ -24,6 +30,22 @@ impl ElasticsearchStatus {
     /// Whether calls can be expected to work.
     pub fn is_available(&self) -> bool {
         matches!(self, ElasticsearchStatus::Available)
+    }
+
+    /// The status as the status API and the logs say it, in Kibana's words: `Unable to connect
+    /// to Elasticsearch. Error: ...` when it cannot be reached, `Unable to retrieve version
+    /// information from Elasticsearch nodes. ...` when it answered with an error.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Available => "Ready".to_owned(),
+            Self::Unavailable { reason } => {
+                format!("Unable to connect to Elasticsearch. Error: {reason}")
+            }
+            Self::Unhealthy { reason } => {
+                format!("Unable to retrieve version information from Elasticsearch nodes. {reason}")
+            }
+            Self::Incompatible { reason } => reason.clone(),
+        }
     }
 }
 

@@ -251,10 +251,17 @@ async fn the_health_check_notices_when_elasticsearch_comes_back() {
     service.start().await.unwrap();
     let down = wait_for(
         &mut status,
-        |s| matches!(s, ElasticsearchStatus::Unavailable { reason } if reason.contains("503")),
+        |s| matches!(s, ElasticsearchStatus::Unhealthy { reason } if reason.contains("503")),
     )
     .await;
     assert!(!down.is_available());
+    // It answered: not "unable to connect".
+    assert!(
+        down.message()
+            .starts_with("Unable to retrieve version information from Elasticsearch nodes. "),
+        "{}",
+        down.message()
+    );
 
     server.reset().await;
     Mock::given(method("HEAD"))

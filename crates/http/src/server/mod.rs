@@ -48,6 +48,9 @@ pub(crate) struct AppContext {
     pub(crate) router_logger: Logger,
     /// onPreAuth, auth and onPostAuth, as registered at start.
     pub(crate) interceptors: Arc<Interceptors>,
+    /// Set when the server starts draining: every response from then on closes its connection,
+    /// so a keep-alive client does not send its next request into a socket about to close.
+    pub(crate) draining: Arc<AtomicBool>,
 }
 
 /// What the server is started with.
@@ -67,11 +70,13 @@ pub(crate) struct RunningServer {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub(crate) local_addr: SocketAddr,
     pub(crate) listening: Arc<AtomicBool>,
+    draining: Arc<AtomicBool>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets in-flight requests finish (bounded by `shutdownTimeout`), closes.
     pub(crate) async fn stop(self) {
+        self.draining.store(true, Ordering::SeqCst);
         self.handle.stop(true).await;
         // The task ends once the workers are gone; its result only repeats what stop did.
         let _ = self.task.await;
@@ -147,6 +152,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
             })?;
     }
 
+    let draining = Arc::new(AtomicBool::new(false));
     let context = Arc::new(AppContext {
         routes: mounted,
         table,
@@ -160,6 +166,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         response_logger,
         router_logger,
         interceptors,
+        draining: Arc::clone(&draining),
     });
 
     // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so
@@ -205,5 +212,6 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         task,
         local_addr,
         listening: Arc::new(AtomicBool::new(true)),
+        draining,
     })
 }

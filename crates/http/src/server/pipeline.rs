@@ -20,10 +20,11 @@
 //! stored in the request's extensions.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, Uri};
+use actix_web::http::{ConnectionType, Method, Uri};
 use core_logging::{LogLevel, LogMeta};
 use percent_encoding::percent_decode_str;
 
@@ -52,6 +53,12 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
     }
 
     let mut response = respond(&context, request, &state).await;
+    if context.draining.load(Ordering::Relaxed) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
     add_lifecycle_headers(
         &state,
         response.headers_mut(),

@@ -60,5 +60,7 @@ pub(crate) fn start_redirect_server(
         task,
         local_addr,
         listening: Arc::new(AtomicBool::new(true)),
+        // Redirects only: nothing to tell keep-alive clients.
+        draining: Arc::new(AtomicBool::new(false)),
     })
 }

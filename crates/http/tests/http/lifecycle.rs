@@ -150,6 +150,14 @@ async fn stop_lets_an_in_flight_request_finish() {
         .unwrap()
         .expect("in-flight request completes");
     assert_eq!(response.status(), 200);
+    // Answered during the drain: the client is told not to reuse the connection.
+    assert_eq!(
+        response
+            .headers()
+            .get("connection")
+            .and_then(|value| value.to_str().ok()),
+        Some("close")
+    );
     assert_eq!(response.text().await.unwrap(), "finished");
     let start = stopping.await.unwrap();
     assert!(!start.is_listening());

@@ -115,6 +115,10 @@ fn exclamation() -> String {
 /// At most this many names per `POST /greet`.
 const MAX_NAMES: usize = 10;
 
+/// The longest `punctuation` a `POST /greet` accepts: every input has a bound, or a client could
+/// make the server build (and hold, for a slow reader) an answer many times its request.
+const MAX_PUNCTUATION: usize = 3;
+
 fn check_name(
     part: &str,
     path: &str,
@@ -178,6 +182,15 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) {
                 }
                 for (index, name) in body.names.iter().enumerate() {
                     check_name("body", &format!("names.{index}"), name, max)?;
+                }
+                let length = body.punctuation.chars().count();
+                if length > MAX_PUNCTUATION {
+                    return Err(RequestValidationError::body(
+                        "punctuation",
+                        format!(
+                            "value has length [{length}] but it must have a maximum length of [{MAX_PUNCTUATION}]."
+                        ),
+                    ));
                 }
                 Ok(())
             });
@@ -329,6 +342,17 @@ mod tests {
         assert_eq!(
             response.json()["message"],
             "[request body.names.1]: must not be empty"
+        );
+        // A 900 KB punctuation would make a 9 MB answer for ten names.
+        let request = TestRequest::new()
+            .json_body(&json!({ "names": ["Bo"], "punctuation": "!".repeat(900_000) }));
+        let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
+            .await
+            .unwrap();
+        assert_eq!(response.status, 400);
+        assert_eq!(
+            response.json()["message"],
+            "[request body.punctuation]: value has length [900000] but it must have a maximum length of [3]."
         );
     }
 
