@@ -8,6 +8,8 @@
 //!   target/bench/smoke/) is what CI runs.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
+//! - `cargo xtask fuzz [--time SECONDS] [--seed N] [TARGET...]`: runs the fuzz targets of `fuzz/` (release
+//!   build, 10 s per target by default); CI runs a 2-second smoke per target.
 
 mod bench;
 mod codegen;
@@ -28,6 +30,7 @@ fn main() -> Result<()> {
         "bench" => bench::run(rest),
         "codegen" => codegen::run(rest),
         "docs" => docs::run(rest),
+        "fuzz" => fuzz(rest, true),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -47,7 +50,10 @@ commands:
   codegen [--check]  regenerate committed generated code, or check that it is current
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout
-  docs [--check]     regenerate the API docs in docs/api/, or check that they are current";
+  docs [--check]     regenerate the API docs in docs/api/, or check that they are current
+  fuzz [--time SECONDS] [--seed N] [TARGET...]
+                     run the fuzz targets (manifest, config, route_path, session_cookie, validation) on
+                     mutated inputs, 10 s each by default; crashes and slow inputs go to target/fuzz/";
 
 /// Runs every test: nextest for unit and integration tests, then doc tests (nextest cannot run those).
 fn test() -> Result<()> {
@@ -88,8 +94,22 @@ fn ci() -> Result<()> {
     rustdoc_check()?;
     docs::check_workspace()?;
     codegen::run(&["--check".to_owned()])?;
+    // A short fuzzing smoke (debug build): a crash fails CI; longer runs are `cargo xtask fuzz`.
+    fuzz(&["--time".to_owned(), "2".to_owned()], false)?;
     // Keeps the benchmark harness from rotting; asserts nothing about timings.
     bench::run(&["--smoke".to_owned()])
+}
+
+/// Runs the fuzz targets (`fuzz/src/main.rs` has the options), in a release build unless
+/// `release` is false.
+fn fuzz(args: &[String], release: bool) -> Result<()> {
+    let mut command = vec!["run", "-p", "core-fuzz"];
+    if release {
+        command.push("--release");
+    }
+    command.push("--");
+    command.extend(args.iter().map(String::as_str));
+    shell::cargo(&command)
 }
 
 /// Rustdoc with warnings denied (broken intra-doc links, missing docs on public items).
