@@ -141,6 +141,7 @@ pub use error::{ConfigError, ValidationError};
 pub use schema::ConfigSchema;
 pub use service::ConfigService;
 pub use subscription::ConfigSubscription;
+pub use yaml::MAX_CONFIG_FILE_BYTES;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -16,6 +16,7 @@ pub(crate) fn parse_document(
     origin: &Path,
     vars: &VarLookup,
 ) -> Result<Value, ConfigError> {
+    check_nesting(text, origin)?;
     let mut document: Yaml =
         serde_yaml_ng::from_str(text).map_err(|error| syntax_error(&error, origin))?;
     document
@@ -34,13 +35,75 @@ pub(crate) fn parse_document(
     }
 }
 
+/// The largest config file read (`kibana.yml` files are kilobytes): a larger one is refused
+/// without being read whole.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 16 << 20;
+
 /// Reads and parses the file at `path`.
 pub(crate) fn read_file(path: &Path, vars: &VarLookup) -> Result<Value, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+    use std::io::Read;
+    let read_error = |message: String| ConfigError::Read {
         path: path.to_owned(),
-        message: error.to_string(),
-    })?;
+        message,
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(MAX_CONFIG_FILE_BYTES + 1)
+                .read_to_string(&mut text)
+        })
+        .map_err(|error| read_error(error.to_string()))?;
+    if text.len() as u64 > MAX_CONFIG_FILE_BYTES {
+        return Err(read_error(format!(
+            "the file is larger than {MAX_CONFIG_FILE_BYTES} bytes"
+        )));
+    }
     parse_document(&text, path, vars)
+}
+
+/// The deepest flow nesting (`[` and `{`) a config document may have. The parser refuses more
+/// than 128 levels anyway, but only after work that grows with the square of the depth (20 000
+/// levels took most of a second, 50 000 ten seconds): this check is one pass over the text.
+pub(crate) const MAX_FLOW_DEPTH: usize = 128;
+
+/// Refuses a document whose flow collections nest deeper than [`MAX_FLOW_DEPTH`], before the
+/// parser sees it. Brackets inside quoted scalars and comments do not count.
+fn check_nesting(text: &str, origin: &Path) -> Result<(), ConfigError> {
+    let (mut depth, mut line, mut column) = (0_usize, 1_usize, 0_usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for c in text.chars() {
+        column += 1;
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                column = 0;
+                comment = false;
+                // A quoted scalar may span lines; a plain one cannot hold a quote anyway.
+            }
+            _ if comment => {}
+            (Some(open), _) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
+            (None, '#') if previous.is_whitespace() => comment = true,
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(ConfigError::Syntax {
+                        path: origin.to_owned(),
+                        line,
+                        column,
+                        message: format!("collections nest deeper than {MAX_FLOW_DEPTH} levels"),
+                    });
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    Ok(())
 }
 
 fn syntax_error(error: &serde_yaml_ng::Error, origin: &Path) -> ConfigError {
@@ -169,6 +232,38 @@ mod tests {
     fn parse(text: &str) -> Result<Value, ConfigError> {
         let vars: VarLookup = Arc::new(|name| (name == "PORT").then(|| "5601".to_owned()));
         parse_document(text, Path::new("kibana.yml"), &vars)
+    }
+
+    /// 50 000 levels took the parser about ten seconds before it refused them; now a pass over
+    /// the text refuses them, naming the position.
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+        match parse(&deep).unwrap_err() {
+            ConfigError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => {
+                assert_eq!((line, column), (1, 3 + MAX_FLOW_DEPTH + 1));
+                assert_eq!(message, "collections nest deeper than 128 levels");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mixed = format!("a:\n  b: {}\n", "{c: [".repeat(100));
+        assert!(matches!(
+            parse(&mixed),
+            Err(ConfigError::Syntax { line: 2, .. })
+        ));
+        // Brackets in quoted scalars and comments are text.
+        let text = format!(
+            "a: \"{open}\"\nb: '{open}'\n# {open}\nc: [1, [2]]\n",
+            open = "[".repeat(500)
+        );
+        let value = parse(&text).unwrap();
+        assert_eq!(value["a"], json!("[".repeat(500)));
+        assert_eq!(value["c"], json!([1, [2]]));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum OverrideError {
     /// `--some.key` was the last argument.
     #[error("the config override --{0} needs a value (--{0}=<value> or --{0} <value>)")]
     MissingValue(String),
+    /// The value of `--some.key` is not valid UTF-8 (config values are text).
+    #[error("the value of the config override --{0} is not valid UTF-8")]
+    NotUtf8(String),
 }
 
 /// Splits `args` (without the program name) into the generic overrides and the rest, which the
@@ -33,7 +36,9 @@ pub fn split_overrides(
     let mut rest = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let Some(flag) = arg.to_str().and_then(|text| text.strip_prefix("--")) else {
+        // Bytes, not `to_str`: a flag whose value is not UTF-8 is still a config override, and
+        // must be reported as one rather than passed on to clap as an unknown argument.
+        let Some(flag) = arg.as_encoded_bytes().strip_prefix(b"--") else {
             rest.push(arg);
             continue;
         };
@@ -42,18 +47,24 @@ pub fn split_overrides(
             rest.extend(args);
             break;
         }
-        let (name, inline_value) = match flag.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_owned())),
+        let (name, inline_value) = match flag.iter().position(|byte| *byte == b'=') {
+            Some(at) => (&flag[..at], Some(&flag[at + 1..])),
             None => (flag, None),
         };
-        if !name.contains('.') {
+        let Some(name) = std::str::from_utf8(name)
+            .ok()
+            .filter(|name| name.contains('.'))
+        else {
             rest.push(arg);
             continue;
-        }
+        };
+        let not_utf8 = || OverrideError::NotUtf8(name.to_owned());
         let text = match inline_value {
-            Some(value) => value,
+            Some(value) => std::str::from_utf8(value)
+                .map_err(|_| not_utf8())?
+                .to_owned(),
             None => match args.next() {
-                Some(value) => value.to_string_lossy().into_owned(),
+                Some(value) => value.into_string().map_err(|_| not_utf8())?,
                 None => return Err(OverrideError::MissingValue(name.to_owned())),
             },
         };
@@ -143,5 +154,29 @@ mod tests {
         let (overrides, rest) = split(&["--", "--server.port=1"]).unwrap();
         assert!(overrides.is_empty());
         assert_eq!(rest, ["--", "--server.port=1"]);
+    }
+
+    /// A value that is not UTF-8 is named as such, whether inline or separate; it used to go
+    /// to the flag parser as an unknown argument (inline) or be replaced lossily (separate).
+    #[cfg(unix)]
+    #[test]
+    fn a_value_that_is_not_utf8_is_named() {
+        use std::os::unix::ffi::OsStringExt;
+        let inline = OsString::from_vec(b"--server.host=\xff".to_vec());
+        assert_eq!(
+            split_overrides([inline]).unwrap_err().to_string(),
+            "the value of the config override --server.host is not valid UTF-8"
+        );
+        let separate = [
+            OsString::from("--server.host"),
+            OsString::from_vec(b"\xfe".to_vec()),
+        ];
+        assert_eq!(
+            split_overrides(separate).unwrap_err(),
+            OverrideError::NotUtf8("server.host".to_owned())
+        );
+        // Not a config key: left to the flag parser as before.
+        let other = OsString::from_vec(b"--verbose\xff".to_vec());
+        assert_eq!(split_overrides([other.clone()]).unwrap().1, vec![other]);
     }
 }

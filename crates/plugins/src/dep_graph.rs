@@ -7,7 +7,7 @@ use std::any::TypeId;
 use std::ops::Range;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// "No such index" in the `u32` index arrays.
 const NONE: u32 = u32::MAX;
@@ -67,19 +67,39 @@ impl DepGraph {
     ) {
         let start = self.links.len();
         let discovered = self.types.len();
+        // A plugin declares a handful of dependencies, which a scan of its links checks for
+        // repeats fastest; past `SCAN_LIMIT` of them a set takes over, so a manifest listing
+        // 60 000 plugins costs linear time, not quadratic.
+        const SCAN_LIMIT: usize = 16;
+        let mut seen: Option<FxHashSet<Arc<str>>> = None;
         for (name, required) in declared {
+            if let Some(seen) = &seen {
+                if seen.contains(name) {
+                    continue;
+                }
+            } else if self.links.len() - start == SCAN_LIMIT {
+                let names = self.links[start..]
+                    .iter()
+                    .map(|link| Arc::clone(&self.names[link.name as usize]));
+                seen = Some(names.collect());
+                if seen.as_ref().is_some_and(|seen| seen.contains(name)) {
+                    continue;
+                }
+            }
             let index = match positions.get(name) {
                 Some(&found) => {
                     let found = index_u32(found);
-                    if self.links[start..].iter().any(|link| link.name == found) {
+                    if seen.is_none() && self.links[start..].iter().any(|link| link.name == found) {
                         continue;
                     }
                     found
                 }
                 None => {
-                    let repeated = self.links[start..].iter().any(|link| {
-                        link.name as usize >= discovered && *self.names[link.name as usize] == *name
-                    });
+                    let repeated = seen.is_none()
+                        && self.links[start..].iter().any(|link| {
+                            link.name as usize >= discovered
+                                && *self.names[link.name as usize] == *name
+                        });
                     if repeated {
                         continue;
                     }
@@ -87,6 +107,9 @@ impl DepGraph {
                     index_u32(self.names.len() - 1)
                 }
             };
+            if let Some(seen) = &mut seen {
+                seen.insert(Arc::clone(&self.names[index as usize]));
+            }
             self.links.push(Link {
                 name: index,
                 required,
@@ -212,6 +235,33 @@ mod tests {
         graph.link_next([("y", false)].into_iter(), &positions);
         graph.set_enabled([true, true, false].into_iter());
         graph
+    }
+
+    /// Past the scan limit a set finds the repeats: the same links as the scan would keep, in
+    /// the same order, for discovered and missing names alike.
+    #[test]
+    fn long_lists_link_each_name_once_too() {
+        let ids: Vec<Arc<str>> = ["a", "b"].into_iter().map(Arc::from).collect();
+        let positions: FxHashMap<&str, usize> = [("a", 0), ("b", 1)].into_iter().collect();
+        let mut graph = DepGraph::new(ids, vec![None, None]);
+        graph.link_next(std::iter::empty(), &positions);
+        let missing: Vec<String> = (0..40).map(|i| format!("m{}", i % 30)).collect();
+        let declared = missing.iter().map(|name| (name.as_str(), true)).chain([
+            ("a", true),
+            ("a", false),
+            ("m3", false),
+            ("m31", false),
+        ]);
+        graph.link_next(declared, &positions);
+        let names: Vec<&str> = graph
+            .links(1)
+            .iter()
+            .map(|link| &**graph.name(link))
+            .collect();
+        let mut expected: Vec<String> = (0..30).map(|i| format!("m{i}")).collect();
+        expected.extend(["a".to_owned(), "m31".to_owned()]);
+        assert_eq!(names, expected);
+        assert_eq!(graph.target(&graph.links(1)[30]), Some(0));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use contracts::{DiscoveredPlugin, PluginContracts, PluginsServiceSetup, Plug
 pub use deps::{DependencyError, Phase, SetupDeps, StartDeps};
 pub use discovery_error::{DiscoveryErrorKind, PluginDiscoveryError};
 pub use error::{LifecycleFailure, PluginsError};
-pub use manifest::{PluginManifest, PluginName};
+pub use manifest::{MAX_MANIFEST_BYTES, PluginManifest, PluginName};
 pub use plugin::{CoreContracts, Plugin, PluginContract};
 pub use registration::PluginRegistration;
 

@@ -43,6 +43,10 @@ pub struct PluginManifest {
     pub ui: bool,
 }
 
+/// The largest `kibana.json` read: a manifest is a few hundred bytes; 1 MiB leaves room for
+/// thousands of dependencies and keeps a runaway file from being read whole.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+
 impl PluginManifest {
     /// Parses and validates manifest `text` read from `manifest_path` (the path only names the
     /// manifest in errors) for a server whose version is `kibana_version`.
@@ -129,12 +133,25 @@ impl PluginManifest {
     }
 
     /// Reads and validates the manifest file at `path`; an unreadable file is a
-    /// `missing-manifest` error.
+    /// `missing-manifest` error, one larger than [`MAX_MANIFEST_BYTES`] an `invalid-manifest`
+    /// error (it is not read).
     pub fn read(path: &Path, kibana_version: &str) -> Result<Self, PluginDiscoveryError> {
+        use std::io::Read;
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let missing = |e: std::io::Error| {
             PluginDiscoveryError::new(DiscoveryErrorKind::MissingManifest, &display, e.to_string())
-        })?;
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text))
+            .map_err(missing)?;
+        if text.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(PluginDiscoveryError::new(
+                DiscoveryErrorKind::InvalidManifest,
+                &display,
+                format!("Plugin manifest is larger than {MAX_MANIFEST_BYTES} bytes."),
+            ));
+        }
         Self::parse(&text, &display, kibana_version)
     }
 }

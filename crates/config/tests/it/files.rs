@@ -202,6 +202,29 @@ fn a_missing_file_is_a_read_error_naming_it() {
     assert!(message.contains("No such file"), "{message}");
 }
 
+/// A config file over the bound is refused without being read whole.
+#[test]
+fn an_oversized_file_is_a_read_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kibana.yml");
+    let comment = format!("# {}\n", "x".repeat(1022));
+    let big = comment.repeat((core_config::MAX_CONFIG_FILE_BYTES / 1024) as usize + 1);
+    std::fs::write(&path, big).unwrap();
+    let error = error_of(ConfigService::from_env_with_vars(
+        env_with(vec![path.clone()]),
+        |_| None,
+    ));
+    let ConfigError::Read {
+        path: named,
+        message,
+    } = error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(named, path);
+    assert_eq!(message, "the file is larger than 16777216 bytes");
+}
+
 #[test]
 fn in_memory_sources_expand_dotted_keys_and_have_no_files() {
     let service = core_config::testing::config_from_json(

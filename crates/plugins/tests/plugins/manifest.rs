@@ -137,3 +137,26 @@ fn unreadable_file_is_a_missing_manifest() {
         "from-file"
     );
 }
+
+/// A manifest file over the bound is refused without being read whole; one at the bound is read.
+#[test]
+fn oversized_manifest_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kibana.json");
+    let head = r#"{"id":"big","version":"7.0.0","server":true,"requiredPlugins":[]"#;
+    let at_limit = format!(
+        "{head}{}}}",
+        " ".repeat(core_plugins::MAX_MANIFEST_BYTES as usize - head.len() - 1)
+    );
+    std::fs::write(&path, &at_limit).unwrap();
+    assert!(PluginManifest::read(&path, KIBANA_VERSION).is_ok());
+    std::fs::write(&path, format!("{at_limit} ")).unwrap();
+    let error = PluginManifest::read(&path, KIBANA_VERSION).unwrap_err();
+    assert_eq!(error.kind, DiscoveryErrorKind::InvalidManifest);
+    assert!(
+        error
+            .to_string()
+            .contains("Plugin manifest is larger than 1048576 bytes."),
+        "{error}"
+    );
+}
