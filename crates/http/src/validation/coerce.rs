@@ -63,6 +63,40 @@ macro_rules! forward_visits {
     };
 }
 
+/// The boolean and numeric `deserialize_*` methods of a deserializer that has a
+/// `text(&self) -> Option<&'de str>` method: its text coerced with [`coerce_str`], or
+/// `deserialize_any` when it holds something else. Shared by the params/query deserializers.
+macro_rules! coercing_methods {
+    () => {
+        $crate::validation::coerce::coercing_methods! {
+            deserialize_bool => Bool,
+            deserialize_u8 => U8, deserialize_u16 => U16, deserialize_u32 => U32,
+            deserialize_u64 => U64, deserialize_u128 => U128,
+            deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
+            deserialize_i64 => I64, deserialize_i128 => I128,
+            deserialize_f32 => F32, deserialize_f64 => F64,
+        }
+    };
+    ($($method:ident => $target:ident),* $(,)?) => {
+        $(
+            fn $method<V: serde::de::Visitor<'de>>(
+                self,
+                visitor: V,
+            ) -> Result<V::Value, $crate::validation::value_de::FieldError> {
+                match self.text() {
+                    Some(text) => $crate::validation::coerce::coerce_str(
+                        $crate::validation::coerce::Target::$target,
+                        text,
+                        visitor,
+                    ),
+                    None => self.deserialize_any(visitor),
+                }
+            }
+        )*
+    };
+}
+pub(crate) use coercing_methods;
+
 /// Converts `text` into `target` for `visitor`: trimmed numbers (finite for floats), `true` /
 /// `false` in any case for booleans. Anything else is reported as a string where `target` was
 /// expected (`expected value of type [number] but got [string]`).

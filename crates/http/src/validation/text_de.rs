@@ -2,7 +2,7 @@
 //! intermediate `serde_json::Value`: the fast path of their validation.
 //!
 //! It follows [`super::value_de::ValueDeserializer`]'s rules in `lists` mode exactly: strings are
-//! coerced to the numbers and booleans the target asks for ([`coerce_str`]), a single value is
+//! coerced to the numbers and booleans the target asks for ([`coerce_str`](super::coerce::coerce_str)), a single value is
 //! a one-item list where a list is wanted, a repeated query key is a list. It accepts exactly
 //! what that deserializer accepts, so a request it rejects is run again through the tracked
 //! `Value` pass, which names the field in Kibana's words.
@@ -13,7 +13,7 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, IntoDeserializer, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 
-use super::coerce::{Target, coerce_str};
+use super::coerce::coercing_methods;
 use super::value_de::FieldError;
 
 /// The value of one key: one text, or several for a repeated query key.
@@ -136,19 +136,6 @@ impl<'de> IntoDeserializer<'de, FieldError> for OneText<'de> {
     }
 }
 
-macro_rules! coercing {
-    ($($method:ident => $target:ident),* $(,)?) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-                match self.text() {
-                    Some(text) => coerce_str(Target::$target, text, visitor),
-                    None => self.deserialize_any(visitor),
-                }
-            }
-        )*
-    };
-}
-
 /// What both text deserializers share: how one text (or a list of them) is read.
 macro_rules! text_deserializer {
     ($ty:ty) => {
@@ -221,14 +208,7 @@ macro_rules! text_deserializer {
                 }
             }
 
-            coercing! {
-                deserialize_bool => Bool,
-                deserialize_u8 => U8, deserialize_u16 => U16, deserialize_u32 => U32,
-                deserialize_u64 => U64, deserialize_u128 => U128,
-                deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
-                deserialize_i64 => I64, deserialize_i128 => I128,
-                deserialize_f32 => F32, deserialize_f64 => F64,
-            }
+            coercing_methods!();
 
             forward_to_deserialize_any! {
                 char str string bytes byte_buf unit unit_struct tuple tuple_struct map identifier

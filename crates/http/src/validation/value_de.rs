@@ -1,7 +1,7 @@
 //! A deserializer over [`serde_json::Value`] whose errors keep their structure, so validation
 //! failures can be reported in Kibana's words (`expected value of type [number] but got
 //! [string]`) instead of serde's. Strings become the numbers and booleans the target type asks
-//! for ([`coerce_str`], the rule bodies follow too); in `lists` mode (query strings and path
+//! for ([`coerce_str`](super::coerce::coerce_str), the rule bodies follow too); in `lists` mode (query strings and path
 //! params) a single string is also read as a one-item list where a list is wanted.
 
 use std::fmt;
@@ -11,7 +11,7 @@ use serde::de::{self, IntoDeserializer, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::Value;
 
-use super::coerce::{Target, coerce_str};
+use super::coerce::coercing_methods;
 
 /// Why a value did not fit its type, in structured form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,17 +135,14 @@ impl<'de> IntoDeserializer<'de, FieldError> for ValueDeserializer<'de> {
     }
 }
 
-macro_rules! coercing {
-    ($($method:ident => $target:ident),* $(,)?) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-                match self.value {
-                    Value::String(text) => coerce_str(Target::$target, text, visitor),
-                    _ => self.deserialize_any(visitor),
-                }
-            }
-        )*
-    };
+impl<'de> ValueDeserializer<'de> {
+    /// The value's text, when it is a string (what [`coercing_methods`] coerces).
+    fn text(&self) -> Option<&'de str> {
+        match self.value {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
@@ -248,14 +245,7 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
-    coercing! {
-        deserialize_bool => Bool,
-        deserialize_u8 => U8, deserialize_u16 => U16, deserialize_u32 => U32,
-        deserialize_u64 => U64, deserialize_u128 => U128,
-        deserialize_i8 => I8, deserialize_i16 => I16, deserialize_i32 => I32,
-        deserialize_i64 => I64, deserialize_i128 => I128,
-        deserialize_f32 => F32, deserialize_f64 => F64,
-    }
+    coercing_methods!();
 
     forward_to_deserialize_any! {
         char str string bytes byte_buf unit unit_struct tuple tuple_struct map identifier
