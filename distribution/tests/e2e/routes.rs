@@ -220,3 +220,44 @@ async fn generic_overrides_reach_core_settings_like_the_base_path() {
     assert_eq!(server.get("/api/greeting/hello").await.0, 404);
     assert_eq!(server.stop().await, 0);
 }
+
+/// A client's malformed request is its own mistake: answered 400, and never an ERROR line in
+/// the server's log (actix-http logs these at error level; they were one ERROR per request).
+#[tokio::test]
+async fn malformed_requests_are_answered_400_without_error_lines() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let home = Home::new();
+    let mut server = Launch::new(Binary::Server, &home)
+        .elasticsearch(&unreachable_elasticsearch())
+        .start()
+        .await;
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    for request in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /api/status HTTP/1.1\r\nbad header\r\n\r\n",
+        b"POST /api/greeting/greet HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n\r\n",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut answer),
+        )
+        .await
+        .expect("answered and closed")
+        .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
+    // The server still serves, then stops; only then is the whole log in.
+    assert_eq!(server.get("/api/status").await.0, 200);
+    server.stop().await;
+    let output = server.process.output.text();
+    let client_errors: Vec<&str> = output
+        .lines()
+        .filter(|line| line.contains("[ERROR]") && line.contains("actix"))
+        .collect();
+    assert!(client_errors.is_empty(), "{client_errors:?}");
+}
