@@ -84,6 +84,23 @@ impl RunningServer {
     }
 }
 
+/// Bounds how long a response may wait on a client that does not read it: the kernel closes a
+/// connection whose sent data stays unacknowledged (a zero window included) for `timeout`
+/// (`TCP_USER_TIMEOUT`, inherited by every accepted socket). Node's socket timeout, which
+/// `server.socketTimeout` set on hapi, covered this; actix-web has no write timer. Without it a
+/// client that never reads keeps its response in memory for as long as it likes.
+fn bound_writes(listener: &TcpListener, timeout: std::time::Duration, logger: &Logger) {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    if let Err(error) = socket2::SockRef::from(listener).set_tcp_user_timeout(Some(timeout)) {
+        logger.warn(format!(
+            "cannot bound the time a response waits for a client that does not read it \
+             (TCP_USER_TIMEOUT): {error}"
+        ));
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "fuchsia")))]
+    let _ = (listener, timeout, logger);
+}
+
 /// Binds `host:port`, telling "port in use" apart from other failures.
 pub(crate) fn bind(host: &str, port: u16, setting: &'static str) -> Result<TcpListener, HttpError> {
     TcpListener::bind((host, port)).map_err(|source| {
@@ -115,6 +132,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         router_logger,
         interceptors,
     } = plan;
+    let http_logger = interceptors.server_logger().clone();
 
     // One table entry per path pattern, listing the routes (method → index) it answers.
     let mut groups: BTreeMap<String, Vec<(RouteMethod, usize)>> = BTreeMap::new();
@@ -180,6 +198,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
     };
 
     let listener = bind(&config.host, config.port, "server.port")?;
+    bound_writes(&listener, config.socket_timeout, &http_logger);
     let local_addr = listener.local_addr().map_err(|source| HttpError::Bind {
         host: config.host.clone(),
         port: config.port,

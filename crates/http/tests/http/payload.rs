@@ -215,3 +215,48 @@ async fn two_content_types_are_400() {
     );
     server.stop().await;
 }
+
+/// A client that never reads its response cannot keep it in memory: once nothing it was sent
+/// has been acknowledged for `server.socketTimeout`, the connection is closed (on Linux, where
+/// the kernel enforces it). Without the bound, the client could read the whole answer whenever
+/// it liked.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_client_that_does_not_read_its_response_is_dropped() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // Larger than what the loopback socket buffers on both sides can hold.
+    const BIG: usize = 48 << 20;
+    let server = start_server(json!({ "socketTimeout": 500 }), |http| {
+        let mut router = http.create_router("");
+        router.get(
+            RouteConfig::new("/big", RouteValidation::none()),
+            |_req, res| async move { Ok(res.ok(bytes::Bytes::from(vec![b'x'; BIG]))) },
+        );
+        http.register_router(router).unwrap();
+    })
+    .await;
+    let addr = server.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    // Not reading for four times the timeout.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut received = 0_usize;
+    let mut buffer = vec![0_u8; 1 << 20];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(read)) => received += read,
+        }
+    }
+    assert!(
+        received < BIG,
+        "the whole answer ({received} bytes) was kept for a client that did not read"
+    );
+    assert_eq!(server.get("/big").await.status, 200, "others are served");
+    server.stop().await;
+}
