@@ -59,6 +59,7 @@ impl AuthState {
 pub struct AuthStateValue {
     value: Arc<dyn Any + Send + Sync>,
     to_json: fn(&(dyn Any + Send + Sync)) -> Value,
+    type_name: &'static str,
 }
 
 impl AuthStateValue {
@@ -72,6 +73,7 @@ impl AuthStateValue {
                     .and_then(|value| serde_json::to_value(value).ok())
                     .unwrap_or(Value::Null)
             },
+            type_name: std::any::type_name::<T>(),
         }
     }
 
@@ -99,10 +101,11 @@ impl PartialEq for AuthStateValue {
     }
 }
 
-/// The JSON form: auth states are small, and they are what a reader of a log wants to see.
+/// The type only: a state may hold credentials (a token, a session id), and `Debug` output
+/// ends up in logs.
 impl fmt::Debug for AuthStateValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AuthStateValue({})", self.to_json())
+        write!(f, "AuthStateValue({})", self.type_name)
     }
 }
 

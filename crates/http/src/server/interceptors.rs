@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use actix_web::dev::ServiceRequest;
-use actix_web::http::Method;
 use actix_web::http::Uri;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -13,23 +12,12 @@ use core_logging::Logger;
 
 use super::AppContext;
 use super::convert::to_http_response;
-use super::pipeline::without_trailing_slash;
+use super::pipeline::{route_method, without_trailing_slash};
 use crate::headers::RequestHeaders;
 use crate::lifecycle::{Interceptors, PreAuthOutcome, RequestView};
 use crate::request::{RequestState, RequestUrl};
 use crate::route::RouteMethod;
 use crate::server::MountedRoute;
-
-/// Methods routes cannot declare (HEAD, OPTIONS, ...) show as `GET` before routing.
-fn route_method(method: &Method) -> RouteMethod {
-    match *method {
-        Method::POST => RouteMethod::Post,
-        Method::PUT => RouteMethod::Put,
-        Method::DELETE => RouteMethod::Delete,
-        Method::PATCH => RouteMethod::Patch,
-        _ => RouteMethod::Get,
-    }
-}
 
 /// Runs onPreAuth. `Err(response)`: answer with it. Otherwise the request (possibly with a
 /// rewritten URI and match info) goes on to routing.
@@ -40,7 +28,8 @@ pub(crate) async fn on_pre_auth(
     state: &Arc<RequestState>,
 ) -> Result<(), HttpResponse> {
     let view = RequestView {
-        method: route_method(request.method()),
+        // Methods routes cannot declare (HEAD, OPTIONS, ...) show as `GET` before routing.
+        method: route_method(request.method()).unwrap_or(RouteMethod::Get),
         headers: headers.clone(),
         url: RequestUrl {
             path: request.path().to_owned(),

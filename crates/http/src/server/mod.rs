@@ -159,14 +159,21 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
     let mut table = matchit::Router::new();
     for (pattern, methods) in groups {
         // Conflicts were refused at registration (same method and canonical pattern), and the
-        // canonical patterns of different routes with the same path share one entry here.
+        // routes with the same canonical pattern share one entry here, so the table should
+        // take every pattern; should it not, the error names the first route of the entry.
+        let first = &mounted[methods[0].1].entry;
+        let (method, full_path, router_prefix) = (
+            first.method,
+            first.full_path.clone(),
+            first.router_prefix.clone(),
+        );
         table
-            .insert(pattern.clone(), methods)
+            .insert(pattern, methods)
             .map_err(|error| HttpError::InvalidRoutePath {
-                method: RouteMethod::Get,
-                full_path: pattern,
-                router_prefix: String::new(),
-                reason: error.to_string(),
+                method,
+                full_path,
+                router_prefix,
+                reason: format!("the routing table refused it: {error}"),
             })?;
     }
 

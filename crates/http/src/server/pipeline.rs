@@ -153,7 +153,7 @@ async fn route(
 }
 
 /// The route method a request method can reach; other methods (HEAD, OPTIONS, ...) reach none.
-fn route_method(method: &Method) -> Option<RouteMethod> {
+pub(crate) fn route_method(method: &Method) -> Option<RouteMethod> {
     Some(match *method {
         Method::GET => RouteMethod::Get,
         Method::POST => RouteMethod::Post,
