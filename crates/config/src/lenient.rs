@@ -2,28 +2,19 @@
 //!
 //! Kibana's `schema.number()` accepted `"5601"` and `schema.boolean()` accepted `"true"`, which
 //! matters because `${PORT}` substitutions and CLI overrides are strings. [`Lenient`] behaves
-//! like `serde_json::Value`'s deserializer except that a string is parsed when the target
-//! type asks for a number or a boolean. Every other mismatch is left to serde's error.
+//! like `serde_json::Value`'s deserializer except that a string is read with
+//! [`values::parse_number`] or [`values::parse_bool`] when the target type asks for a number or
+//! a boolean (the rule request validation uses too). Every other mismatch is left to serde's
+//! error.
 
 use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
 use serde::de::{Deserializer, Error as _, IntoDeserializer, Unexpected, Visitor};
-use serde_json::{Error, Map, Number, Value};
+use serde_json::{Error, Map, Value};
+
+use crate::values;
 
 /// The raw tree (or a part of it) to deserialize a typed section from.
 pub(crate) struct Lenient(pub(crate) Value);
-
-impl Lenient {
-    /// The value a numeric target sees: numeric strings become numbers.
-    fn numeric(self) -> Value {
-        match self.0 {
-            Value::String(text) => match text.trim().parse::<Number>() {
-                Ok(number) => Value::Number(number),
-                Err(_) => Value::String(text),
-            },
-            other => other,
-        }
-    }
-}
 
 fn visit_object<'de, V: Visitor<'de>>(
     map: Map<String, Value>,
@@ -60,11 +51,16 @@ macro_rules! delegate {
     )*};
 }
 
-/// Numeric methods: parse numeric strings first.
+/// Numeric methods: a string is read as the target's number type first.
 macro_rules! numeric {
-    ($($method:ident)*) => {$(
+    ($($method:ident($ty:ty) => $visit:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            self.numeric().$method(visitor)
+            if let Value::String(text) = &self.0
+                && let Some(number) = values::parse_number::<$ty>(text)
+            {
+                return visitor.$visit(number);
+            }
+            self.0.$method(visitor)
         }
     )*};
 }
@@ -78,9 +74,13 @@ impl<'de> Deserializer<'de> for Lenient {
     }
 
     numeric! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-        deserialize_f32 deserialize_f64
+        deserialize_i8(i8) => visit_i8 deserialize_i16(i16) => visit_i16
+        deserialize_i32(i32) => visit_i32 deserialize_i64(i64) => visit_i64
+        deserialize_i128(i128) => visit_i128
+        deserialize_u8(u8) => visit_u8 deserialize_u16(u16) => visit_u16
+        deserialize_u32(u32) => visit_u32 deserialize_u64(u64) => visit_u64
+        deserialize_u128(u128) => visit_u128
+        deserialize_f32(f32) => visit_f32 deserialize_f64(f64) => visit_f64
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -92,11 +92,12 @@ impl<'de> Deserializer<'de> for Lenient {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match &self.0 {
-            Value::String(text) if text.trim() == "true" => visitor.visit_bool(true),
-            Value::String(text) if text.trim() == "false" => visitor.visit_bool(false),
-            _ => self.0.deserialize_bool(visitor),
+        if let Value::String(text) = &self.0
+            && let Some(flag) = values::parse_bool(text)
+        {
+            return visitor.visit_bool(flag);
         }
+        self.0.deserialize_bool(visitor)
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -244,6 +245,18 @@ mod tests {
             Mode::deserialize(Lenient(json!("full"))).unwrap(),
             Mode::Full
         );
+    }
+
+    #[test]
+    fn strings_are_read_with_the_platform_coercion_rule() {
+        assert!(bool::deserialize(Lenient(json!("TRUE"))).unwrap());
+        assert!(!bool::deserialize(Lenient(json!("False"))).unwrap());
+        assert!(bool::deserialize(Lenient(json!(" true"))).is_err());
+        assert_eq!(u16::deserialize(Lenient(json!(" 5601\n"))).unwrap(), 5601);
+        assert_eq!(i8::deserialize(Lenient(json!("+7"))).unwrap(), 7);
+        assert!(u8::deserialize(Lenient(json!("300"))).is_err());
+        assert!(u32::deserialize(Lenient(json!("1.5"))).is_err());
+        assert!(f64::deserialize(Lenient(json!("NaN"))).is_err());
     }
 
     #[test]

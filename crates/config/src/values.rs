@@ -1,6 +1,7 @@
 //! Kibana's config value types, for every service's typed section: durations and byte sizes,
 //! read the way `@kbn/config-schema` read them, with its messages, and bounded so that no value
-//! a file or a flag can hold overflows later (a timer, an instant, a buffer size).
+//! a file or a flag can hold overflows later (a timer, an instant, a buffer size); and the one
+//! rule for reading a number or a boolean from a string ([`parse_number`], [`parse_bool`]).
 //!
 //! Use them with serde's `deserialize_with`:
 //!
@@ -234,6 +235,89 @@ pub fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::E
     }
     deserializer.deserialize_any(ByteSizeVisitor)
 }
+
+/// Reads a boolean from a string as Kibana's `schema.boolean()` coerces one: `true` or `false`
+/// in any ASCII case, nothing else (no surrounding spaces, no `yes`/`1`).
+///
+/// This and [`parse_number`] are the one string coercion of the platform: config values (a
+/// `${VAR}` substitution or a `--key=value` flag is a string) and request params, query and
+/// bodies all coerce with them.
+///
+/// ```
+/// use core_config::values::parse_bool;
+/// assert_eq!(parse_bool("true"), Some(true));
+/// assert_eq!(parse_bool("FALSE"), Some(false));
+/// assert_eq!(parse_bool(" true"), None);
+/// assert_eq!(parse_bool("yes"), None);
+/// ```
+#[inline]
+pub fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Reads a number of type `T` from a string as Kibana's `schema.number()` coerces one: the
+/// decimal text with surrounding whitespace ignored, finite for floats. A value out of `T`'s
+/// range, a fraction for an integer type, an empty string or `NaN`/`inf` give `None`.
+///
+/// ```
+/// use core_config::values::parse_number;
+/// assert_eq!(parse_number::<u16>(" 5601 "), Some(5601));
+/// assert_eq!(parse_number::<i32>("-3"), Some(-3));
+/// assert_eq!(parse_number::<f64>("0.5"), Some(0.5));
+/// assert_eq!(parse_number::<u8>("256"), None);
+/// assert_eq!(parse_number::<u32>("1.5"), None);
+/// assert_eq!(parse_number::<f64>("inf"), None);
+/// assert_eq!(parse_number::<u16>(""), None);
+/// ```
+#[inline]
+pub fn parse_number<T: CoercibleNumber>(text: &str) -> Option<T> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse::<T>().ok().filter(CoercibleNumber::is_finite)
+}
+
+/// A primitive number type [`parse_number`] can produce: every integer type, `f32` and `f64`.
+pub trait CoercibleNumber: std::str::FromStr + sealed::Sealed {
+    /// Whether the value is finite (always, for integers).
+    fn is_finite(&self) -> bool;
+}
+
+mod sealed {
+    /// Keeps [`super::CoercibleNumber`] to the primitive number types.
+    pub trait Sealed {}
+}
+
+macro_rules! coercible_numbers {
+    (integers: $($int:ty)*; floats: $($float:ty)*) => {
+        $(
+            impl sealed::Sealed for $int {}
+            impl CoercibleNumber for $int {
+                #[inline]
+                fn is_finite(&self) -> bool {
+                    true
+                }
+            }
+        )*
+        $(
+            impl sealed::Sealed for $float {}
+            impl CoercibleNumber for $float {
+                #[inline]
+                fn is_finite(&self) -> bool {
+                    <$float>::is_finite(*self)
+                }
+            }
+        )*
+    };
+}
+coercible_numbers!(integers: u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize; floats: f32 f64);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use core_config::values::{parse_bool, parse_number};
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Unexpected,
     VariantAccess, Visitor,
@@ -97,47 +98,30 @@ macro_rules! coercing_methods {
 }
 pub(crate) use coercing_methods;
 
-/// Converts `text` into `target` for `visitor`: trimmed numbers (finite for floats), `true` /
-/// `false` in any case for booleans. Anything else is reported as a string where `target` was
-/// expected (`expected value of type [number] but got [string]`).
+/// Converts `text` into `target` for `visitor` with the platform's one string coercion
+/// ([`parse_number`]: trimmed, finite for floats; [`parse_bool`]: `true` / `false` in any
+/// case). Anything else is reported as a string where `target` was expected
+/// (`expected value of type [number] but got [string]`).
 pub(crate) fn coerce_str<'de, V: Visitor<'de>, E: de::Error>(
     target: Target,
     text: &str,
     visitor: V,
 ) -> Result<V::Value, E> {
-    fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        text.parse().ok()
-    }
-    fn finite<T: std::str::FromStr + Into<f64> + Copy>(text: &str) -> Option<T> {
-        number::<T>(text).filter(|value| (*value).into().is_finite())
-    }
     let coerced = match target {
         Target::Any => return visitor.visit_str(text),
-        Target::Bool => {
-            if text.eq_ignore_ascii_case("true") {
-                Some(visitor.visit_bool(true))
-            } else if text.eq_ignore_ascii_case("false") {
-                Some(visitor.visit_bool(false))
-            } else {
-                None
-            }
-        }
-        Target::U8 => number(text).map(|n| visitor.visit_u8(n)),
-        Target::U16 => number(text).map(|n| visitor.visit_u16(n)),
-        Target::U32 => number(text).map(|n| visitor.visit_u32(n)),
-        Target::U64 => number(text).map(|n| visitor.visit_u64(n)),
-        Target::U128 => number(text).map(|n| visitor.visit_u128(n)),
-        Target::I8 => number(text).map(|n| visitor.visit_i8(n)),
-        Target::I16 => number(text).map(|n| visitor.visit_i16(n)),
-        Target::I32 => number(text).map(|n| visitor.visit_i32(n)),
-        Target::I64 => number(text).map(|n| visitor.visit_i64(n)),
-        Target::I128 => number(text).map(|n| visitor.visit_i128(n)),
-        Target::F32 => finite(text).map(|n| visitor.visit_f32(n)),
-        Target::F64 => finite(text).map(|n| visitor.visit_f64(n)),
+        Target::Bool => parse_bool(text).map(|flag| visitor.visit_bool(flag)),
+        Target::U8 => parse_number(text).map(|n| visitor.visit_u8(n)),
+        Target::U16 => parse_number(text).map(|n| visitor.visit_u16(n)),
+        Target::U32 => parse_number(text).map(|n| visitor.visit_u32(n)),
+        Target::U64 => parse_number(text).map(|n| visitor.visit_u64(n)),
+        Target::U128 => parse_number(text).map(|n| visitor.visit_u128(n)),
+        Target::I8 => parse_number(text).map(|n| visitor.visit_i8(n)),
+        Target::I16 => parse_number(text).map(|n| visitor.visit_i16(n)),
+        Target::I32 => parse_number(text).map(|n| visitor.visit_i32(n)),
+        Target::I64 => parse_number(text).map(|n| visitor.visit_i64(n)),
+        Target::I128 => parse_number(text).map(|n| visitor.visit_i128(n)),
+        Target::F32 => parse_number(text).map(|n| visitor.visit_f32(n)),
+        Target::F64 => parse_number(text).map(|n| visitor.visit_f64(n)),
     };
     coerced.unwrap_or_else(|| Err(E::invalid_type(Unexpected::Str(text), &Expecting(target))))
 }
