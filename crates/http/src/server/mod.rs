@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::dev::{ServerHandle, ServiceRequest, fn_service};
 use actix_web::{App, HttpServer};
@@ -64,6 +65,13 @@ pub(crate) struct ServerPlan {
     pub(crate) interceptors: Arc<Interceptors>,
 }
 
+/// How long a stopping server goes on serving before it stops accepting and closes its idle
+/// keep-alive connections (at most `server.shutdownTimeout`). Every response in this time
+/// closes its connection. Without it, a request a client sent on an idle keep-alive connection
+/// just before the stop, which the server had not read yet, is dropped unanswered: actix-web
+/// closes idle connections as soon as it stops, without reading what is waiting on them.
+pub(crate) const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
 /// A running actix server.
 pub(crate) struct RunningServer {
     handle: ServerHandle,
@@ -71,12 +79,19 @@ pub(crate) struct RunningServer {
     pub(crate) local_addr: SocketAddr,
     pub(crate) listening: Arc<AtomicBool>,
     draining: Arc<AtomicBool>,
+    /// [`DRAIN_GRACE`] bounded by the shutdown timeout; zero for the redirect server.
+    drain_grace: Duration,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight requests finish (bounded by `shutdownTimeout`), closes.
+    /// Answers what arrives for [`DRAIN_GRACE`] with `Connection: close`, then stops accepting,
+    /// closes idle connections, lets in-flight requests finish (bounded by `shutdownTimeout`)
+    /// and closes.
     pub(crate) async fn stop(self) {
         self.draining.store(true, Ordering::SeqCst);
+        if !self.drain_grace.is_zero() {
+            tokio::time::sleep(self.drain_grace).await;
+        }
         self.handle.stop(true).await;
         // The task ends once the workers are gone; its result only repeats what stop did.
         let _ = self.task.await;
@@ -178,6 +193,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
     }
 
     let draining = Arc::new(AtomicBool::new(false));
+    let drain_grace = DRAIN_GRACE.min(config.shutdown_timeout);
     let context = Arc::new(AppContext {
         routes: mounted,
         table,
@@ -216,7 +232,14 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         .workers(workers.max(1))
         .keep_alive(config.keepalive_timeout)
         .client_request_timeout(config.socket_timeout)
-        .shutdown_timeout(config.shutdown_timeout.as_secs_f64().ceil() as u64)
+        // The grace is part of the shutdown timeout (actix counts whole seconds).
+        .shutdown_timeout(
+            config
+                .shutdown_timeout
+                .saturating_sub(drain_grace)
+                .as_secs_f64()
+                .ceil() as u64,
+        )
         .disable_signals();
     let bind_error = |source| HttpError::Bind {
         host: config.host.clone(),
@@ -239,5 +262,6 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         local_addr,
         listening: Arc::new(AtomicBool::new(true)),
         draining,
+        drain_grace,
     })
 }

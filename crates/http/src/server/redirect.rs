@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -62,5 +63,6 @@ pub(crate) fn start_redirect_server(
         listening: Arc::new(AtomicBool::new(true)),
         // Redirects only: nothing to tell keep-alive clients.
         draining: Arc::new(AtomicBool::new(false)),
+        drain_grace: Duration::ZERO,
     })
 }

@@ -25,15 +25,23 @@ pub(crate) fn server_config(overrides: Value) -> Value {
     json!({ "server": server })
 }
 
-/// A set-up (not started) service for `overrides`.
+/// A set-up (not started) service for `overrides`, with two workers.
 pub(crate) async fn setup_service(
     overrides: Value,
+) -> (HttpService, InternalHttpServiceSetup, CapturedLogs) {
+    setup_service_with_workers(overrides, 2).await
+}
+
+/// A set-up (not started) service for `overrides` with `workers` actix workers.
+pub(crate) async fn setup_service_with_workers(
+    overrides: Value,
+    workers: usize,
 ) -> (HttpService, InternalHttpServiceSetup, CapturedLogs) {
     let config = core_config::testing::config_from_json(server_config(overrides));
     let (loggers, logs) = capturing_logger_factory();
     let mut service = HttpService::new(&config, &loggers)
         .expect("valid test config")
-        .with_workers(2);
+        .with_workers(workers);
     let setup = service.setup().await.expect("setup");
     (service, setup, logs)
 }

@@ -7,7 +7,9 @@ use core_http::{HttpError, HttpService, RouteConfig, RouteValidation};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use crate::harness::{server_config, setup_service, start_server, try_start_server};
+use crate::harness::{
+    server_config, setup_service, setup_service_with_workers, start_server, try_start_server,
+};
 
 #[tokio::test]
 async fn listening_only_between_start_and_stop() {
@@ -160,5 +162,99 @@ async fn stop_lets_an_in_flight_request_finish() {
     );
     assert_eq!(response.text().await.unwrap(), "finished");
     let start = stopping.await.unwrap();
+    assert!(!start.is_listening());
+}
+
+/// Reads one HTTP/1.1 response (head and a `Content-Length` body) from `stream`; `None` when
+/// the connection ends first.
+async fn read_response(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if received.len() >= end + 4 + length {
+                return Some(text);
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return None,
+            Ok(Ok(read)) => received.extend_from_slice(&chunk[..read]),
+            Err(_) => panic!("no response within 10 s"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn stop_answers_a_request_sent_on_an_idle_keep_alive_connection_before_the_stop() {
+    use tokio::io::AsyncWriteExt;
+    // One worker, kept busy by a handler that holds its thread: a request that reaches an idle
+    // keep-alive connection meanwhile waits unread in the socket while the stop begins.
+    let (mut service, setup, _logs) = setup_service_with_workers(json!({}), 1).await;
+    let entered = Arc::new(std::sync::Barrier::new(2));
+    let handler_entered = Arc::clone(&entered);
+    let mut router = setup.http.create_router("");
+    router.get(
+        RouteConfig::new("/fast", RouteValidation::none()),
+        |_req, res| async move { Ok(res.ok("fast")) },
+    );
+    router.get(
+        RouteConfig::new("/busy", RouteValidation::none()),
+        move |_req, res| {
+            let entered = Arc::clone(&handler_entered);
+            async move {
+                entered.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                Ok(res.ok("busy"))
+            }
+        },
+    );
+    setup.http.register_router(router).unwrap();
+    let start = service.start().await.unwrap();
+    let addr = start.local_addr().unwrap();
+
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /fast HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let first = read_response(&mut idle).await.expect("first answer");
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+
+    let mut busy = tokio::net::TcpStream::connect(addr).await.unwrap();
+    busy.write_all(b"GET /busy HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let waiter = Arc::clone(&entered);
+    tokio::task::spawn_blocking(move || waiter.wait())
+        .await
+        .unwrap();
+    // The worker is busy: this request waits unread when the stop begins.
+    idle.write_all(b"GET /fast HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let stopping = tokio::spawn(async move {
+        service.stop().await.unwrap();
+    });
+
+    let answer = read_response(&mut idle)
+        .await
+        .expect("the request sent before the stop is answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    let busy_answer = read_response(&mut busy).await.expect("busy answer");
+    assert!(busy_answer.ends_with("busy"), "{busy_answer}");
+    stopping.await.unwrap();
     assert!(!start.is_listening());
 }
