@@ -125,6 +125,21 @@ impl HttpServiceSetup {
         Ok(())
     }
 
+    /// The registered route declared as `method` + `full_path` (normalised), for the test
+    /// doubles that call a route the way the server would.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn registered_route(
+        &self,
+        method: RouteMethod,
+        full_path: &str,
+    ) -> Option<RouteEntry> {
+        lock(&self.registry)
+            .routes
+            .iter()
+            .find(|route| route.entry.method == method && route.entry.full_path == full_path)
+            .map(|route| route.entry.clone())
+    }
+
     /// Adds an onPreAuth interceptor: it runs for every request, before routing, after the
     /// ones registered earlier. It may go on, rewrite the URL (routing then uses the new one),
     /// redirect, or reject; it may also set the request's base path. Routing has not happened

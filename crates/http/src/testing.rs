@@ -15,7 +15,7 @@
 //! let response = call_route(&router, RouteMethod::Get, "/api/items/{id}", TestRequest::new().param("id", "7"))
 //!     .await
 //!     .unwrap();
-//! assert_eq!(response.status, 200);
+//! assert_eq!(response.status(), 200);
 //! assert_eq!(response.json(), serde_json::json!({ "id": 7 }));
 //! # });
 //! ```
@@ -33,7 +33,8 @@ use crate::request::{
 };
 use crate::response::{KibanaResponse, ResponseBody};
 use crate::route::{AuthRequired, RouteMethod};
-use crate::router::{RawRequest, Router, dispatch};
+use crate::router::{RawRequest, RouteEntry, Router, dispatch};
+use crate::service::HttpServiceSetup;
 
 /// A raw request for [`call_route`]: what a client would send.
 #[derive(Debug, Clone, Default)]
@@ -87,15 +88,13 @@ impl TestRequest {
     }
 }
 
-/// A response, body collected.
+/// A response, body collected: what a client would receive, read with the same method names
+/// as [`KibanaResponse`] (`status()`, `headers()`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestResponse {
-    /// Status code.
-    pub status: u16,
-    /// Headers the handler set.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes (a stream is collected; an erroring stream ends the body there).
-    pub body: Bytes,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Bytes,
 }
 
 impl TestResponse {
@@ -127,6 +126,18 @@ impl TestResponse {
             body,
         }
     }
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The headers the handler set, and the `Set-Cookie` headers of session storages, in order.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+    /// The body bytes (a stream is collected; an erroring stream ends the body there).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
     /// The body parsed as JSON (`Null` when it is not JSON).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
@@ -148,6 +159,13 @@ impl TestResponse {
 /// params in `{}` as declared; with or without a trailing `/`, as on the server) against
 /// `request`: validation, handler, error/panic handling, exactly as the server would. `Err`
 /// names the route when there is no such route.
+///
+/// # Arguments
+///
+/// * `router` - the router that declares the route (not yet registered).
+/// * `method` - the route's method.
+/// * `full_path` - the route's prefix and path as declared, e.g. `/api/items/{id}`.
+/// * `request` - the params, query, headers and body to send.
 pub async fn call_route(
     router: &Router,
     method: RouteMethod,
@@ -165,6 +183,35 @@ pub async fn call_route(
                 router.prefix()
             )
         })?;
+    Ok(call_entry(route, full_path, request).await)
+}
+
+/// Runs the route registered on `http` (by any router) as `method` + `full_path`, like
+/// [`call_route`]: the way to call the routes a plugin's `setup` registered. Interceptors are
+/// not run. `Err` names the route when none is registered.
+///
+/// # Arguments
+///
+/// * `http` - the setup contract the routers were registered on.
+/// * `method` - the route's method.
+/// * `full_path` - the route's prefix and path as declared, e.g. `/api/items/{id}`.
+/// * `request` - the params, query, headers and body to send.
+pub async fn call_registered(
+    http: &HttpServiceSetup,
+    method: RouteMethod,
+    full_path: &str,
+    request: TestRequest,
+) -> Result<TestResponse, String> {
+    let normalised = crate::route::full_path("", full_path);
+    let route = http
+        .registered_route(method, &normalised)
+        .ok_or_else(|| format!("no route [{method} {full_path}] is registered"))?;
+    Ok(call_entry(&route, full_path, request).await)
+}
+
+/// Dispatches `request` to `route` as the server would, adding the session cookies the
+/// handler set or cleared.
+async fn call_entry(route: &RouteEntry, full_path: &str, request: TestRequest) -> TestResponse {
     let state = RequestState::new();
     let raw = RawRequest {
         params: request.params,
@@ -182,7 +229,7 @@ pub async fn call_route(
     response
         .headers
         .extend(state.lifecycle.take_response_headers());
-    Ok(response)
+    response
 }
 
 /// The `Set-Cookie` headers the server would add to `request`'s response: what session

@@ -219,7 +219,11 @@ impl<C> std::fmt::Debug for MockDeps<C> {
             .field("plugin_id", &self.plugin_id)
             .field(
                 "deps",
-                &self.deps.iter().map(|dep| dep.id.as_str()).collect::<Vec<_>>(),
+                &self
+                    .deps
+                    .iter()
+                    .map(|dep| dep.id.as_str())
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -267,7 +271,10 @@ mod tests {
         assert_eq!(deps.setup().get::<Greeting>().unwrap(), "Hej");
         assert_eq!(*deps.start().get::<Greeting>().unwrap(), 7);
         assert_eq!(*deps.start().get_arc::<Greeting>().unwrap(), 7);
-        assert_eq!(deps.setup().get_by_name::<String>("greeting").unwrap(), "Hej");
+        assert_eq!(
+            deps.setup().get_by_name::<String>("greeting").unwrap(),
+            "Hej"
+        );
         assert_eq!(deps.setup().available().collect::<Vec<_>>(), ["greeting"]);
         assert_eq!(deps.start().plugin_id(), "bookmarks");
     }
@@ -286,7 +293,10 @@ mod tests {
         );
         let present = MockDeps::<TestCore>::new("bookmarks")
             .optional::<Search>("search", Some((vec![1], true)));
-        assert_eq!(present.setup().optional::<Search>().unwrap(), Some(&vec![1]));
+        assert_eq!(
+            present.setup().optional::<Search>().unwrap(),
+            Some(&vec![1])
+        );
         assert!(*present.start().get::<Search>().unwrap());
     }
 
@@ -301,7 +311,10 @@ mod tests {
             )
         );
         assert_eq!(
-            deps.start().get_by_name::<u32>("other").unwrap_err().to_string(),
+            deps.start()
+                .get_by_name::<u32>("other")
+                .unwrap_err()
+                .to_string(),
             "Plugin \"bookmarks\" cannot use the start contract of plugin \"other\": \"other\" is not listed in the requiredPlugins or optionalPlugins of \"bookmarks\"."
         );
         assert!(matches!(

@@ -1,6 +1,6 @@
 //! The `testing` doubles: handlers run without a server.
 
-use core_http::testing::{MockRequest, TestRequest, TestResponse, call_route};
+use core_http::testing::{MockRequest, TestRequest, TestResponse, call_registered, call_route};
 use core_http::{
     HandlerResult, KibanaRequest, ResponseFactory, RouteConfig, RouteMethod, RouteValidation,
     Router,
@@ -58,7 +58,7 @@ async fn call_route_runs_validation_and_the_handler() {
     .await
     .unwrap();
     assert_eq!(
-        (ok.status, ok.json()),
+        (ok.status(), ok.json()),
         (200, json!({ "term": "kibana", "page": 2 }))
     );
 
@@ -70,7 +70,7 @@ async fn call_route_runs_validation_and_the_handler() {
     )
     .await
     .unwrap();
-    assert_eq!(invalid.status, 400);
+    assert_eq!(invalid.status(), 400);
     assert_eq!(
         invalid.json()["message"],
         "[request query.page]: expected value of type [number] but got [string]"
@@ -87,12 +87,12 @@ async fn call_route_runs_validation_and_the_handler() {
     )
     .await
     .unwrap();
-    assert_eq!(with_slash.status, 200);
+    assert_eq!(with_slash.status(), 200);
 
     let panicked = call_route(&router, RouteMethod::Get, "/api/panic", TestRequest::new())
         .await
         .unwrap();
-    assert_eq!(panicked.status, 500);
+    assert_eq!(panicked.status(), 500);
 
     let missing = call_route(
         &router,
@@ -119,7 +119,35 @@ async fn a_handler_can_be_called_with_a_mock_request() {
     let response =
         TestResponse::from_response(search(request, ResponseFactory).await.unwrap()).await;
     assert_eq!(
-        (response.status, response.json()["message"].as_str()),
+        (response.status(), response.json()["message"].as_str()),
         (401, Some("missing credentials"))
     );
+}
+
+#[tokio::test]
+async fn call_registered_runs_a_route_registered_on_the_setup_contract() {
+    let (loggers, _logs) = core_logging::testing::capturing_logger_factory();
+    let mut service =
+        core_http::HttpService::from_config(core_http::HttpConfig::default(), &loggers);
+    let http = service.setup().await.unwrap().http;
+    http.register_router(router()).unwrap();
+
+    let ok = call_registered(
+        &http,
+        RouteMethod::Get,
+        "/api/search",
+        TestRequest::new()
+            .query("term=rust")
+            .header("authorization", "Basic x"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (ok.status(), ok.json()),
+        (200, json!({ "term": "rust", "page": 0 }))
+    );
+    let missing = call_registered(&http, RouteMethod::Post, "/api/search", TestRequest::new())
+        .await
+        .unwrap_err();
+    assert_eq!(missing, "no route [POST /api/search] is registered");
 }

@@ -329,7 +329,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(response.status, 400);
+        assert_eq!(response.status(), 400);
         assert_eq!(
             response.json()["message"],
             "[request params.name]: value has length [4] but it must have a maximum length of [3]."
@@ -338,7 +338,7 @@ mod tests {
         let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
             .await
             .unwrap();
-        assert_eq!(response.status, 400);
+        assert_eq!(response.status(), 400);
         assert_eq!(
             response.json()["message"],
             "[request body.names.1]: must not be empty"
@@ -349,7 +349,7 @@ mod tests {
         let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
             .await
             .unwrap();
-        assert_eq!(response.status, 400);
+        assert_eq!(response.status(), 400);
         assert_eq!(
             response.json()["message"],
             "[request body.punctuation]: value has length [900000] but it must have a maximum length of [3]."

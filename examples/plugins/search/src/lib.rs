@@ -236,7 +236,7 @@ mod tests {
             .query("q=t:1&size=2")
             .header("authorization", "Bearer caller");
         let response = search_route(vec![es.uri()], request).await;
-        assert_eq!(response.status, 200);
+        assert_eq!(response.status(), 200);
         assert_eq!(
             response.json(),
             json!({ "message": "Hello, searcher!", "total": 2, "hits": [ { "t": 1 }, { "t": 2 } ] })
@@ -259,7 +259,7 @@ mod tests {
             TestRequest::new().query("q=x"),
         )
         .await;
-        assert_eq!(response.status, 503);
+        assert_eq!(response.status(), 503);
         assert!(
             response.json()["message"].as_str().unwrap()
                 == "Elasticsearch is unavailable, try again later."
@@ -270,7 +270,7 @@ mod tests {
             TestRequest::new().query("q=x&size=21"),
         )
         .await;
-        assert_eq!(response.status, 400);
+        assert_eq!(response.status(), 400);
         assert_eq!(
             response.json()["message"],
             "[request query.size]: Value is [21] but it must be equal to or lower than [20]."
