@@ -1,11 +1,17 @@
 //! The core contracts plugins receive: [`CoreSetup`] and [`CoreStart`], scoped to one plugin,
 //! and [`Core`], which plugs them into core-plugins' generic lifecycle.
 
-use std::ops::Deref;
+use std::future::Future;
 
 use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup};
-use core_http::{BasePath, ServerInfo};
+use core_http::{
+    AuthResult, AuthToolkit, BasePath, HttpAuth, HttpError, InterceptorResult, KibanaRequest,
+    OnPostAuthResult, OnPostAuthToolkit, OnPreAuthResult, OnPreAuthToolkit, ServerInfo,
+    SessionCookieOptions, SessionStorageFactory,
+};
 use core_plugins::{CoreContracts, PluginsServiceSetup, PluginsServiceStart};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::context::{ContextFactory, Router};
 use crate::route_owners::{RegisterRouterError, RouteOwners};
@@ -24,7 +30,7 @@ impl CoreContracts for Core {
 pub struct CoreSetup {
     /// `admin_client`, `data_client` and `create_client`.
     pub elasticsearch: ElasticsearchServiceSetup,
-    /// Routers, base path, server info, TLS (and, once core-http has them, interceptors).
+    /// Routers, interceptors, auth state, cookie sessions, base path and server info.
     pub http: HttpServiceSetup,
 }
 
@@ -46,11 +52,9 @@ pub struct ElasticsearchServiceStart {
     pub data_client: ClusterClient,
 }
 
-/// The HTTP contract a plugin gets during setup (Kibana's `HttpServiceSetup`).
-///
-/// Its routers hand a [`crate::RequestHandlerContext`] to every handler. Other methods of
-/// core-http's setup contract (the interceptors, `auth()`, cookie session storage) are
-/// reachable through `Deref`, so plugins see them as soon as core-http offers them.
+/// The HTTP contract a plugin gets during setup (Kibana's `HttpServiceSetup`): routers whose
+/// handlers receive a [`crate::RequestHandlerContext`], the onPreAuth / auth / onPostAuth
+/// interceptors, the request auth state, cookie session storage, the base path and server info.
 #[derive(Clone)]
 pub struct HttpServiceSetup {
     inner: core_http::HttpServiceSetup,
@@ -75,6 +79,11 @@ impl HttpServiceSetup {
     }
 
     /// A new, empty router whose routes live under `prefix`.
+    ///
+    /// # Arguments
+    ///
+    /// * `prefix` - the path every route of the router starts with, e.g. `/api/my_plugin`
+    ///   (empty for routes at the root).
     pub fn create_router(&self, prefix: impl Into<String>) -> Router {
         Router::new(prefix, self.contexts.clone())
     }
@@ -83,6 +92,10 @@ impl HttpServiceSetup {
     /// and path are taken by another router — two plugins cannot silently shadow each other —
     /// when a path is malformed, or when the server already listens. A conflict names the
     /// plugin (or `core`) that registered the route first.
+    ///
+    /// # Arguments
+    ///
+    /// * `router` - a router from [`create_router`](Self::create_router), its routes declared.
     pub fn register_router(&self, router: Router) -> Result<(), RegisterRouterError> {
         let routes = router.get_routes();
         self.inner
@@ -90,6 +103,72 @@ impl HttpServiceSetup {
             .map_err(|error| self.owners.explain(error))?;
         self.owners.record(&routes, &self.plugin_id);
         Ok(())
+    }
+
+    /// Adds an onPreAuth interceptor: it runs for every request, before routing, after the
+    /// ones registered earlier, and may go on, rewrite the URL, redirect or reject. Fails once
+    /// the server listens.
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's verdict.
+    pub fn register_on_pre_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, OnPreAuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<OnPreAuthResult>> + 'static,
+    {
+        self.inner.register_on_pre_auth(handler)
+    }
+
+    /// Sets the authentication handler (one per server): it runs for every route that
+    /// requires (or optionally takes) authentication, and may authenticate (with a state and
+    /// headers for Elasticsearch), redirect, reject or pass. A second registration fails.
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's verdict.
+    pub fn register_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, AuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<AuthResult>> + 'static,
+    {
+        self.inner.register_auth(handler)
+    }
+
+    /// Adds an onPostAuth interceptor: it runs after authentication, for routed requests, and
+    /// may go on, redirect or reject. Fails once the server listens.
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's verdict.
+    pub fn register_on_post_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
+    where
+        F: Fn(KibanaRequest, OnPostAuthToolkit) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = InterceptorResult<OnPostAuthResult>> + 'static,
+    {
+        self.inner.register_on_post_auth(handler)
+    }
+
+    /// Reads the authentication state of a request (`auth().get(&request)`,
+    /// `auth().is_authenticated(&request)`).
+    pub fn auth(&self) -> HttpAuth {
+        self.inner.auth()
+    }
+
+    /// The cookie session storage (one per server): sessions of type `T` kept in an encrypted
+    /// cookie, read and written per request. A second call fails.
+    ///
+    /// # Arguments
+    ///
+    /// * `options` - the cookie's name, encryption key, `secure` flag and session check.
+    pub fn create_cookie_session_storage_factory<T>(
+        &self,
+        options: SessionCookieOptions<T>,
+    ) -> Result<SessionStorageFactory<T>, HttpError>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        self.inner.create_cookie_session_storage_factory(options)
     }
 
     /// The base path service (`server.basePath` and per-request base paths).
@@ -107,17 +186,15 @@ impl HttpServiceSetup {
         self.inner.is_tls_enabled()
     }
 
+    /// core-http's contract underneath, for the test doubles.
+    #[cfg(feature = "testing")]
+    pub(crate) fn inner(&self) -> &core_http::HttpServiceSetup {
+        &self.inner
+    }
+
     /// The id of the plugin this contract was made for.
     pub fn plugin_id(&self) -> &str {
         &self.plugin_id
-    }
-}
-
-impl Deref for HttpServiceSetup {
-    type Target = core_http::HttpServiceSetup;
-
-    fn deref(&self) -> &Self::Target {
-        &self.inner
     }
 }
 

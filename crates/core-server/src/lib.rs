@@ -92,17 +92,25 @@ pub mod testing;
 pub use crate::context::{
     ElasticsearchRequestContext, RequestHandlerContext, Router, RouterWithState,
 };
-pub use crate::core::{
-    Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup, InternalCoreSetup,
-    InternalCoreStart,
-};
-pub use crate::error::ServerError;
-pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
-pub use crate::root::{OnShutdown, Root};
+pub use crate::core::{Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup};
 pub use crate::route_owners::RegisterRouterError;
 pub use crate::scoped_request::RequestScope;
-pub use crate::server::Server;
-pub use crate::status::{STATUS_PATH, ServiceStatus, StatusState};
+
+/// Running the server: what the binary and code embedding the server use, not plugins.
+///
+/// [`Root`](runtime::Root) owns logging and the [`Server`](runtime::Server), which composes the
+/// core services and runs the plugins; [`crate::cli::run`] drives both from the command line.
+pub mod runtime {
+    pub use crate::core::{InternalCoreSetup, InternalCoreStart};
+    pub use crate::error::ServerError;
+    pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
+    pub use crate::root::{OnShutdown, Root};
+    pub use crate::server::Server;
+    pub use crate::status::{STATUS_PATH, ServiceStatus, StatusState};
+    pub use core_plugins::{
+        PluginContract, PluginManifest, PluginsServiceSetup, PluginsServiceStart,
+    };
+}
 
 // Configuration.
 pub use core_config::{
@@ -112,9 +120,8 @@ pub use core_config::{
 pub use core_logging::{LogLevel, LogMeta, Logger, LoggerFactory};
 // Plugins.
 pub use core_plugins::{
-    DependencyError, DiscoveredPlugin, PluginConfigContext, PluginContract,
-    PluginInitializerContext, PluginManifest, PluginName, PluginOpaqueId, PluginsServiceSetup,
-    PluginsServiceStart, plugin_registration,
+    DependencyError, DiscoveredPlugin, PluginConfigContext, PluginInitializerContext, PluginName,
+    PluginOpaqueId, plugin_registration,
 };
 // HTTP: interceptors, auth and cookie sessions.
 pub use core_http::{

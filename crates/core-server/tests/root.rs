@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use core_config::ConfigService;
 use core_logging::LoggingService;
-use core_server::Root;
+use core_server::runtime::Root;
 use serde_json::json;
 
 #[tokio::test]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use core_config::ConfigError;
 use core_logging::testing::capturing_logger_factory;
+use core_server::runtime::{Server, ServerError};
 use core_server::{
     CallApiOptions, Core, CoreSetup, CoreStart, HttpError, Plugin, PluginRegistration, RouteConfig,
-    RouteValidation, Server, ServerError, SetupDeps, StartDeps,
+    RouteValidation, SetupDeps, StartDeps,
 };
 use serde_json::{Value, json};
 use tokio::sync::Notify;

@@ -264,78 +264,62 @@ impl Plugin<Core> for GreetingPlugin {
 
 #[cfg(test)]
 mod tests {
-    use core_server::testing::{TestRequest, call_route, core_setup};
-    use core_server::{ConfigSchema, ElasticsearchClientConfig, RouteMethod};
+    use core_server::testing::{MockDeps, TestCore, TestRequest};
+    use core_server::{ConfigSchema, RouteMethod};
 
     use super::*;
 
-    async fn router(config: GreetingConfig) -> Router {
-        let (core, _logs) = core_setup("greeting", ElasticsearchClientConfig::default())
+    /// Runs the plugin's `setup` with `config` as its `greeting` section; the test core holds
+    /// the routes it registered.
+    async fn set_up(config: serde_json::Value) -> (TestCore, Greeter) {
+        let core = TestCore::new(
+            include_str!("../kibana.json"),
+            json!({ "greeting": config }),
+        )
+        .await
+        .unwrap();
+        let greeter = GreetingPlugin::new(core.context())
+            .setup(core.setup(), MockDeps::new("greeting").setup())
             .await
             .unwrap();
-        let greeter = Greeter {
-            config: Arc::new(RwLock::new(Arc::new(config))),
-        };
-        let mut router = core.http.create_router("/api/greeting");
-        let (loggers, _logs) = core_server::services::logging::testing::capturing_logger_factory();
-        routes(&mut router, &greeter, &loggers.get(&["test"]));
-        router
+        (core, greeter)
     }
 
     #[tokio::test]
     async fn greets_with_the_configured_word() {
-        let config = GreetingConfig {
-            greeting: "Hej".into(),
-            default_name: "Oslo".into(),
-            ..GreetingConfig::default()
-        };
-        let router = router(config).await;
-        let response = call_route(
-            &router,
-            RouteMethod::Get,
-            "/api/greeting/hello",
-            TestRequest::new(),
-        )
-        .await
-        .unwrap();
+        let (core, greeter) = set_up(json!({ "greeting": "Hej", "defaultName": "Oslo" })).await;
+        assert_eq!(greeter.greet("Bo"), "Hej, Bo!");
+        let response = core
+            .call(RouteMethod::Get, "/api/greeting/hello", TestRequest::new())
+            .await
+            .unwrap();
         assert_eq!(response.json(), json!({ "message": "Hej, Oslo!" }));
         let request = TestRequest::new()
             .param("name", "Ana")
             .query("uppercase=true");
-        let response = call_route(
-            &router,
-            RouteMethod::Get,
-            "/api/greeting/hello/{name}",
-            request,
-        )
-        .await
-        .unwrap();
+        let response = core
+            .call(RouteMethod::Get, "/api/greeting/hello/{name}", request)
+            .await
+            .unwrap();
         assert_eq!(response.json(), json!({ "message": "HEJ, ANA!" }));
     }
 
     #[tokio::test]
     async fn rejects_names_that_are_too_long_or_empty() {
-        let router = router(GreetingConfig {
-            max_name_length: 3,
-            ..GreetingConfig::default()
-        })
-        .await;
+        let (core, _greeter) = set_up(json!({ "maxNameLength": 3, "defaultName": "Bo" })).await;
         let request = TestRequest::new().param("name", "Anna");
-        let response = call_route(
-            &router,
-            RouteMethod::Get,
-            "/api/greeting/hello/{name}",
-            request,
-        )
-        .await
-        .unwrap();
+        let response = core
+            .call(RouteMethod::Get, "/api/greeting/hello/{name}", request)
+            .await
+            .unwrap();
         assert_eq!(response.status(), 400);
         assert_eq!(
             response.json()["message"],
             "[request params.name]: value has length [4] but it must have a maximum length of [3]."
         );
         let request = TestRequest::new().json_body(&json!({ "names": ["Bo", " "] }));
-        let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
+        let response = core
+            .call(RouteMethod::Post, "/api/greeting/greet", request)
             .await
             .unwrap();
         assert_eq!(response.status(), 400);
@@ -346,7 +330,8 @@ mod tests {
         // A 900 KB punctuation would make a 9 MB answer for ten names.
         let request = TestRequest::new()
             .json_body(&json!({ "names": ["Bo"], "punctuation": "!".repeat(900_000) }));
-        let response = call_route(&router, RouteMethod::Post, "/api/greeting/greet", request)
+        let response = core
+            .call(RouteMethod::Post, "/api/greeting/greet", request)
             .await
             .unwrap();
         assert_eq!(response.status(), 400);

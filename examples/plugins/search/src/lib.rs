@@ -193,32 +193,32 @@ impl Plugin<Core> for SearchPlugin {
 
 #[cfg(test)]
 mod tests {
-    use core_server::testing::{TestRequest, TestResponse, call_route, core_setup};
-    use core_server::{ElasticsearchClientConfig, RouteMethod};
+    use core_server::RouteMethod;
+    use core_server::testing::{MockDeps, TestCore, TestRequest, TestResponse};
     use example_greeting_plugin::GreetingConfig;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
 
-    async fn search_route(hosts: Vec<String>, request: TestRequest) -> TestResponse {
-        let es = ElasticsearchClientConfig {
-            hosts,
-            ..ElasticsearchClientConfig::default()
-        };
-        let (core, _logs) = core_setup("search", es).await.unwrap();
-        let mut router = core.http.create_router("/api");
-        let config = SearchConfig {
-            index: "books".into(),
-            max_size: 20,
-            ..SearchConfig::default()
-        };
-        routes(
-            &mut router,
-            &config,
-            Arc::new(Greeter::new(GreetingConfig::default())),
-        );
-        call_route(&router, RouteMethod::Get, "/api/search", request)
+    /// Runs the plugin's `setup` against a test core whose Elasticsearch is `es_url`, with the
+    /// greeting dependency mocked, then calls `GET /api/search` with `request`.
+    async fn search_route(es_url: String, request: TestRequest) -> TestResponse {
+        let config = json!({
+            "search": { "index": "books", "maxSize": 20 },
+            "elasticsearch": { "hosts": [es_url] },
+        });
+        let core = TestCore::new(include_str!("../kibana.json"), config)
+            .await
+            .unwrap();
+        let greeter = Greeter::new(GreetingConfig::default());
+        let deps = MockDeps::new("search").required::<GreetingPlugin>("greeting", greeter, ());
+        let contract = SearchPlugin::new(core.context())
+            .setup(core.setup(), deps.setup())
+            .await
+            .unwrap();
+        assert_eq!(contract.index, "books");
+        core.call(RouteMethod::Get, "/api/search", request)
             .await
             .unwrap()
     }
@@ -235,7 +235,7 @@ mod tests {
         let request = TestRequest::new()
             .query("q=t:1&size=2")
             .header("authorization", "Bearer caller");
-        let response = search_route(vec![es.uri()], request).await;
+        let response = search_route(es.uri(), request).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.json(),
@@ -254,19 +254,16 @@ mod tests {
             .unwrap()
             .local_addr()
             .unwrap();
-        let response = search_route(
-            vec![format!("http://{closed}")],
-            TestRequest::new().query("q=x"),
-        )
-        .await;
+        let response =
+            search_route(format!("http://{closed}"), TestRequest::new().query("q=x")).await;
         assert_eq!(response.status(), 503);
-        assert!(
-            response.json()["message"].as_str().unwrap()
-                == "Elasticsearch is unavailable, try again later."
+        assert_eq!(
+            response.json()["message"],
+            "Elasticsearch is unavailable, try again later."
         );
 
         let response = search_route(
-            vec![format!("http://{closed}")],
+            format!("http://{closed}"),
             TestRequest::new().query("q=x&size=21"),
         )
         .await;
@@ -274,6 +271,24 @@ mod tests {
         assert_eq!(
             response.json()["message"],
             "[request query.size]: Value is [21] but it must be equal to or lower than [20]."
+        );
+    }
+
+    #[tokio::test]
+    async fn setup_fails_without_its_required_dependency() {
+        let core = TestCore::new(include_str!("../kibana.json"), json!({}))
+            .await
+            .unwrap();
+        let error = SearchPlugin::new(core.context())
+            .setup(core.setup(), MockDeps::new("search").setup())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "Plugin \"search\" asked for the setup contract of `{}`, which is not a plugin registered in this server.",
+                std::any::type_name::<GreetingPlugin>()
+            )
         );
     }
 }
