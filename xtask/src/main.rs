@@ -8,12 +8,15 @@
 //!   target/bench/smoke/) is what CI runs.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
+//! - `cargo xtask new-plugin <id> [--dir DIR] [--requires a,b]`: writes a plugin crate (manifest, config,
+//!   one route, unit and real-server tests) and lists it in the workspace and the `core-server` binary.
 //! - `cargo xtask fuzz [--time SECONDS] [--seed N] [TARGET...]`: runs the fuzz targets of `fuzz/` (release
 //!   build, 10 s per target by default); CI runs a 2-second smoke per target.
 
 mod bench;
 mod codegen;
 mod docs;
+mod new_plugin;
 mod shell;
 
 use anyhow::{Result, bail};
@@ -31,6 +34,7 @@ fn main() -> Result<()> {
         "codegen" => codegen::run(rest),
         "docs" => docs::run(rest),
         "fuzz" => fuzz(rest, true),
+        "new-plugin" => new_plugin::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -51,6 +55,9 @@ commands:
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout
   docs [--check]     regenerate the API docs in docs/api/, or check that they are current
+  new-plugin <id> [--dir DIR] [--requires a,b]
+                     write a plugin crate (manifest, config, one route, unit and real-server tests) in
+                     DIR/<id in snake_case> (default DIR: plugins) and list it in the core-server binary
   fuzz [--time SECONDS] [--seed N] [TARGET...]
                      run the fuzz targets (manifest, config, route_path, session_cookie, validation) on
                      mutated inputs, 10 s each by default; crashes and slow inputs go to target/fuzz/";
