@@ -49,9 +49,20 @@
 //!     }
 //! }
 //!
-//! // In the plugin crate: `core_server::plugin_registration!(LogSearchPlugin, |context| LogSearchPlugin { context })`
-//! // reads the crate's kibana.json; the distribution lists the registrations and calls `core_server::cli::run`.
 //! ```
+//!
+//! The crate exposes its registration, which a distribution lists before calling [`cli::run`]
+//! (`plugin_registration!` reads the crate's `kibana.json`, so this compiles in a plugin crate):
+//!
+//! ```ignore
+//! pub fn registration() -> core_server::PluginRegistration {
+//!     core_server::plugin_registration!(LogSearchPlugin, |context| LogSearchPlugin { context })
+//! }
+//! ```
+//!
+//! The repository's `docs/guide/first-plugin.md` builds a complete plugin with its tests; the
+//! test doubles (`TestCore`, `MockDeps`, `TestServer`) are in `core_server::testing` (feature
+//! `testing`).
 //!
 //! # The Kibana `kibana-plugin-server` surface, item by item
 //!
@@ -59,12 +70,12 @@
 //! |---|---|
 //! | `ClusterClient`, `ScopedClusterClient`, `CallAPIOptions`, `APICaller`, `ElasticsearchClientConfig`, `ElasticsearchServiceSetup` | [`ClusterClient`], [`ScopedClusterClient`], [`CallApiOptions`], [`ApiCaller`], [`ElasticsearchClientConfig`], [`ElasticsearchServiceSetup`] |
 //! | `KibanaRequest`, `KibanaRequestRoute`, `Headers`, `Router`, `RouteConfigOptions`, `RouteMethod` | [`KibanaRequest`], [`KibanaRequestRoute`], [`Headers`], [`Router`], [`RouteOptions`], [`RouteMethod`] |
-//! | `CoreSetup`, `CoreStart`, `InternalCoreStart`, `HttpServiceSetup`, `HttpServiceStart` | [`CoreSetup`], [`CoreStart`], [`InternalCoreStart`], [`HttpServiceSetup`], [`HttpServiceStart`] |
-//! | `Plugin`, `PluginInitializer`, `PluginInitializerContext`, `PluginName`, `DiscoveredPlugin`, `PluginsServiceSetup`, `PluginsServiceStart` | [`Plugin`], [`PluginInitializer`], [`PluginInitializerContext`], [`PluginName`], [`DiscoveredPlugin`], [`PluginsServiceSetup`], [`PluginsServiceStart`] |
+//! | `CoreSetup`, `CoreStart`, `InternalCoreStart`, `HttpServiceSetup`, `HttpServiceStart` | [`CoreSetup`], [`CoreStart`], [`runtime::InternalCoreStart`], [`HttpServiceSetup`], [`HttpServiceStart`] |
+//! | `Plugin`, `PluginInitializer`, `PluginInitializerContext`, `PluginName`, `DiscoveredPlugin`, `PluginsServiceSetup`, `PluginsServiceStart` | [`Plugin`], [`PluginInitializer`], [`PluginInitializerContext`], [`PluginName`], [`DiscoveredPlugin`], [`runtime::PluginsServiceSetup`], [`runtime::PluginsServiceStart`] |
 //! | `Logger`, `LoggerFactory`, `LogMeta` | [`Logger`], [`LoggerFactory`], [`LogMeta`] |
 //! | `RecursiveReadonly` | [`RecursiveReadonly`], an alias of `Arc<T>`: shared ownership already forbids mutation, deeply |
 //! | `OnPreAuthToolkit`, `OnPostAuthToolkit`, `AuthToolkit`, `SessionStorage`, `SessionStorageFactory` | [`OnPreAuthToolkit`], [`OnPostAuthToolkit`], [`AuthToolkit`], [`SessionStorage`], [`SessionStorageFactory`] |
-//! | `OnPreAuthHandler`, `AuthenticationHandler`, `OnPostAuthHandler` | [`OnPreAuthHandler`], [`AuthenticationHandler`], [`OnPostAuthHandler`]: the boxed form core stores; plugins pass closures `Fn(KibanaRequest, Toolkit) -> impl Future<Output = InterceptorResult<..>>` to `core.http.register_on_pre_auth` / `register_auth` / `register_on_post_auth` (through [`HttpServiceSetup`]'s `Deref` to [`core_http::HttpServiceSetup`]) |
+//! | `OnPreAuthHandler`, `AuthenticationHandler`, `OnPostAuthHandler` | [`OnPreAuthHandler`], [`AuthenticationHandler`], [`OnPostAuthHandler`]: the boxed form core stores; plugins pass closures `Fn(KibanaRequest, Toolkit) -> impl Future<Output = InterceptorResult<..>>` to [`HttpServiceSetup::register_on_pre_auth`] / [`register_auth`](HttpServiceSetup::register_auth) / [`register_on_post_auth`](HttpServiceSetup::register_on_post_auth) |
 //!
 //! A plugin crate depends on `core-server` alone among this project's crates; it also uses
 //! `anyhow` (lifecycle results) and `serde` (request validation types, config) directly.
