@@ -133,7 +133,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "InternalCoreStart",
         "interface",
         Some((
-            "core_server::InternalCoreStart",
+            "core_server::runtime::InternalCoreStart",
             "A struct with the `http`, `elasticsearch` and `plugins` start contracts.",
         )),
     ),
@@ -206,7 +206,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "PluginsServiceSetup",
         "interface",
         Some((
-            "core_server::PluginsServiceSetup",
+            "core_server::runtime::PluginsServiceSetup",
             "A struct; the contracts are type-erased values keyed by plugin.",
         )),
     ),
@@ -214,7 +214,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "PluginsServiceStart",
         "interface",
         Some((
-            "core_server::PluginsServiceStart",
+            "core_server::runtime::PluginsServiceStart",
             "A struct; the contracts are type-erased values keyed by plugin.",
         )),
     ),
