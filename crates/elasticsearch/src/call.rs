@@ -102,14 +102,8 @@ async fn send_with_failover(
     });
     let query = (!request.query.is_empty()).then_some(&request.query);
     let timeout = options.timeout.unwrap_or(context.default_timeout);
-    // Only idempotent requests move on to the next host after a connection failure.
-    let attempts = if request.method.is_idempotent() {
-        context.hosts.len()
-    } else {
-        1
-    };
     let mut last_error = None;
-    for _ in 0..attempts {
+    for _ in 0..context.hosts.len() {
         let host = context.hosts.pick();
         let sent = with_pinned_host(
             host,
@@ -130,7 +124,15 @@ async fn send_with_failover(
             }
             Err(error) => {
                 let error = classify_transport_error(&error, context.hosts.display(host), timeout);
-                if !matches!(error, ElasticsearchError::ConnectionFailed { .. }) {
+                // A connection that could not be made means the request never left: any method
+                // may go to the next host. One that broke after sending may have been applied,
+                // so only an idempotent request is sent again.
+                let retry = match error {
+                    ElasticsearchError::ConnectionFailed { .. } => true,
+                    ElasticsearchError::Transport { .. } => request.method.is_idempotent(),
+                    _ => false,
+                };
+                if !retry {
                     return Err(error);
                 }
                 context.hosts.mark_dead(host);

@@ -48,8 +48,9 @@
 //! [`www_authenticate`](ElasticsearchError::www_authenticate); refused connections, timeouts, 5xx answers and
 //! malformed JSON are distinct variants. [`CallApiOptions::signal`] aborts a call (`Request was aborted`).
 //!
-//! With several hosts, requests go round-robin; a host whose connection fails is marked dead for a while and an
-//! idempotent request moves on to the next host. [`ElasticsearchService`] checks the cluster's health and node
+//! With several hosts, requests go round-robin; a host whose connection fails is marked dead for a while and the
+//! request moves on to the next host: any request when the connection could not be made, only an idempotent one
+//! when it broke after the request was sent. [`ElasticsearchService`] checks the cluster's health and node
 //! versions every `healthCheck.delay` and publishes an [`ElasticsearchStatus`]; the server keeps running while
 //! Elasticsearch is down.
 //!

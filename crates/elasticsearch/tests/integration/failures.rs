@@ -11,7 +11,7 @@ use tokio::io::AsyncReadExt;
 use tokio_util::sync::CancellationToken;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{client, client_config, recorded, refused_url, stub_client};
+use crate::support::{client, client_config, recorded, refused_url, resetting_host, stub_client};
 
 async fn stub_with(template: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
@@ -325,11 +325,33 @@ async fn requests_go_round_robin_across_living_hosts() {
 }
 
 #[tokio::test]
-async fn a_non_idempotent_request_is_not_retried_on_another_host() {
-    let server = stub_with(ResponseTemplate::new(200).set_body_json(json!({}))).await;
+async fn a_refused_connection_sends_any_request_to_the_next_host() {
+    let server =
+        stub_with(ResponseTemplate::new(201).set_body_json(json!({"result": "created"}))).await;
     let (client, _) = client(client_config(&[refused_url(), server.uri()]));
 
-    // `index` without an id is a POST: it may have been applied, so it is not sent twice.
+    // `index` without an id is a POST; a refused connection means it never left, so the next
+    // host may have it.
+    let answer = client
+        .call_as_internal_user(
+            "index",
+            json!({"index": "logs", "body": {"message": "hi"}}),
+            CallApiOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"result": "created"}));
+    assert_eq!(recorded(&server).await.len(), 1);
+    assert!(!client.host_statuses()[0].alive);
+}
+
+#[tokio::test]
+async fn a_non_idempotent_request_is_not_resent_after_the_connection_drops_once_sent() {
+    let (resetting, swallowed) = resetting_host().await;
+    let server = stub_with(ResponseTemplate::new(200).set_body_json(json!({}))).await;
+    let (client, _) = client(client_config(&[resetting, server.uri()]));
+
+    // The POST reached the first host, which may have applied it: it is not sent twice.
     let error = client
         .call_as_internal_user(
             "index",
@@ -338,12 +360,28 @@ async fn a_non_idempotent_request_is_not_retried_on_another_host() {
         )
         .await
         .unwrap_err();
-
     assert!(
-        matches!(error, ElasticsearchError::ConnectionFailed { .. }),
+        matches!(error, ElasticsearchError::Transport { .. }),
         "{error:?}"
     );
+    assert_eq!(swallowed.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(recorded(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_idempotent_request_is_resent_after_the_connection_drops_once_sent() {
+    let (resetting, swallowed) = resetting_host().await;
+    let server =
+        stub_with(ResponseTemplate::new(200).set_body_json(json!({"status": "green"}))).await;
+    let (client, _) = client(client_config(&[resetting, server.uri()]));
+
+    let answer = client
+        .call_as_internal_user("cluster.health", json!({}), CallApiOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({"status": "green"}));
+    assert_eq!(swallowed.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(recorded(&server).await.len(), 1);
 }
 
 #[tokio::test]

@@ -93,3 +93,27 @@ pub(crate) fn refused_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A host that accepts connections and reads each request, then closes the connection without
+/// answering: the request left, and whether it was applied is unknown. Returns its URL and a
+/// counter of the requests it swallowed. The listener task ends with the test's runtime.
+pub(crate) async fn resetting_host() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let swallowed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&swallowed);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = vec![0u8; 64 * 1024];
+            // The head (and a small body) arrive in one read on loopback.
+            if matches!(stream.read(&mut buffer).await, Ok(read) if read > 0) {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            drop(stream);
+        }
+    });
+    (url, swallowed)
+}
