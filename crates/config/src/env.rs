@@ -28,6 +28,48 @@ pub struct PackageInfo {
     pub build_sha: String,
     /// Whether this is a distributable build.
     pub dist: bool,
+    /// The Elasticsearch versions this build works with, one entry per major version (the
+    /// health check refuses nodes outside them).
+    pub elasticsearch: Vec<SupportedElasticsearch>,
+}
+
+/// The Elasticsearch versions of one major a build works with: Kibana's rule (same major, minor
+/// at least the oldest supported) within the range, and Kibana's warning for a minor newer than
+/// the newest one the build was tested with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportedElasticsearch {
+    /// The major version, e.g. `8`.
+    pub major: u64,
+    /// The oldest supported minor of that major: older nodes are incompatible.
+    pub min_minor: u64,
+    /// The newest minor tested with: newer nodes work, with a warning.
+    pub tested_minor: u64,
+}
+
+impl SupportedElasticsearch {
+    /// What this build supports: 7.17, every 8.x from 8.0 (tested up to 8.19) and 9.x from 9.0
+    /// (tested up to 9.2). The official client it uses speaks plain `application/json`, which
+    /// all three majors accept.
+    pub fn defaults() -> Vec<Self> {
+        vec![
+            Self {
+                major: 7,
+                min_minor: 17,
+                tested_minor: 17,
+            },
+            Self {
+                major: 8,
+                min_minor: 0,
+                tested_minor: 19,
+            },
+            Self {
+                major: 9,
+                min_minor: 0,
+                tested_minor: 2,
+            },
+        ]
+    }
 }
 
 /// Command-line flags that shape the environment.
@@ -105,6 +147,7 @@ impl Default for PackageInfo {
                 .unwrap_or("unknown")
                 .to_owned(),
             dist: option_env!("CORE_BUILD_DIST") == Some("true"),
+            elasticsearch: SupportedElasticsearch::defaults(),
         }
     }
 }

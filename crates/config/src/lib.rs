@@ -136,7 +136,7 @@ mod tree;
 pub mod values;
 mod yaml;
 
-pub use env::{CliArgs, Env, EnvMode, EnvOptions, PackageInfo};
+pub use env::{CliArgs, Env, EnvMode, EnvOptions, PackageInfo, SupportedElasticsearch};
 pub use error::{ConfigError, ValidationError};
 pub use schema::ConfigSchema;
 pub use service::ConfigService;

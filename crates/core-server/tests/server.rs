@@ -339,3 +339,57 @@ async fn a_plugin_cannot_take_over_cores_status_route() {
     assert!(message.ends_with("registered by core"), "{message}");
     server.stop().await;
 }
+
+/// `/api/status` is green against the recorded answers of a 7.17, an 8.x and a 9.x cluster
+/// (core-elasticsearch's tests/fixtures/clusters), with the server's default version range.
+#[tokio::test]
+async fn status_is_green_against_recorded_7_17_8_and_9_clusters() {
+    for name in ["7.17", "8.x", "9.x"] {
+        let path_to = format!(
+            "{}/../elasticsearch/tests/fixtures/clusters/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path_to).unwrap()).unwrap();
+        let answer = |part: &str| {
+            let part = &fixture[part];
+            let mut template = ResponseTemplate::new(part["status"].as_u64().unwrap() as u16);
+            for (header, value) in part["headers"].as_object().unwrap() {
+                template = template.insert_header(header.as_str(), value.as_str().unwrap());
+            }
+            if let Some(body) = part.get("body") {
+                template = template.set_body_raw(body.to_string(), "application/json");
+            }
+            template
+        };
+        let es = MockServer::start().await;
+        Mock::given(method("HEAD"))
+            .and(path("/"))
+            .respond_with(answer("ping"))
+            .mount(&es)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/_nodes"))
+            .respond_with(answer("nodes"))
+            .mount(&es)
+            .await;
+        let server = core_server::testing::TestServer::start(
+            Vec::new(),
+            json!({ "elasticsearch": { "hosts": [es.uri()] } }),
+        )
+        .await
+        .unwrap();
+        let body: Value = reqwest::get(server.url("/api/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            body["status"]["overall"]["state"], "green",
+            "{} ({name}): {body:#}",
+            fixture["version"]
+        );
+        server.stop().await;
+    }
+}

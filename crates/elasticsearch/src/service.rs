@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use core_config::ConfigService;
+use core_config::SupportedElasticsearch;
 use core_logging::{Logger, LoggerFactory};
 use parking_lot::Mutex;
-use semver::Version;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -172,16 +172,11 @@ impl ElasticsearchService {
         let Some(state) = &self.state else {
             return Ok(());
         };
-        let kibana_version = Version::parse(&self.config_service.env().package_info.version).ok();
-        if kibana_version.is_none() {
-            self.log.warn(format!(
-                "Kibana's version \"{}\" is not a semantic version; Elasticsearch node versions are not checked",
-                self.config_service.env().package_info.version
-            ));
-        }
+        let package = &self.config_service.env().package_info;
         let checker = HealthCheck {
             client: state.admin_client.clone(),
-            kibana_version,
+            product_version: package.version.clone(),
+            supported: package.elasticsearch.clone(),
             ignore_version_mismatch: state.config.ignore_version_mismatch,
             ping_timeout: state.config.effective_ping_timeout(),
             log: self.log.clone(),
@@ -260,7 +255,10 @@ async fn reject_config_changes(
 
 struct HealthCheck {
     client: ClusterClient,
-    kibana_version: Option<Version>,
+    /// This server's version, named in the messages.
+    product_version: String,
+    /// The Elasticsearch versions it works with.
+    supported: Vec<SupportedElasticsearch>,
     ignore_version_mismatch: bool,
     ping_timeout: Duration,
     log: Logger,
@@ -297,9 +295,6 @@ impl HealthCheck {
             Ok(_) => return unhealthy("the ping was not answered with 200"),
             Err(error) => return failed(&error),
         }
-        let Some(kibana_version) = &self.kibana_version else {
-            return ElasticsearchStatus::Available;
-        };
         let params = json!({ "filter_path": ["nodes.*.version", "nodes.*.http.publish_address", "nodes.*.ip"] });
         let nodes = match self
             .client
@@ -312,7 +307,7 @@ impl HealthCheck {
             },
             Err(error) => return failed(&error),
         };
-        let verdict = check_versions(kibana_version, &nodes);
+        let verdict = check_versions(&self.product_version, &self.supported, &nodes);
         if verdict.warning != self.last_warning {
             // Once per change of the node set, not on every check.
             if let Some(warning) = &verdict.warning {

@@ -1,5 +1,6 @@
 //! The cluster's status as the health check sees it, and the version rule between Kibana and Elasticsearch nodes.
 
+use core_config::SupportedElasticsearch;
 use semver::Version;
 use serde_json::Value;
 
@@ -101,33 +102,45 @@ pub(crate) struct VersionCheck {
     pub(crate) warning: Option<String>,
 }
 
-/// Kibana's rule: a node is compatible when it has the same major version and at least Kibana's minor version;
-/// a compatible node with a different version is worth a warning.
-pub(crate) fn check_versions(kibana: &Version, nodes: &[NodeInfo]) -> VersionCheck {
+/// Kibana's rule within the versions a build supports: a node is compatible when its major is
+/// one of `supported` and its minor at least that major's oldest supported minor; a compatible
+/// node newer than the newest tested minor is worth Kibana's warning. `product_version` is this
+/// server's version, which the messages name as Kibana's. Pre-release and build suffixes are
+/// ignored (`8.0.0-SNAPSHOT` is `8.0.0`); a version that is not one is incompatible.
+pub(crate) fn check_versions(
+    product_version: &str,
+    supported: &[SupportedElasticsearch],
+    nodes: &[NodeInfo],
+) -> VersionCheck {
     let mut incompatible = Vec::new();
-    let mut different = Vec::new();
+    let mut untested = Vec::new();
     for node in nodes {
-        match Version::parse(&node.version) {
-            Ok(es) if es.major == kibana.major && es.minor >= kibana.minor => {
-                if (es.major, es.minor, es.patch) != (kibana.major, kibana.minor, kibana.patch) {
-                    different.push(node.describe());
+        let range = Version::parse(&node.version).ok().and_then(|version| {
+            supported
+                .iter()
+                .find(|range| range.major == version.major)
+                .map(|range| (version, range))
+        });
+        match range {
+            Some((version, range)) if version.minor >= range.min_minor => {
+                if version.minor > range.tested_minor {
+                    untested.push(node.describe());
                 }
             }
             _ => incompatible.push(node.describe()),
         }
     }
-    let kibana_version = format!("{}.{}.{}", kibana.major, kibana.minor, kibana.patch);
     VersionCheck {
         incompatible: (!incompatible.is_empty()).then(|| {
             format!(
-                "This version of Kibana (v{kibana_version}) is incompatible with the following Elasticsearch nodes in your cluster: {}",
+                "This version of Kibana (v{product_version}) is incompatible with the following Elasticsearch nodes in your cluster: {}",
                 incompatible.join(", ")
             )
         }),
-        warning: (!different.is_empty()).then(|| {
+        warning: (!untested.is_empty()).then(|| {
             format!(
-                "You're running Kibana {kibana_version} with some different versions of Elasticsearch. Update Kibana or Elasticsearch to the same version to prevent compatibility issues: {}",
-                different.join(", ")
+                "You're running Kibana {product_version} with some different versions of Elasticsearch. Update Kibana or Elasticsearch to the same version to prevent compatibility issues: {}",
+                untested.join(", ")
             )
         }),
     }
@@ -147,26 +160,63 @@ mod tests {
         }
     }
 
+    /// A build that stands where Kibana 7.2.0 stood: only 7.2, tested up to 7.2.
+    fn kibana_7_2() -> Vec<SupportedElasticsearch> {
+        vec![SupportedElasticsearch {
+            major: 7,
+            min_minor: 2,
+            tested_minor: 2,
+        }]
+    }
+
     #[test]
     fn same_major_and_at_least_kibanas_minor_is_compatible() {
-        let kibana = Version::parse("7.2.0").unwrap();
+        let supported = kibana_7_2();
         assert_eq!(
-            check_versions(&kibana, &[node("7.2.0")]),
+            check_versions("7.2.0", &supported, &[node("7.2.0"), node("7.2.1")]),
             VersionCheck::default()
         );
-        let newer = check_versions(&kibana, &[node("7.4.0"), node("7.2.1")]);
+        let newer = check_versions("7.2.0", &supported, &[node("7.4.0"), node("7.2.1")]);
         assert_eq!(newer.incompatible, None);
-        assert!(
-            newer
-                .warning
-                .unwrap()
-                .ends_with("v7.4.0 @ 10.0.0.1:9200 (10.0.0.1), v7.2.1 @ 10.0.0.1:9200 (10.0.0.1)")
+        assert_eq!(
+            newer.warning.unwrap(),
+            "You're running Kibana 7.2.0 with some different versions of Elasticsearch. Update Kibana or Elasticsearch to the same version to prevent compatibility issues: v7.4.0 @ 10.0.0.1:9200 (10.0.0.1)"
         );
         for bad in ["6.8.0", "8.0.0", "7.1.9", "not-a-version"] {
-            assert!(
-                check_versions(&kibana, &[node(bad)]).incompatible.is_some(),
+            assert_eq!(
+                check_versions("7.2.0", &supported, &[node(bad)]).incompatible,
+                Some(format!(
+                    "This version of Kibana (v7.2.0) is incompatible with the following Elasticsearch nodes in your cluster: v{bad} @ 10.0.0.1:9200 (10.0.0.1)"
+                )),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn the_default_range_takes_7_17_and_every_8_and_9_minor() {
+        let supported = SupportedElasticsearch::defaults();
+        let check = |version: &str| check_versions("0.1.0", &supported, &[node(version)]);
+        for fine in [
+            "7.17.0",
+            "7.17.29",
+            "8.0.0",
+            "8.15.3",
+            "8.19.7",
+            "9.0.0",
+            "9.1.4",
+            "9.2.0",
+            "8.0.0-SNAPSHOT",
+        ] {
+            assert_eq!(check(fine), VersionCheck::default(), "{fine}");
+        }
+        for untested in ["8.20.0", "9.3.1"] {
+            let verdict = check(untested);
+            assert_eq!(verdict.incompatible, None, "{untested}");
+            assert!(verdict.warning.is_some(), "{untested}");
+        }
+        for old in ["6.8.23", "7.16.3", "7.10.2", "10.0.0", "5.6.0"] {
+            assert!(check(old).incompatible.is_some(), "{old}");
         }
     }
 

@@ -62,6 +62,7 @@ fn package_info_defaults_to_this_build_and_can_be_given() {
         build_num: 24_000,
         build_sha: "abc123".into(),
         dist: true,
+        elasticsearch: Vec::new(),
     };
     let env = Env::new(EnvOptions {
         package_info: Some(given.clone()),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use core_config::{ConfigService, Env, EnvOptions, PackageInfo};
+use core_config::{ConfigService, Env, EnvOptions, PackageInfo, SupportedElasticsearch};
 use core_elasticsearch::{
     CallApiOptions, ClientConfigOverrides, ElasticsearchError, ElasticsearchService,
     ElasticsearchStatus,
@@ -19,8 +19,14 @@ use crate::support::{recorded, refused_url};
 
 fn service(section: Value) -> (ElasticsearchService, CapturedLogs) {
     let env = Env::new(EnvOptions {
+        // Where Kibana 7.2.0 stood, so that Kibana's cases hold: 7.2 supported, tested up to 7.2.
         package_info: Some(PackageInfo {
             version: "7.2.0".to_owned(),
+            elasticsearch: vec![SupportedElasticsearch {
+                major: 7,
+                min_minor: 2,
+                tested_minor: 2,
+            }],
             ..PackageInfo::default()
         }),
         ..EnvOptions::default()
@@ -327,4 +333,110 @@ async fn an_invalid_config_fails_setup_with_the_key_path() {
             .starts_with("[elasticsearch.ssl.verificationMode]: "),
         "{error}"
     );
+}
+
+/// A stub answering the health check as the recorded cluster `name` (tests/fixtures/clusters).
+async fn recorded_cluster(name: &str) -> (MockServer, Value) {
+    let path_to = format!(
+        "{}/tests/fixtures/clusters/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path_to).unwrap()).unwrap();
+    let template = |answer: &Value| {
+        let mut template = ResponseTemplate::new(answer["status"].as_u64().unwrap() as u16);
+        for (name, value) in answer["headers"].as_object().unwrap() {
+            template = template.insert_header(name.as_str(), value.as_str().unwrap());
+        }
+        if let Some(body) = answer.get("body") {
+            template = template.set_body_raw(body.to_string(), "application/json");
+        }
+        template
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/"))
+        .respond_with(template(&fixture["ping"]))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/_nodes"))
+        .respond_with(template(&fixture["nodes"]))
+        .mount(&server)
+        .await;
+    (server, fixture)
+}
+
+#[tokio::test]
+async fn recorded_7_17_8_and_9_clusters_are_available_with_the_default_range() {
+    for name in ["7.17", "8.x", "9.x"] {
+        let (server, fixture) = recorded_cluster(name).await;
+        let env = Env::new(EnvOptions::default());
+        assert_eq!(
+            env.package_info.elasticsearch,
+            SupportedElasticsearch::defaults()
+        );
+        let config = ConfigService::from_value(
+            json!({ "elasticsearch": { "hosts": server.uri() } }),
+            Arc::new(env),
+        )
+        .unwrap();
+        let (factory, logs) = capturing_logger_factory();
+        let mut service = ElasticsearchService::new(config, factory);
+        let setup = service.setup().await.unwrap();
+        let mut status = setup.status.clone();
+        service.start().await.unwrap();
+        assert_eq!(
+            wait_for(&mut status, |s| !matches!(
+                s,
+                ElasticsearchStatus::Unavailable { .. }
+            ))
+            .await,
+            ElasticsearchStatus::Available,
+            "{} ({name})",
+            fixture["version"]
+        );
+        assert!(
+            logs.messages_at(LogLevel::Warn).is_empty(),
+            "{name}: {:?}",
+            logs.lines()
+        );
+        // Plain JSON, which 7.17, 8.x and 9.x all accept: no `compatible-with` media type.
+        for request in recorded(&server).await {
+            let accept = request
+                .headers
+                .get("accept")
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(accept.as_deref(), Some("application/json"), "{name}");
+        }
+        service.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_cluster_older_than_7_17_is_incompatible_with_the_default_range() {
+    let server = cluster(&["7.16.3"]).await;
+    let config = ConfigService::from_value(
+        json!({ "elasticsearch": { "hosts": server.uri() } }),
+        Arc::new(Env::new(EnvOptions::default())),
+    )
+    .unwrap();
+    let (factory, _logs) = capturing_logger_factory();
+    let mut service = ElasticsearchService::new(config, factory);
+    let setup = service.setup().await.unwrap();
+    let mut status = setup.status.clone();
+    service.start().await.unwrap();
+    let verdict = wait_for(&mut status, |s| {
+        matches!(s, ElasticsearchStatus::Incompatible { .. })
+    })
+    .await;
+    assert_eq!(
+        verdict,
+        ElasticsearchStatus::Incompatible {
+            reason: format!(
+                "This version of Kibana (v{}) is incompatible with the following Elasticsearch nodes in your cluster: v7.16.3 @ 127.0.0.1:9200 (127.0.0.1)",
+                env!("CARGO_PKG_VERSION")
+            )
+        }
+    );
+    service.stop().await;
 }
