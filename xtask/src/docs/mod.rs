@@ -81,7 +81,10 @@ fn parse(args: &[String]) -> Result<Options> {
 /// `cargo xtask docs [--check] [--manifest-path <Cargo.toml>] [--out <dir>]`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let options = parse(args)?;
-    let target_dir = workspace_root().join("target").join("xtask-docs");
+    // Next to the rest of the build: `CARGO_TARGET_DIR` when set (as `cargo xtask bench` does), else target/.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+        .join("xtask-docs");
     let files = generate(&options.manifest, &target_dir, options.kibana_mapping)?;
     if options.check {
         let fix = if args.len() == 1 {
