@@ -15,6 +15,7 @@ mod bench;
 mod codegen;
 mod docs;
 mod shell;
+mod tidy;
 
 use anyhow::{Result, bail};
 
@@ -31,6 +32,7 @@ fn main() -> Result<()> {
         "codegen" => codegen::run(rest),
         "docs" => docs::run(rest),
         "fuzz" => fuzz(rest, true),
+        "tidy" => tidy::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())

@@ -105,8 +105,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
 }
 
-/// The check `cargo xtask ci` runs.
+/// The docs checks `cargo xtask ci` runs: `cargo xtask tidy` (jargon and stale text in the docs, unused workspace
+/// dependencies), then the API docs being current.
 pub(crate) fn check_workspace() -> Result<()> {
+    crate::tidy::run(&[])?;
     run(&["--check".to_owned()])
 }
 
