@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use rustdoc_types::{Crate, Id, Item, ItemEnum, StructKind, VariantKind, Visibility};
 
+use super::rustdoc::FACADE;
+
 /// One documented package: its Cargo metadata and its rustdoc JSON.
 pub(crate) struct Package {
     /// The package name, such as `core-logging`; pages are named after it.
@@ -80,6 +82,9 @@ pub(crate) struct Site<'a> {
     /// Per crate: definition and public paths to ids, to resolve ids from other crates.
     by_path: Vec<HashMap<Vec<String>, Id>>,
     crate_index: HashMap<String, usize>,
+    /// Per package: the facade package when the package depends on it (an example plugin), so that its links go
+    /// to the facade's copies of re-exported items, the paths its code uses.
+    facade_of: Vec<Option<usize>>,
     used_files: HashSet<String>,
     /// Public items without docs, by path.
     pub(crate) missing_docs: Vec<String>,
@@ -101,9 +106,25 @@ impl<'a> Site<'a> {
                 .enumerate()
                 .map(|(i, p)| (p.crate_name().to_owned(), i))
                 .collect(),
+            facade_of: Vec::new(),
             used_files: RESERVED_STEMS.iter().map(|s| s.to_string()).collect(),
             missing_docs: Vec::new(),
         };
+        let facade = packages.iter().position(|p| p.name == FACADE);
+        site.facade_of = packages
+            .iter()
+            .enumerate()
+            .map(|(i, package)| {
+                let facade = facade.filter(|&f| f != i)?;
+                let facade_crate = packages[facade].crate_name();
+                package
+                    .krate
+                    .external_crates
+                    .values()
+                    .any(|c| c.name == facade_crate)
+                    .then_some(facade)
+            })
+            .collect();
         for package in packages {
             site.used_files
                 .insert(format!("{}.api", package.name.to_lowercase()));
@@ -442,13 +463,20 @@ impl<'a> Site<'a> {
     }
 
     /// The page file to link to for an id of `krate`, seen from a page of `package`: that package's own copy when
-    /// it has one (re-exports), else the page in the defining package.
+    /// it has one (re-exports), else the facade's copy when `package` depends on the facade, else the page in the
+    /// defining package.
     pub(crate) fn link(&self, package: usize, krate: usize, id: &Id) -> Option<String> {
         let key = self.resolve(krate, id)?;
         let pages = self.by_id.get(&key)?;
+        let facade = self.facade_of.get(package).copied().flatten();
         let pick = pages
             .iter()
             .find(|&&p| self.pages[p].package == package)
+            .or_else(|| {
+                pages
+                    .iter()
+                    .find(|&&p| Some(self.pages[p].package) == facade)
+            })
             .or_else(|| pages.iter().find(|&&p| self.pages[p].package == key.0))
             .or_else(|| pages.first())?;
         Some(self.pages[*pick].file.clone())
