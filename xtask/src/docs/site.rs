@@ -466,6 +466,12 @@ impl<'a> Site<'a> {
     /// it has one (re-exports), else the facade's copy when `package` depends on the facade, else the page in the
     /// defining package.
     pub(crate) fn link(&self, package: usize, krate: usize, id: &Id) -> Option<String> {
+        let page = self.linked_page(package, krate, id)?;
+        Some(self.pages[page].file.clone())
+    }
+
+    /// The page [`Site::link`] links to.
+    pub(crate) fn linked_page(&self, package: usize, krate: usize, id: &Id) -> Option<usize> {
         let key = self.resolve(krate, id)?;
         let pages = self.by_id.get(&key)?;
         let facade = self.facade_of.get(package).copied().flatten();
@@ -479,7 +485,7 @@ impl<'a> Site<'a> {
             })
             .or_else(|| pages.iter().find(|&&p| self.pages[p].package == key.0))
             .or_else(|| pages.first())?;
-        Some(self.pages[*pick].file.clone())
+        Some(*pick)
     }
 
     /// The page of an item in the package that defines it, for "defined in" links on re-exported copies.
