@@ -8,7 +8,8 @@
 //!
 //! The output is a pure function of the crates' public API: sorted, without timestamps or absolute paths, LF line
 //! endings. `--check` regenerates in memory and lists every stale, missing or extra file. A public item without
-//! docs fails generation with its path.
+//! docs fails generation with its path, and so does a function whose `# Arguments` list (`* `name` - text`, the
+//! source of its parameter table) names something that is not a parameter or holds more than the list.
 //!
 //! `--manifest-path <Cargo.toml>` and `--out <dir>` document another workspace (the tests' fixture crate); the
 //! Kibana mapping belongs to this project and is only generated for it.
@@ -127,6 +128,16 @@ fn generate(
             site.missing_docs
                 .iter()
                 .map(|path| format!("  {path}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    if !site.argument_problems.is_empty() {
+        bail!(
+            "`# Arguments` sections that do not match their function (its parameter table would be wrong):\n{}",
+            site.argument_problems
+                .iter()
+                .map(|problem| format!("  {problem}"))
                 .collect::<Vec<_>>()
                 .join("\n")
         );

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use rustdoc_types::{Crate, Id, Item, ItemEnum, StructKind, VariantKind, Visibility};
 
+use super::markdown::{split_arguments, stray_argument_lines};
 use super::rustdoc::FACADE;
 
 /// One documented package: its Cargo metadata and its rustdoc JSON.
@@ -88,6 +89,8 @@ pub(crate) struct Site<'a> {
     used_files: HashSet<String>,
     /// Public items without docs, by path.
     pub(crate) missing_docs: Vec<String>,
+    /// Functions whose `# Arguments` section does not match them: `path: problem`.
+    pub(crate) argument_problems: Vec<String>,
 }
 
 /// File stems the generator writes besides item pages.
@@ -109,6 +112,7 @@ impl<'a> Site<'a> {
             facade_of: Vec::new(),
             used_files: RESERVED_STEMS.iter().map(|s| s.to_string()).collect(),
             missing_docs: Vec::new(),
+            argument_problems: Vec::new(),
         };
         let facade = packages.iter().position(|p| p.name == FACADE);
         site.facade_of = packages
@@ -159,6 +163,8 @@ impl<'a> Site<'a> {
         }
         site.missing_docs.sort();
         site.missing_docs.dedup();
+        site.argument_problems.sort();
+        site.argument_problems.dedup();
         site
     }
 
@@ -433,14 +439,35 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// Records `path` when the item has no doc comment.
+    /// Records `path` when the item has no doc comment, or when it is a function whose `# Arguments` section names
+    /// something that is not a parameter or holds more than its list (the page would show neither).
     fn check_docs(&mut self, item: &Item, path: &str) {
-        if item
-            .docs
-            .as_deref()
-            .is_none_or(|docs| docs.trim().is_empty())
-        {
+        let docs = item.docs.as_deref().unwrap_or("");
+        if docs.trim().is_empty() {
             self.missing_docs.push(path.to_owned());
+        }
+        let ItemEnum::Function(function) = &item.inner else {
+            return;
+        };
+        let (arguments, _) = split_arguments(docs);
+        for argument in &arguments {
+            if !function
+                .sig
+                .inputs
+                .iter()
+                .any(|(name, _)| *name == argument.name)
+            {
+                self.argument_problems.push(format!(
+                    "{path}: `# Arguments` names `{}`, which is not a parameter",
+                    argument.name
+                ));
+            }
+        }
+        if !arguments.is_empty() && !stray_argument_lines(docs).is_empty() {
+            self.argument_problems.push(format!(
+                "{path}: the `# Arguments` section holds more than its list; move code blocks and paragraphs \
+                 before it or under another heading"
+            ));
         }
     }
 
