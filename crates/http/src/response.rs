@@ -417,7 +417,9 @@ pub const INTERNAL_ERROR_MESSAGE: &str = "An internal server error occurred.";
 /// Error responses (`bad_request` … `custom_error`) share one JSON shape,
 /// `{"statusCode":404,"error":"Not Found","message":"..."}`, and take
 /// `impl Into<`[`ResponseError`]`>`: a message, a [`ResponseError`] with `attributes`, or
-/// `ResponseError::default()` for Kibana's default message.
+/// `ResponseError::default()` for Kibana's default message. An error status without a method of
+/// its own (`422`, `429`, `503`, ...) is answered in that shape by
+/// [`custom_error`](Self::custom_error), which takes any status from `400` to `599`.
 ///
 /// ```
 /// use core_http::{ResponseError, ResponseFactory};
