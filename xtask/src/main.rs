@@ -8,6 +8,8 @@
 //!   target/bench/smoke/) is what CI runs.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
+//! - `cargo xtask tidy`: fails on internal jargon and stale feature-state text in docs and comments, and on unused
+//!   workspace dependencies.
 //! - `cargo xtask new-plugin <id> [--dir DIR] [--requires a,b]`: writes a plugin crate (manifest, config,
 //!   one route, unit and real-server tests) and lists it in the workspace and the `core-server` binary.
 //! - `cargo xtask fuzz [--time SECONDS] [--seed N] [TARGET...]`: runs the fuzz targets of `fuzz/` (release
@@ -18,6 +20,7 @@ mod codegen;
 mod docs;
 mod new_plugin;
 mod shell;
+mod tidy;
 
 use anyhow::{Result, bail};
 
@@ -35,6 +38,7 @@ fn main() -> Result<()> {
         "docs" => docs::run(rest),
         "fuzz" => fuzz(rest, true),
         "new-plugin" => new_plugin::run(rest),
+        "tidy" => tidy::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
             Ok(())
@@ -55,6 +59,8 @@ commands:
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout
   docs [--check]     regenerate the API docs in docs/api/, or check that they are current
+  tidy               fail on internal jargon or stale feature-state text in docs and comments, and on unused
+                     workspace dependencies (CI runs it)
   new-plugin <id> [--dir DIR] [--requires a,b]
                      write a plugin crate (manifest, config, one route, unit and real-server tests) in
                      DIR/<id in snake_case> (default DIR: plugins) and list it in the core-server binary
@@ -76,6 +82,8 @@ fn test() -> Result<()> {
 
 fn ci() -> Result<()> {
     shell::cargo(&["fmt", "--all", "--check"])?;
+    // Jargon and stale text in the docs, unused workspace dependencies.
+    tidy::run(&[])?;
     // Libraries and binaries alone first: with `--all-targets`, dev-dependencies switch the `testing`
     // features on, which would hide warnings in what users actually build.
     shell::cargo(&["clippy", "--workspace", "--", "-D", "warnings"])?;

@@ -292,3 +292,48 @@ fn a_public_item_without_docs_fails_with_its_path() {
     );
     assert!(!out.exists(), "nothing is written when docs are missing");
 }
+
+#[test]
+fn an_arguments_section_that_does_not_match_its_function_fails_with_its_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("src")).expect("src dir");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"arguments-fixture\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "//! Crate docs.\n\n\
+         /// Greets.\n///\n/// # Arguments\n///\n/// * `nmae` - whom to greet.\npub fn greet(name: &str) {}\n\n\
+         /// Counts.\n///\n/// # Arguments\n///\n/// * `n` - how far.\n///\n/// ```\n/// count(3);\n/// ```\n\
+         pub fn count(n: u32) {}\n\n\
+         /// Waits.\n///\n/// # Arguments\n///\n/// * `ms` - how long,\n///   in milliseconds.\n///\n\
+         /// # Examples\n///\n/// ```\n/// wait(3);\n/// ```\npub fn wait(ms: u64) {}\n",
+    )
+    .expect("lib.rs");
+    let out = dir.path().join("out");
+    let output = xtask_docs(&[
+        "--manifest-path",
+        dir.path().join("Cargo.toml").to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "docs built despite a wrong argument section:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "  arguments_fixture::greet: `# Arguments` names `nmae`, which is not a parameter\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  arguments_fixture::count: the `# Arguments` section holds more"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("arguments_fixture::wait"), "{stderr}");
+    assert!(!out.exists(), "nothing is written when a section is wrong");
+}

@@ -155,6 +155,11 @@ impl Default for PackageInfo {
 impl Env {
     /// Builds the environment from options: `config_dir` is `<home>/config`, the mode follows
     /// `--dev`, and missing build info takes [`PackageInfo::default`].
+    ///
+    /// # Arguments
+    ///
+    /// * `options` - the home directory, the config files in reading order, the parsed CLI flags
+    ///   and the build info (`None` for this crate's version).
     pub fn new(options: EnvOptions) -> Self {
         let EnvOptions {
             home_dir,

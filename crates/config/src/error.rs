@@ -75,6 +75,12 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// A failure at `path` (relative to the section being validated).
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the dotted key path inside the section, such as `ssl.key`; empty for the section
+    ///   itself.
+    /// * `message` - what is wrong, as the user should read it.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),

@@ -60,12 +60,21 @@ impl ConfigService {
     ///
     /// `${NAME}` references are resolved from the process environment, each time the files
     /// are read.
+    ///
+    /// # Arguments
+    ///
+    /// * `env` - the environment; its `config_paths` are read in order, and must all exist.
     pub fn from_env(env: Arc<Env>) -> Result<Self, ConfigError> {
         Self::from_env_with_vars(env, |name| std::env::var(name).ok())
     }
 
     /// Like [`ConfigService::from_env`], but `${NAME}` references are resolved by `vars`
     /// (tests, or a server that wants a filtered environment).
+    ///
+    /// # Arguments
+    ///
+    /// * `env` - the environment; its `config_paths` are read in order, and must all exist.
+    /// * `vars` - returns the value of an environment variable by name, `None` when unset.
     pub fn from_env_with_vars(
         env: Arc<Env>,
         vars: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
@@ -76,12 +85,22 @@ impl ConfigService {
 
     /// A service over an in-memory YAML document (tests, embedding). `${NAME}` references are
     /// resolved from the process environment; errors name the file `<inline YAML>`.
+    ///
+    /// # Arguments
+    ///
+    /// * `yaml` - the config as one YAML document (nested maps or dotted keys).
+    /// * `env` - the environment the service hands out.
     pub fn from_yaml_str(yaml: &str, env: Arc<Env>) -> Result<Self, ConfigError> {
         Self::build(env, Source::Yaml(yaml.to_owned()), process_vars())
     }
 
     /// A service over an in-memory JSON tree (tests, embedding). Dotted keys are expanded;
     /// strings are taken as they are (no `${NAME}` substitution).
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - the config tree: a JSON object (nested or with dotted keys), or `null` for none.
+    /// * `env` - the environment the service hands out.
     pub fn from_value(value: serde_json::Value, env: Arc<Env>) -> Result<Self, ConfigError> {
         Self::build(env, Source::Value(value), process_vars())
     }
@@ -116,6 +135,11 @@ impl ConfigService {
     /// A map value deep-merges into what is already there, like a later file would. Setting
     /// the same key again replaces the earlier override. `${NAME}` in `value` is not
     /// substituted: overrides are taken literally.
+    ///
+    /// # Arguments
+    ///
+    /// * `key` - the dotted key to override, such as `server.port`; no empty names.
+    /// * `value` - the value, anything serde can turn into JSON; a map deep-merges.
     pub fn set(&self, key: &str, value: impl serde::Serialize) -> Result<(), ConfigError> {
         if key.is_empty() || key.split('.').any(str::is_empty) {
             return Err(ConfigError::Invalid {
@@ -151,6 +175,10 @@ impl ConfigService {
     }
 
     /// The typed, validated section at `path` (dotted); an absent section gives the type's defaults.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the section's dotted path, such as `server` or `plugins.greeting`.
     pub fn at_path<T: ConfigSchema>(&self, path: &str) -> Result<T, ConfigError> {
         self.mark_handled(path);
         typed(path, get(&self.tree(), path))
@@ -158,6 +186,10 @@ impl ConfigService {
 
     /// Like [`ConfigService::at_path`], but `None` when nothing is configured at `path`
     /// (absent or `null`).
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the section's dotted path, such as `server` or `plugins.greeting`.
     pub fn optional_at_path<T: ConfigSchema>(&self, path: &str) -> Result<Option<T>, ConfigError> {
         self.mark_handled(path);
         let tree = self.tree();
@@ -168,6 +200,10 @@ impl ConfigService {
     }
 
     /// The section at `path` now and whenever its raw subtree really changes.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the section's dotted path, such as `server` or `plugins.greeting`.
     pub fn subscribe<T: ConfigSchema>(
         &self,
         path: &str,
@@ -184,6 +220,10 @@ impl ConfigService {
     /// - anything else: enabled and only `<path>.enabled` is marked. A non-boolean such as
     ///   `"yes"` therefore enables the section and is reported by the section's own typed
     ///   validation (`[<path>.enabled]: expected value of type [boolean] ...`) when it is read.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the section's dotted path, such as a plugin's `configPath`.
     pub fn is_enabled_at_path(&self, path: &str) -> bool {
         // Called once per plugin at startup: read the tree in place and build the dotted
         // `<path>.enabled` key only when it has to be marked.

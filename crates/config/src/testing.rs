@@ -19,6 +19,10 @@ pub fn test_env() -> Arc<Env> {
 
 /// A config service over an in-memory JSON tree, with [`test_env`].
 ///
+/// # Arguments
+///
+/// * `value` - the config tree: a JSON object (nested or with dotted keys), or `null` for none.
+///
 /// # Panics
 ///
 /// When `value` is not a map (or `null`): a test wrote an impossible config.
@@ -27,6 +31,10 @@ pub fn config_from_json(value: serde_json::Value) -> ConfigService {
 }
 
 /// A config service over an in-memory YAML document, with [`test_env`].
+///
+/// # Arguments
+///
+/// * `yaml` - the config as one YAML document (nested maps or dotted keys).
 ///
 /// # Panics
 ///

@@ -56,6 +56,10 @@ const MILLIS_RANGE: &str = "Value in milliseconds is expected to be a safe posit
 /// assert!(parse_duration("500000000000Y").is_err());
 /// assert!(parse_duration("soon").unwrap_err().starts_with("Failed to parse value as time value."));
 /// ```
+///
+/// # Arguments
+///
+/// * `text` - the setting's text, such as `30s`, `1m 30s` or `1500` (milliseconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if let Some(millis) = kibana_duration_millis(text) {
         return millis_to_duration(millis);
@@ -111,6 +115,10 @@ fn float_millis_to_duration(millis: f64) -> Result<Duration, String> {
 }
 
 /// Deserializes a duration: a number of milliseconds or a string [`parse_duration`] reads.
+///
+/// # Arguments
+///
+/// * `deserializer` - supplied by serde for a field with `deserialize_with = "duration"`.
 pub fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     struct DurationVisitor;
     impl Visitor<'_> for DurationVisitor {
@@ -137,6 +145,10 @@ pub fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, 
 }
 
 /// [`duration`] for an optional setting.
+///
+/// # Arguments
+///
+/// * `deserializer` - supplied by serde for a field with `deserialize_with = "optional_duration"`.
 pub fn optional_duration<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Duration>, D::Error> {
@@ -160,6 +172,10 @@ pub fn optional_duration<'de, D: Deserializer<'de>>(
 ///     Err("could not parse byte size value [lots]. Value must be a safe positive integer.".to_owned())
 /// );
 /// ```
+///
+/// # Arguments
+///
+/// * `text` - the setting's text, such as `1mb` or `1024`; surrounding whitespace is ignored.
 pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     let trimmed = text.trim();
     let lower = trimmed.to_ascii_lowercase();
@@ -200,6 +216,10 @@ fn bytes_in_range(bytes: u128) -> Result<u64, String> {
 }
 
 /// Deserializes a byte size: a number of bytes or a string [`parse_byte_size`] reads.
+///
+/// # Arguments
+///
+/// * `deserializer` - supplied by serde for a field with `deserialize_with = "byte_size"`.
 pub fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     struct ByteSizeVisitor;
     impl Visitor<'_> for ByteSizeVisitor {
@@ -250,6 +270,10 @@ pub fn byte_size<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::E
 /// assert_eq!(parse_bool(" true"), None);
 /// assert_eq!(parse_bool("yes"), None);
 /// ```
+///
+/// # Arguments
+///
+/// * `text` - the text to read, exactly `true` or `false` in any case.
 #[inline]
 pub fn parse_bool(text: &str) -> Option<bool> {
     if text.eq_ignore_ascii_case("true") {
@@ -275,6 +299,11 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// assert_eq!(parse_number::<f64>("inf"), None);
 /// assert_eq!(parse_number::<u16>(""), None);
 /// ```
+///
+/// # Arguments
+///
+/// * `text` - the decimal text to read, such as `5601` or `-0.5`; surrounding whitespace is
+///   ignored.
 #[inline]
 pub fn parse_number<T: CoercibleNumber>(text: &str) -> Option<T> {
     let text = text.trim();

@@ -41,16 +41,29 @@ impl Default for CallApiOptions {
 
 impl CallApiOptions {
     /// Sets [`CallApiOptions::wrap_401_errors`].
+    ///
+    /// # Arguments
+    ///
+    /// * `wrap` - whether a `401` from Elasticsearch becomes `ElasticsearchError::NotAuthorized`
+    ///   (the default).
     pub fn wrap_401_errors(mut self, wrap: bool) -> Self {
         self.wrap_401_errors = wrap;
         self
     }
     /// Sets [`CallApiOptions::signal`].
+    ///
+    /// # Arguments
+    ///
+    /// * `token` - cancelling it aborts the call and closes its connection.
     pub fn signal(mut self, token: CancellationToken) -> Self {
         self.signal = Some(token);
         self
     }
     /// Sets [`CallApiOptions::timeout`].
+    ///
+    /// # Arguments
+    ///
+    /// * `timeout` - how long the call may take, replacing `requestTimeout` for it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

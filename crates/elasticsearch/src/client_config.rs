@@ -138,6 +138,10 @@ impl fmt::Debug for ClientConfigOverrides {
 
 impl ElasticsearchClientConfig {
     /// This config with `overrides` applied.
+    ///
+    /// # Arguments
+    ///
+    /// * `overrides` - the settings to replace; the fields left `None` keep this config's values.
     pub fn with_overrides(mut self, overrides: ClientConfigOverrides) -> Self {
         let ClientConfigOverrides {
             hosts,

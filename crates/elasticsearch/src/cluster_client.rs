@@ -32,6 +32,14 @@ pub type ApiCallFuture<'a> =
 pub trait ApiCaller: Send + Sync {
     /// Calls `endpoint` (e.g. `search`, `indices.create`) with `params` (a JSON object: path parts, query
     /// parameters, `body`, `headers`).
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search` or
+    ///   `indices.create`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers`.
+    /// * `options` - per-call options; `CallApiOptions::default()` for none.
     fn call<'a>(
         &'a self,
         endpoint: &'a str,
@@ -75,6 +83,12 @@ impl ClusterClient {
     /// Creates a client whose logs go to `elasticsearch.<client_type>` and, with `logQueries`, whose queries are
     /// logged at debug level under `elasticsearch.query.<client_type>`. Reads the TLS files now; fails with the
     /// config key at fault.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the client settings; checked here, and the TLS files they name are read now.
+    /// * `logger_factory` - where the client's loggers come from.
+    /// * `client_type` - the client's name in its log contexts, such as `data` or `monitoring`.
     pub fn new(
         config: ElasticsearchClientConfig,
         logger_factory: &LoggerFactory,
@@ -115,7 +129,14 @@ impl ClusterClient {
 
     /// Calls `endpoint` as Kibana's internal user (`elasticsearch.username`).
     ///
-    /// `params` is a JSON object: path parts and query parameters by name, `body`, and extra `headers`.
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout);
+    ///   `CallApiOptions::default()` for none.
     pub async fn call_as_internal_user(
         &self,
         endpoint: &str,
@@ -136,6 +157,11 @@ impl ClusterClient {
 
     /// A client scoped to `request`: its calls as the current user forward the request's whitelisted headers and
     /// the headers the auth handler chose, never the internal user's credentials.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the incoming request (a `KibanaRequest`, or a `FakeRequest` outside HTTP)
+    ///   whose headers are forwarded.
     pub fn as_scoped(&self, request: &(impl ScopeableRequest + ?Sized)) -> ScopedClusterClient {
         let (headers, invalid) = scoped_headers(request, &self.inner.whitelist);
         ScopedClusterClient::new(self.clone(), headers, invalid)

@@ -19,6 +19,10 @@ pub struct Secret(String);
 
 impl Secret {
     /// Wraps a credential.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - the credential, such as a password.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }

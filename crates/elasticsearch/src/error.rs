@@ -22,6 +22,11 @@ pub struct ResponseError {
 
 impl ResponseError {
     /// Reads status, type, reason and `WWW-Authenticate` out of an Elasticsearch error body.
+    ///
+    /// # Arguments
+    ///
+    /// * `status` - the HTTP status Elasticsearch answered with.
+    /// * `body` - the response body: the parsed JSON, or the text as a JSON string.
     pub fn from_body(status: u16, body: Value) -> Self {
         let error = body.get("error");
         let (error_type, reason) = match error {

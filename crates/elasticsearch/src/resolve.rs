@@ -82,6 +82,12 @@ fn encode_query(text: &str) -> String {
 }
 
 /// Resolves `endpoint` with `params` (a JSON object, or null for none).
+///
+/// # Arguments
+///
+/// * `endpoint_name` - the endpoint's dotted name in the REST spec, such as `indices.create`.
+/// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+///   extra `headers` (string values).
 pub fn resolve(endpoint_name: &str, params: Value) -> Result<ResolvedRequest, ElasticsearchError> {
     let endpoint = Endpoint::find(endpoint_name)
         .ok_or_else(|| ElasticsearchError::InvalidEndpoint(endpoint_name.to_owned()))?;

@@ -15,10 +15,18 @@ use crate::resolve::resolve;
 /// tasks use [`FakeRequest`].
 pub trait ScopeableRequest {
     /// Calls `visit` with each header of the request (name as received, raw value).
+    ///
+    /// # Arguments
+    ///
+    /// * `visit` - called with each header's name, as received, and raw value.
     fn visit_headers(&self, visit: &mut dyn FnMut(&str, &[u8]));
 
     /// Calls `visit` with each header the auth handler chose to forward to Elasticsearch (they replace request
     /// headers of the same name). None by default.
+    ///
+    /// # Arguments
+    ///
+    /// * `visit` - called with each header's name and raw value.
     fn visit_auth_headers(&self, visit: &mut dyn FnMut(&str, &[u8])) {
         let _ = visit;
     }
@@ -37,11 +45,21 @@ impl FakeRequest {
         Self::default()
     }
     /// Adds a request header.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
+    /// * `value` - the header value, as the client would have sent it.
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
     /// Adds a header as the auth handler would have chosen it.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, such as `authorization`, in any case.
+    /// * `value` - the header value, such as the user's credentials.
     pub fn with_auth_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.auth_headers.push((name.into(), value.into()));
         self
@@ -158,6 +176,15 @@ impl ScopedClusterClient {
     }
 
     /// Calls `endpoint` as Kibana's internal user, exactly like [`ClusterClient::call_as_internal_user`].
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout);
+    ///   `CallApiOptions::default()` for none.
     pub async fn call_as_internal_user(
         &self,
         endpoint: &str,
@@ -171,6 +198,15 @@ impl ScopedClusterClient {
 
     /// Calls `endpoint` as the current user: with the scoped headers (plus the caller's own `params.headers`,
     /// which must not change a scoped one) and without the internal user's credentials.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values, which must not change a scoped header).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout);
+    ///   `CallApiOptions::default()` for none.
     pub async fn call_as_current_user(
         &self,
         endpoint: &str,

@@ -36,6 +36,11 @@ pub struct ElasticsearchServiceSetup {
 impl ElasticsearchServiceSetup {
     /// A contract with `admin` and `data` clients over `config`, for embedding and tests (the service builds its
     /// own in `setup`).
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the client settings both clients start from.
+    /// * `logger_factory` - where the clients' loggers come from.
     pub fn new(
         config: ElasticsearchClientConfig,
         logger_factory: LoggerFactory,
@@ -56,6 +61,12 @@ impl ElasticsearchServiceSetup {
 
     /// A new client whose logs go to `elasticsearch.<client_type>`, with `overrides` applied over the core
     /// `elasticsearch` config. The service closes it when it stops.
+    ///
+    /// # Arguments
+    ///
+    /// * `client_type` - the client's name in its log contexts, such as `monitoring`.
+    /// * `overrides` - settings replacing those of the core `elasticsearch` config for this client;
+    ///   `ClientConfigOverrides::default()` for none.
     pub fn create_client(
         &self,
         client_type: &str,
@@ -129,6 +140,11 @@ struct Running {
 
 impl ElasticsearchService {
     /// A service reading `elasticsearch` from `config_service` and logging under `elasticsearch.service`.
+    ///
+    /// # Arguments
+    ///
+    /// * `config_service` - the config the `elasticsearch` section is read from, at setup.
+    /// * `logger_factory` - where the service's and its clients' loggers come from.
     pub fn new(config_service: ConfigService, logger_factory: LoggerFactory) -> Self {
         let log = logger_factory.get(&["elasticsearch", "service"]);
         let (status_tx, _) = watch::channel(ElasticsearchStatus::Unavailable {

@@ -155,6 +155,10 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Looks an endpoint up by its dotted name.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the endpoint's dotted name, such as `indices.create`; matched exactly.
     pub fn find(name: &str) -> Option<&'static Endpoint> {
         ENDPOINTS
             .binary_search_by(|endpoint| endpoint.name.cmp(name))
@@ -163,6 +167,10 @@ impl Endpoint {
     }
 
     /// The declared type of query parameter `name` (the endpoint's own, then the common ones).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the query parameter's name, such as `timeout`; matched exactly.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         find_param(self.params, name).or_else(|| find_param(COMMON_PARAMS, name))
     }

@@ -49,6 +49,12 @@ impl MockApiCaller {
     }
 
     /// Queues `answer` for the next call of `endpoint`.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint the answer is for, such as `search`.
+    /// * `answer` - what that call returns; the answers of one endpoint are used in the order
+    ///   queued.
     pub fn answer(&self, endpoint: &str, answer: Result<Value, ElasticsearchError>) -> &Self {
         self.state
             .lock()
@@ -96,6 +102,11 @@ impl ApiCaller for MockApiCaller {
 }
 
 /// A setup contract whose clients (and those from `create_client`) talk to `config.hosts`, with logs captured.
+///
+/// # Arguments
+///
+/// * `config` - the client settings; their `hosts` point at the server the test runs, such as a
+///   local stub.
 pub fn setup_contract(
     config: ElasticsearchClientConfig,
 ) -> Result<(ElasticsearchServiceSetup, CapturedLogs), ElasticsearchError> {

@@ -24,6 +24,11 @@ pub struct BasePath {
 
 impl BasePath {
     /// A base path service for the configured `server.basePath` (none → empty).
+    ///
+    /// # Arguments
+    ///
+    /// * `server_base_path` - `server.basePath` as configured (`/` followed by segments, no
+    ///   trailing `/`); `None` or empty for none.
     pub fn new(server_base_path: Option<String>) -> Self {
         Self {
             server_base_path: server_base_path.unwrap_or_default().into(),
@@ -36,6 +41,10 @@ impl BasePath {
     }
 
     /// Server base path + the request's own base path (each empty when unset).
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request whose own base path is appended.
     pub fn get<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> String {
         let request_part = request
             .state()
@@ -47,6 +56,11 @@ impl BasePath {
     }
 
     /// Sets the request's own base path; allowed once per request.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request to set the base path of; a second set on it fails.
+    /// * `path` - the request's own base path, such as `/s/marketing`.
     pub fn set<P, Q, B>(
         &self,
         request: &KibanaRequest<P, Q, B>,
@@ -61,6 +75,11 @@ impl BasePath {
 
     /// Prefixes a relative, root-based path with the server base path, keeping query and hash.
     /// Unchanged when there is no base path, the path does not start with `/`, or it names a host.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - a root-based path (`/app/home?x=1#h`); other paths and URLs with a host come back
+    ///   unchanged.
     pub fn prepend(&self, path: &str) -> String {
         if self.server_base_path.is_empty() || !path.starts_with('/') || path.starts_with("//") {
             return path.to_owned();
@@ -70,6 +89,10 @@ impl BasePath {
 
     /// Removes the server base path from `path`: exactly the base path gives `/`, a path under it
     /// loses the prefix, anything else is unchanged.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - a path as the client sent it, with or without the base path.
     pub fn remove(&self, path: &str) -> String {
         let base = &*self.server_base_path;
         if base.is_empty() {

@@ -51,6 +51,10 @@ pub struct HandlerError {
 
 impl HandlerError {
     /// An error whose response is a generic, logged `500`.
+    ///
+    /// # Arguments
+    ///
+    /// * `cause` - what went wrong; logged with the route, never sent to the client.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
             response: None,
@@ -59,6 +63,11 @@ impl HandlerError {
     }
 
     /// `cause`, answered with `response` (logged at a level that follows its status).
+    ///
+    /// # Arguments
+    ///
+    /// * `cause` - what went wrong, for the log.
+    /// * `response` - what the client gets instead of the generic `500`.
     pub fn with_response(cause: impl Into<anyhow::Error>, response: KibanaResponse) -> Self {
         Self {
             response: Some(response),

@@ -50,6 +50,10 @@ impl RequestHeaders {
     }
 
     /// The first value of `name` (case-insensitive).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn get(&self, name: &str) -> Option<&str> {
         // A scan of the few names a request has, comparing names only: a hashed lookup would
         // first have to build a `HeaderName` (an allocation for a non-standard name).
@@ -60,6 +64,10 @@ impl RequestHeaders {
     }
 
     /// Every value of `name`, in arrival order.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
         self.values(name).collect()
     }
@@ -73,6 +81,10 @@ impl RequestHeaders {
     }
 
     /// Whether `name` is present.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -100,6 +112,10 @@ impl RequestHeaders {
     }
 
     /// Only the headers named in `names` (matched case-insensitively), as an owned list.
+    ///
+    /// # Arguments
+    ///
+    /// * `names` - the header names to keep, in any case; names the request lacks are skipped.
     pub fn filtered(&self, names: &[&str]) -> Headers {
         self.iter()
             .filter(|(name, _)| names.iter().any(|wanted| wanted.eq_ignore_ascii_case(name)))
@@ -207,11 +223,23 @@ impl Headers {
     }
 
     /// Adds a value for `name`, keeping any values already there.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case (stored lower-case); not checked until the headers
+    ///   are sent.
+    /// * `value` - the value to add after the name's existing values.
     pub fn append(&mut self, name: impl AsRef<str>, value: impl Into<String>) {
         Arc::make_mut(&mut self.entries).push((name.as_ref().to_ascii_lowercase(), value.into()));
     }
 
     /// Replaces every value of `name` with `value`.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case (stored lower-case); not checked until the headers
+    ///   are sent.
+    /// * `value` - the one value the name keeps.
     pub fn insert(&mut self, name: impl AsRef<str>, value: impl Into<String>) {
         let name = name.as_ref().to_ascii_lowercase();
         let entries = Arc::make_mut(&mut self.entries);
@@ -220,6 +248,10 @@ impl Headers {
     }
 
     /// The first value of `name`.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.entries
             .iter()
@@ -228,6 +260,10 @@ impl Headers {
     }
 
     /// Every value of `name`, in arrival order.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
         self.entries
             .iter()
@@ -237,6 +273,10 @@ impl Headers {
     }
 
     /// Whether `name` is present.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
@@ -270,6 +310,10 @@ impl Headers {
     }
 
     /// Only the headers named in `names` (matched case-insensitively).
+    ///
+    /// # Arguments
+    ///
+    /// * `names` - the header names to keep, in any case; names not present are skipped.
     pub fn filtered(&self, names: &[&str]) -> Headers {
         Headers {
             entries: Arc::new(

@@ -168,6 +168,10 @@ impl<P, Q, B> KibanaRequest<P, Q, B> {
         &self.inner.headers
     }
     /// Only the headers named (case-insensitively) in `names`.
+    ///
+    /// # Arguments
+    ///
+    /// * `names` - the header names to keep, in any case; names the request lacks are skipped.
     pub fn get_filtered_headers(&self, names: &[&str]) -> Headers {
         self.inner.headers.filtered(names)
     }

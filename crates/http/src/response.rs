@@ -26,10 +26,19 @@ pub enum ResponseBody {
 
 impl ResponseBody {
     /// Serializes `value` as a JSON body.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - what to serialize; a value serde cannot serialize (a map with non-string keys)
+    ///   is an error.
     pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
         serde_json::to_vec(value).map(|bytes| Self::Json(bytes.into()))
     }
     /// A streamed body.
+    ///
+    /// # Arguments
+    ///
+    /// * `stream` - the body chunks, sent as they come; an `Err` chunk ends the response early.
     pub fn stream(
         stream: impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
     ) -> Self {
@@ -128,6 +137,11 @@ impl fmt::Display for Refusal {
 impl KibanaResponse {
     /// A response with `status` and `body` and no extra headers, sent as given (the server
     /// still refuses a status outside `100..=599` and a `3xx` without a `location` header).
+    ///
+    /// # Arguments
+    ///
+    /// * `status` - the status code, from `100` to `599`; a `3xx` also needs a `location` header.
+    /// * `body` - the body: JSON, text, bytes, a stream, or `()` for none.
     pub fn new(status: u16, body: impl Into<ResponseBody>) -> Self {
         Self {
             status,
@@ -138,6 +152,12 @@ impl KibanaResponse {
     }
     /// Adds a header (names are case-insensitive; invalid names or values are dropped with an
     /// error log when the response is sent).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case; an invalid name is dropped with an error log when
+    ///   the response is sent.
+    /// * `value` - the header value; an invalid value is dropped the same way.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -184,6 +204,12 @@ impl KibanaResponse {
     /// [`ResponseError`] has some. Without a message the status's reason phrase is the message.
     /// A status outside `400..=599` is refused: the client gets the generic `500` and the route
     /// is named in an error log.
+    ///
+    /// # Arguments
+    ///
+    /// * `status` - the error status, from `400` to `599`.
+    /// * `error` - a message (anything `Display`), or a `ResponseError` with attributes;
+    ///   `ResponseError::default()` for the status's reason phrase.
     pub fn error(status: u16, error: impl Into<ResponseError>) -> Self {
         let error = error.into();
         let message = error.message.as_deref().unwrap_or(reason_phrase(status));
@@ -236,6 +262,10 @@ pub struct ResponseError {
 
 impl ResponseError {
     /// An error with `message`.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the message sent in the error body; do not put secrets in it.
     pub fn new(message: impl fmt::Display) -> Self {
         Self {
             message: Some(message.to_string()),
@@ -243,6 +273,10 @@ impl ResponseError {
         }
     }
     /// Adds `attributes`, sent as the error body's `attributes` field.
+    ///
+    /// # Arguments
+    ///
+    /// * `attributes` - any JSON, sent as the error body's `attributes` field.
     pub fn attributes(mut self, attributes: serde_json::Value) -> Self {
         self.attributes = Some(attributes);
         self
@@ -383,7 +417,9 @@ pub const INTERNAL_ERROR_MESSAGE: &str = "An internal server error occurred.";
 /// Error responses (`bad_request` … `custom_error`) share one JSON shape,
 /// `{"statusCode":404,"error":"Not Found","message":"..."}`, and take
 /// `impl Into<`[`ResponseError`]`>`: a message, a [`ResponseError`] with `attributes`, or
-/// `ResponseError::default()` for Kibana's default message.
+/// `ResponseError::default()` for Kibana's default message. An error status without a method of
+/// its own (`422`, `429`, `503`, ...) is answered in that shape by
+/// [`custom_error`](Self::custom_error), which takes any status from `400` to `599`.
 ///
 /// ```
 /// use core_http::{ResponseError, ResponseFactory};
@@ -398,10 +434,18 @@ pub struct ResponseFactory;
 
 impl ResponseFactory {
     /// `200 OK`.
+    ///
+    /// # Arguments
+    ///
+    /// * `body` - the body: JSON, text, bytes, a stream, or `()` for none.
     pub fn ok(&self, body: impl Into<ResponseBody>) -> KibanaResponse {
         KibanaResponse::new(200, body)
     }
     /// `202 Accepted`.
+    ///
+    /// # Arguments
+    ///
+    /// * `body` - the body: JSON, text, bytes, a stream, or `()` for none.
     pub fn accepted(&self, body: impl Into<ResponseBody>) -> KibanaResponse {
         KibanaResponse::new(202, body)
     }
@@ -410,38 +454,78 @@ impl ResponseFactory {
         KibanaResponse::new(204, ResponseBody::Empty)
     }
     /// `302 Found` to `location`.
+    ///
+    /// # Arguments
+    ///
+    /// * `location` - the `Location` header: a URL or a path, sent as it is.
     pub fn redirected(&self, location: impl Into<String>) -> KibanaResponse {
         KibanaResponse::new(302, ResponseBody::Empty).header("location", location)
     }
     /// `400 Bad Request`; default message `Bad Request`.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn bad_request(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(400, error)
     }
     /// `401 Unauthorized`; default message `Unauthorized`. Add the challenge with
     /// `.header("www-authenticate", ..)`.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn unauthorized(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(401, error)
     }
     /// `403 Forbidden`; default message `Forbidden`.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn forbidden(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(403, error)
     }
     /// `404 Not Found`; default message `Not Found`.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn not_found(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(404, error)
     }
     /// `409 Conflict`; default message `Conflict`.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn conflict(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(409, error)
     }
     /// `500 Internal Server Error`; default message `Internal Error` (Kibana's). The message is
     /// sent as given: do not put secrets in it.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the default message.
     pub fn internal_error(&self, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(500, error.into().or_message("Internal Error"))
     }
     /// An error response with any error `status` (Kibana's `customError`); default message the
     /// status's reason phrase. A status outside `400..=599` is refused: the client gets the
     /// generic `500` and the route is named in an error log.
+    ///
+    /// # Arguments
+    ///
+    /// * `status` - the error status, from `400` to `599`.
+    /// * `error` - a message, a `ResponseError` with attributes, or `ResponseError::default()` for
+    ///   the status's reason phrase.
     pub fn custom_error(&self, status: u16, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(status, error)
     }
@@ -452,6 +536,14 @@ impl ResponseFactory {
     ///   body or JSON without a message is refused (generic `500`, logged);
     /// * a `3xx` needs a `location` header, and a status outside `100..=599` is invalid: both
     ///   answer the generic `500` and are logged.
+    ///
+    /// # Arguments
+    ///
+    /// * `status` - the status code, from `100` to `599`.
+    /// * `headers` - `(name, value)` pairs added to the response; a `3xx` needs `location` among
+    ///   them.
+    /// * `body` - the body; with an error status, text (the message), JSON with a string `message`,
+    ///   or bytes or a stream sent as they are.
     pub fn custom<N: Into<String>, V: Into<String>>(
         &self,
         status: u16,

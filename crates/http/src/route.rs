@@ -82,16 +82,29 @@ impl RouteOptions {
         Self::default()
     }
     /// Sets the authentication requirement.
+    ///
+    /// # Arguments
+    ///
+    /// * `auth_required` - whether the auth handler runs for the route and must authenticate the
+    ///   user.
     pub fn auth_required(mut self, auth_required: AuthRequired) -> Self {
         self.auth_required = auth_required;
         self
     }
     /// Sets the tags.
+    ///
+    /// # Arguments
+    ///
+    /// * `tags` - the tags, replacing any set before.
     pub fn tags<T: Into<String>>(mut self, tags: impl IntoIterator<Item = T>) -> Self {
         self.tags = tags.into_iter().map(Into::into).collect();
         self
     }
     /// Sets this route's body limit in bytes.
+    ///
+    /// # Arguments
+    ///
+    /// * `bytes` - the largest body accepted, in bytes; a larger one is answered with `413`.
     pub fn body_max_size(mut self, bytes: u64) -> Self {
         self.body_max_size = Some(bytes);
         self
@@ -119,6 +132,12 @@ pub struct RouteConfig<P = Empty, Q = Empty, B = Empty> {
 
 impl<P, Q, B> RouteConfig<P, Q, B> {
     /// A route at `path` validated by `validate`, with default options.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the path under the router's prefix, such as `/{id}`: whole-segment `{name}`
+    ///   params, at most one optional `{name?}` as the last segment.
+    /// * `validate` - how params, query and body are read and checked.
     pub fn new(path: impl Into<String>, validate: RouteValidation<P, Q, B>) -> Self {
         Self {
             path: path.into(),
@@ -127,6 +146,10 @@ impl<P, Q, B> RouteConfig<P, Q, B> {
         }
     }
     /// Replaces the options.
+    ///
+    /// # Arguments
+    ///
+    /// * `options` - the route's options, replacing the defaults.
     pub fn options(mut self, options: RouteOptions) -> Self {
         self.options = options;
         self

@@ -110,6 +110,14 @@ pub struct Router {
 macro_rules! route_method {
     ($(#[$doc:meta])* $name:ident, $method:ident) => {
         $(#[$doc])*
+        // `doc` attributes rather than `///`: rustdoc unindents the caller's docs (attributes
+        // once they pass through the macro) and `///` lines differently when they are mixed.
+        #[doc = ""]
+        #[doc = " # Arguments"]
+        #[doc = ""]
+        #[doc = " * `config` - the route's path under the router's prefix, its validation and options."]
+        #[doc = " * `handler` - an async closure `(request, response_factory)` run for each validated"]
+        #[doc = "   request; its error decides the response ([`HandlerError`](crate::HandlerError))."]
         pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
         where
             P: DeserializeOwned + 'static,
@@ -125,6 +133,11 @@ macro_rules! route_method {
 
 impl Router {
     /// An empty router whose routes live under `prefix` (may be empty).
+    ///
+    /// # Arguments
+    ///
+    /// * `prefix` - the path every route of the router lives under, such as `/api/bookmarks`; empty
+    ///   or `/` for the root.
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),

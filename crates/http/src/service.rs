@@ -75,6 +75,11 @@ pub struct HttpServiceSetup {
 
 impl HttpServiceSetup {
     /// A new, empty router whose routes live under `prefix`.
+    ///
+    /// # Arguments
+    ///
+    /// * `prefix` - the path every route of the router lives under, such as `/api/bookmarks`; empty
+    ///   or `/` for the root.
     pub fn create_router(&self, prefix: impl Into<String>) -> Router {
         Router::new(prefix)
     }
@@ -84,6 +89,10 @@ impl HttpServiceSetup {
     /// [`Router`] for the rules), or when a route's method and path are already taken, by this
     /// router or another ([`HttpError::RouteConflict`]; `/a` and `/a/` are the same path); then
     /// nothing of `router` is registered.
+    ///
+    /// # Arguments
+    ///
+    /// * `router` - the router whose routes are added, all or none.
     pub fn register_router(&self, router: Router) -> Result<(), HttpError> {
         let mut registry = lock(&self.registry);
         if registry.listening {
@@ -157,6 +166,11 @@ impl HttpServiceSetup {
     /// # Ok::<(), core_http::HttpError>(())
     /// # }).unwrap();
     /// ```
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's result; an error
+    ///   answers a logged `500`.
     pub fn register_on_pre_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
     where
         F: Fn(KibanaRequest, OnPreAuthToolkit) -> Fut + Send + Sync + 'static,
@@ -193,6 +207,11 @@ impl HttpServiceSetup {
     /// # Ok::<(), core_http::HttpError>(())
     /// # }).unwrap();
     /// ```
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's result; an error
+    ///   answers a logged `500`.
     pub fn register_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
     where
         F: Fn(KibanaRequest, AuthToolkit) -> Fut + Send + Sync + 'static,
@@ -210,6 +229,11 @@ impl HttpServiceSetup {
     /// Adds an onPostAuth interceptor: it runs after auth (whether or not the route needed it),
     /// before validation and the handler, after the ones registered earlier. It may go on,
     /// redirect or reject.
+    ///
+    /// # Arguments
+    ///
+    /// * `handler` - an async closure `(request, toolkit)` returning the toolkit's result; an error
+    ///   answers a logged `500`.
     pub fn register_on_post_auth<F, Fut>(&self, handler: F) -> Result<(), HttpError>
     where
         F: Fn(KibanaRequest, OnPostAuthToolkit) -> Fut + Send + Sync + 'static,
@@ -232,6 +256,10 @@ impl HttpServiceSetup {
     /// count). Fails with [`HttpError::Session`] naming the cookie when the key is under 32
     /// characters, the name is not a valid cookie name, or `SameSite::None` comes without
     /// `is_secure`.
+    ///
+    /// # Arguments
+    ///
+    /// * `options` - the cookie's name, encryption key (32 characters or more) and attributes.
     pub fn create_cookie_session_storage_factory<T>(
         &self,
         options: SessionCookieOptions<T>,
@@ -329,6 +357,11 @@ pub struct HttpService {
 
 impl HttpService {
     /// Reads and validates the `server` section.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the config service to read the `server` section from.
+    /// * `loggers` - the factory of the service's loggers (contexts under `http`).
     pub fn new(config: &ConfigService, loggers: &LoggerFactory) -> Result<Self, HttpError> {
         Ok(Self::from_config(
             config.at_path::<HttpConfig>("server")?,
@@ -337,6 +370,11 @@ impl HttpService {
     }
 
     /// A service for an already validated config.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the validated `server` section.
+    /// * `loggers` - the factory of the service's loggers (contexts under `http`).
     pub fn from_config(config: HttpConfig, loggers: &LoggerFactory) -> Self {
         Self {
             config: Arc::new(config),
@@ -352,6 +390,10 @@ impl HttpService {
     }
 
     /// Overrides the number of actix workers (default: the number of available cores).
+    ///
+    /// # Arguments
+    ///
+    /// * `workers` - the number of actix worker threads; `0` counts as `1`.
     pub fn with_workers(mut self, workers: usize) -> Self {
         self.workers = Some(workers.max(1));
         self

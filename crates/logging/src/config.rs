@@ -110,6 +110,10 @@ fn default_level() -> LogLevel {
 
 impl LoggingConfig {
     /// Whether `name` is an appender this config can route to.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - an appender name: `default` or a key of `appenders`.
     pub fn has_appender(&self, name: &str) -> bool {
         name == DEFAULT_APPENDER || self.appenders.contains_key(name)
     }

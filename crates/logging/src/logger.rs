@@ -176,6 +176,10 @@ impl Logger {
 
     /// Whether a record at `level` would be written (`all`: whether trace records are; `off`:
     /// never).
+    ///
+    /// # Arguments
+    ///
+    /// * `level` - the level a record would have.
     #[inline]
     pub fn is_enabled(&self, level: LogLevel) -> bool {
         level.record_rank() <= self.state.threshold.load(Ordering::Relaxed)
@@ -200,82 +204,158 @@ impl Logger {
 
     /// Logs `message` at `level`, with optional metadata (the bridge from the `log` crate uses
     /// it). `all` logs at trace; `off` logs nothing.
+    ///
+    /// # Arguments
+    ///
+    /// * `level` - the record's level.
+    /// * `message` - the text of the record; formatted only when `level` is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns);
+    ///   `None` for none.
     #[inline]
     pub fn log_at(&self, level: LogLevel, message: impl Display, meta: Option<&LogMeta>) {
         self.log(level, message, meta);
     }
 
     /// Logs at trace level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn trace(&self, message: impl Display) {
         self.log(LogLevel::Trace, message, None);
     }
     /// Logs at trace level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn trace_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Trace, message, Some(&meta));
     }
     /// Logs at debug level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn debug(&self, message: impl Display) {
         self.log(LogLevel::Debug, message, None);
     }
     /// Logs at debug level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn debug_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Debug, message, Some(&meta));
     }
     /// Logs at info level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn info(&self, message: impl Display) {
         self.log(LogLevel::Info, message, None);
     }
     /// Logs at info level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn info_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Info, message, Some(&meta));
     }
     /// Logs at warn level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn warn(&self, message: impl Display) {
         self.log(LogLevel::Warn, message, None);
     }
     /// Logs at warn level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn warn_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Warn, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at warn level.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - the error; its message is the record's message, its `source()` chain goes with
+    ///   it.
     #[inline]
     pub fn warn_err<E: Error + ?Sized>(&self, error: &E) {
         self.log_error(LogLevel::Warn, error);
     }
     /// Logs at error level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn error(&self, message: impl Display) {
         self.log(LogLevel::Error, message, None);
     }
     /// Logs at error level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn error_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Error, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at error level.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - the error; its message is the record's message, its `source()` chain goes with
+    ///   it.
     #[inline]
     pub fn error_err<E: Error + ?Sized>(&self, error: &E) {
         self.log_error(LogLevel::Error, error);
     }
     /// Logs at fatal level.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
     #[inline]
     pub fn fatal(&self, message: impl Display) {
         self.log(LogLevel::Fatal, message, None);
     }
     /// Logs at fatal level with metadata.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - the text of the record; formatted only when the level is enabled.
+    /// * `meta` - fields added to the record (`meta` in the JSON layout, `{meta}` in patterns).
     #[inline]
     pub fn fatal_with(&self, message: impl Display, meta: LogMeta) {
         self.log(LogLevel::Fatal, message, Some(&meta));
     }
     /// Logs an error value (message and source chain) at fatal level.
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - the error; its message is the record's message, its `source()` chain goes with
+    ///   it.
     #[inline]
     pub fn fatal_err<E: Error + ?Sized>(&self, error: &E) {
         self.log_error(LogLevel::Fatal, error);
@@ -315,6 +395,10 @@ impl LoggerFactory {
 
     /// A logger whose context is `parts` joined with `.`, after this factory's prefix;
     /// no parts at all gives `root`. Empty parts are skipped, so no context contains `..`.
+    ///
+    /// # Arguments
+    ///
+    /// * `parts` - the context's parts, such as `["plugins", "myPlugin"]`; empty parts are skipped.
     pub fn get(&self, parts: &[&str]) -> Logger {
         match (&self.prefix, parts.iter().all(|part| part.is_empty())) {
             // The factory's own context (a plugin's `plugins.<id>`): nothing to join.
@@ -328,6 +412,10 @@ impl LoggerFactory {
     }
 
     /// A factory whose loggers' contexts all start with `parts` (plugins get `plugins.<id>`).
+    ///
+    /// # Arguments
+    ///
+    /// * `parts` - the parts every context of the new factory starts with; empty parts are skipped.
     pub fn prefixed(&self, parts: &[&str]) -> LoggerFactory {
         let prefix = if parts.iter().all(|part| part.is_empty()) {
             self.prefix.clone()

@@ -22,18 +22,33 @@ impl LogMeta {
 
     /// Adds `key` with a value that serializes to JSON; a value that cannot be serialized is
     /// stored as its error message so that logging never fails.
+    ///
+    /// # Arguments
+    ///
+    /// * `key` - the field name; a field already there is replaced.
+    /// * `value` - the field's value, stored as JSON.
     pub fn with(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
         self.insert(key, value);
         self
     }
 
     /// Inserts `key`, replacing any previous value.
+    ///
+    /// # Arguments
+    ///
+    /// * `key` - the field name.
+    /// * `value` - the field's value, stored as JSON; one that cannot be serialized is stored as
+    ///   its error message.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Serialize) {
         let value = serde_json::to_value(value).unwrap_or_else(|e| Value::String(e.to_string()));
         self.0.insert(key.into(), value);
     }
 
     /// The value under `key`.
+    ///
+    /// # Arguments
+    ///
+    /// * `key` - the field name.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key)
     }

@@ -131,6 +131,11 @@ impl LoggingService {
     /// first: on error nothing changes. Then, in order with the records already queued, swaps the
     /// appenders (flushing and closing the old ones) and writes the records buffered before the
     /// first config; finally re-levels every logger.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the new `logging` section; every appender it names is opened before anything
+    ///   changes.
     pub fn upgrade(&self, config: LoggingConfig) -> Result<(), LoggingError> {
         config.validate()?;
         let mut control = self.control.lock();

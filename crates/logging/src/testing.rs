@@ -80,6 +80,10 @@ impl CapturedLogs {
     }
 
     /// The messages captured at exactly `level`.
+    ///
+    /// # Arguments
+    ///
+    /// * `level` - the level the records must have; no higher or lower level matches.
     pub fn messages_at(&self, level: LogLevel) -> Vec<String> {
         self.records
             .lock()

@@ -28,6 +28,10 @@ impl PluginContracts {
     }
 
     /// The contract of plugin `id`.
+    ///
+    /// # Arguments
+    ///
+    /// * `id` - the plugin's id, as in its manifest.
     pub fn get(&self, id: &str) -> Option<&PluginContract> {
         let positions = self.positions.get_or_init(|| {
             self.entries
@@ -40,6 +44,10 @@ impl PluginContracts {
     }
 
     /// The contract of plugin `id` as `T`, when it has one of that type.
+    ///
+    /// # Arguments
+    ///
+    /// * `id` - the plugin's id, as in its manifest.
     pub fn get_as<T: std::any::Any>(&self, id: &str) -> Option<&T> {
         self.get(id).and_then(PluginContract::downcast_ref)
     }

@@ -358,6 +358,11 @@ macro_rules! typed_deps {
 
             /// The contract of the declared dependency with id `name`, as `T` (for plugins whose
             /// Rust type is not at hand).
+            ///
+            /// # Arguments
+            ///
+            /// * `name` - the dependency's plugin id, as listed in this plugin's `requiredPlugins`
+            ///   or `optionalPlugins`.
             pub fn get_by_name<T: std::any::Any>(&self, name: &str) -> Result<&T, DependencyError> {
                 self.view.get_by_name(name)
             }

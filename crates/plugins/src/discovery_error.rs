@@ -50,6 +50,12 @@ pub struct PluginDiscoveryError {
 
 impl PluginDiscoveryError {
     /// An error of `kind` about the manifest at `path`.
+    ///
+    /// # Arguments
+    ///
+    /// * `kind` - the kind of problem.
+    /// * `path` - the manifest path as registered.
+    /// * `message` - what is wrong.
     pub fn new(
         kind: DiscoveryErrorKind,
         path: impl Into<String>,

@@ -50,6 +50,13 @@ pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 impl PluginManifest {
     /// Parses and validates manifest `text` read from `manifest_path` (the path only names the
     /// manifest in errors) for a server whose version is `kibana_version`.
+    ///
+    /// # Arguments
+    ///
+    /// * `text` - the manifest's JSON text.
+    /// * `manifest_path` - where the manifest was read from; only named in errors.
+    /// * `kibana_version` - the server's version, such as `7.2.0`; the manifest's `kibanaVersion`
+    ///   must equal it as `major.minor.patch` (`kibana` matches any).
     pub fn parse(
         text: &str,
         manifest_path: &str,
@@ -135,6 +142,12 @@ impl PluginManifest {
     /// Reads and validates the manifest file at `path`; an unreadable file is a
     /// `missing-manifest` error, one larger than [`MAX_MANIFEST_BYTES`] an `invalid-manifest`
     /// error (it is not read).
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the `kibana.json` file; at most `MAX_MANIFEST_BYTES`.
+    /// * `kibana_version` - the server's version, such as `7.2.0`; the manifest's `kibanaVersion`
+    ///   must equal it as `major.minor.patch` (`kibana` matches any).
     pub fn read(path: &Path, kibana_version: &str) -> Result<Self, PluginDiscoveryError> {
         use std::io::Read;
         let display = path.display().to_string();

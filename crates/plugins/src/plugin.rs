@@ -34,6 +34,12 @@ pub trait Plugin<C: CoreContracts>: Send + 'static {
     type Start: Send + Sync + 'static;
 
     /// Registers things with core and returns the setup contract.
+    ///
+    /// # Arguments
+    ///
+    /// * `core` - the core services' setup contracts, scoped to this plugin.
+    /// * `deps` - the setup contracts of the plugins this one lists in `requiredPlugins` and
+    ///   `optionalPlugins`.
     fn setup(
         &mut self,
         core: C::Setup,
@@ -41,6 +47,12 @@ pub trait Plugin<C: CoreContracts>: Send + 'static {
     ) -> impl Future<Output = anyhow::Result<Self::Setup>> + Send;
 
     /// Starts working and returns the start contract.
+    ///
+    /// # Arguments
+    ///
+    /// * `core` - the core services' start contracts, scoped to this plugin.
+    /// * `deps` - the start contracts of the plugins this one lists in `requiredPlugins` and
+    ///   `optionalPlugins`.
     fn start(
         &mut self,
         core: C::Start,
@@ -62,6 +74,10 @@ pub struct PluginContract {
 
 impl PluginContract {
     /// Wraps a contract value.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - what a plugin's `setup` or `start` returned.
     pub fn new<T: Any + Send + Sync>(value: T) -> Self {
         Self {
             value: Arc::new(value),

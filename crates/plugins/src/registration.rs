@@ -67,6 +67,12 @@ impl<C: CoreContracts> PluginRegistration<C> {
     /// `include_str!("../kibana.json")`), read from `manifest_path` (named in errors), created by
     /// `initializer` right before its setup. [`plugin_registration!`](crate::plugin_registration)
     /// fills the manifest and its path for you.
+    ///
+    /// # Arguments
+    ///
+    /// * `manifest_json` - the text of the plugin's `kibana.json`.
+    /// * `manifest_path` - the manifest's path, named in errors; nothing is read from it.
+    /// * `initializer` - creates the plugin from its context, once, right before its setup.
     pub fn new<P: Plugin<C>>(
         manifest_json: impl Into<Cow<'static, str>>,
         manifest_path: impl Into<String>,
@@ -84,6 +90,11 @@ impl<C: CoreContracts> PluginRegistration<C> {
 
     /// A plugin of type `P` whose manifest is read from the file `manifest_path` at discovery
     /// (an unreadable file is a `missing-manifest` error).
+    ///
+    /// # Arguments
+    ///
+    /// * `manifest_path` - the plugin's `kibana.json`, read at discovery.
+    /// * `initializer` - creates the plugin from its context, once, right before its setup.
     pub fn from_manifest_file<P: Plugin<C>>(
         manifest_path: impl Into<PathBuf>,
         initializer: impl FnOnce(PluginInitializerContext) -> P + Send + 'static,
@@ -97,6 +108,11 @@ impl<C: CoreContracts> PluginRegistration<C> {
 
     /// A plugin without a server part (`"server": false`, `"ui": true`): it takes part in the
     /// dependency graph and is listed in `ui_plugins`, but is never set up.
+    ///
+    /// # Arguments
+    ///
+    /// * `manifest_json` - the text of the plugin's `kibana.json`, with `"server": false`.
+    /// * `manifest_path` - the manifest's path, named in errors; nothing is read from it.
     pub fn ui_only(
         manifest_json: impl Into<Cow<'static, str>>,
         manifest_path: impl Into<String>,

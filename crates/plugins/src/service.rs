@@ -35,6 +35,10 @@ pub struct PluginsServiceSetupDeps<C: CoreContracts> {
 
 impl<C: CoreContracts> PluginsServiceSetupDeps<C> {
     /// Setup dependencies from a per-plugin factory.
+    ///
+    /// # Arguments
+    ///
+    /// * `core` - builds the `CoreSetup` of the plugin it is given, once per plugin.
     pub fn new(core: impl Fn(&PluginInfo) -> C::Setup + Send + Sync + 'static) -> Self {
         Self {
             core: Box::new(core),
@@ -50,6 +54,10 @@ pub struct PluginsServiceStartDeps<C: CoreContracts> {
 
 impl<C: CoreContracts> PluginsServiceStartDeps<C> {
     /// Start dependencies from a per-plugin factory.
+    ///
+    /// # Arguments
+    ///
+    /// * `core` - builds the `CoreStart` of the plugin it is given, once per plugin.
     pub fn new(core: impl Fn(&PluginInfo) -> C::Start + Send + Sync + 'static) -> Self {
         Self {
             core: Box::new(core),
@@ -96,6 +104,12 @@ pub struct PluginsService<C: CoreContracts> {
 
 impl<C: CoreContracts> PluginsService<C> {
     /// A service over the distribution's `registrations`.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the config the `plugins` section and the plugins' own sections are read from.
+    /// * `loggers` - where the service's and the plugins' loggers come from.
+    /// * `registrations` - the distribution's plugins, in any order; discovery orders them.
     pub fn new(
         config: ConfigService,
         loggers: LoggerFactory,
@@ -283,6 +297,10 @@ impl<C: CoreContracts> PluginsService<C> {
 
     /// Discovers (if not done yet), orders and sets up the enabled plugins. With
     /// `plugins.initialize: false`, nothing is set up and the contracts are empty.
+    ///
+    /// # Arguments
+    ///
+    /// * `deps` - builds each plugin's `CoreSetup`.
     pub async fn setup(
         &mut self,
         deps: PluginsServiceSetupDeps<C>,
@@ -305,6 +323,10 @@ impl<C: CoreContracts> PluginsService<C> {
     }
 
     /// Starts the plugins that were set up, in setup order.
+    ///
+    /// # Arguments
+    ///
+    /// * `deps` - builds each plugin's `CoreStart`.
     pub async fn start(
         &mut self,
         deps: PluginsServiceStartDeps<C>,

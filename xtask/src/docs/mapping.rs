@@ -14,8 +14,8 @@ pub(crate) struct SeedItem {
     pub(crate) name: &'static str,
     /// Its kind there: class, interface or type alias.
     pub(crate) kibana_kind: &'static str,
-    /// The public Rust path of the counterpart and a note on how its shape differs (empty when it does not), or
-    /// `None` while the counterpart does not exist yet.
+    /// The public Rust path of the counterpart and a note on how its shape differs (or that it does not), or
+    /// `None` for an item without a counterpart (refused when [`REQUIRE_COMPLETE`] is set).
     pub(crate) rust: Option<(&'static str, &'static str)>,
 }
 
@@ -31,7 +31,7 @@ const fn seed(
     }
 }
 
-/// When true, a seed item without a Rust counterpart fails generation; set it once every row is filled in.
+/// When true, a seed item without a Rust counterpart fails generation.
 pub(crate) const REQUIRE_COMPLETE: bool = true;
 
 /// The 36 items of the seed index, in its order (classes, interfaces, type aliases).
@@ -63,7 +63,13 @@ pub(crate) const SEED: &[SeedItem] = &[
     seed(
         "ScopedClusterClient",
         "class",
-        Some(("core_server::ScopedClusterClient", "")),
+        Some((
+            "core_server::ScopedClusterClient",
+            "A struct made by `ClusterClient::as_scoped(&request)`; in a route handler, \
+             `context.elasticsearch.data_client()` (or `admin_client()`) is one already scoped to the request. \
+             `callAsCurrentUser` and `callAsInternalUser` are the async methods `call_as_current_user` and \
+             `call_as_internal_user`; a call's own `params.headers` may not change a scoped header.",
+        )),
     ),
     seed(
         "AuthToolkit",
@@ -78,7 +84,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::CallApiOptions",
-            "A struct, spelled `CallApiOptions` after Rust's naming rules.",
+            "A struct, spelled `CallApiOptions` after Rust's naming rules, with a per-call `timeout` besides \
+             `wrap_401_errors` and `signal` (a cancellation token).",
         )),
     ),
     seed(
@@ -86,7 +93,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::CoreSetup",
-            "A struct whose `http` and `elasticsearch` fields are scoped to the plugin.",
+            "A struct with `http` and `elasticsearch` fields; `http` is made for the plugin, so a route it \
+             registers that clashes with another names both owners.",
         )),
     ),
     seed(
@@ -94,7 +102,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::CoreStart",
-            "A struct; unlike the seed's empty interface it already carries `http` and `elasticsearch`.",
+            "A struct with `http` (whether and where the server listens) and `elasticsearch` (the `admin_client` \
+             and `data_client`), where the seed's interface is empty.",
         )),
     ),
     seed(
@@ -110,7 +119,10 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::ElasticsearchServiceSetup",
-            "A struct; the clients are methods (`admin_client()`, `data_client()`) that scope on first use, not observables.",
+            "A struct: `adminClient$` and `dataClient$` are the fields `admin_client` and `data_client`, plain \
+             `ClusterClient`s rather than observables, and `createClient` is `create_client(type, overrides)`. \
+             Calls as the request's user go through a route handler's `context.elasticsearch.data_client()` \
+             (or `admin_client()`), which scopes the client to the request on first use.",
         )),
     ),
     seed(
@@ -118,7 +130,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::HttpServiceSetup",
-            "A struct; its members are methods.",
+            "A struct whose members are methods (`register_on_pre_auth`, `register_auth`, `base_path`, ...); \
+             its `create_router` gives routers whose handlers also get the request context.",
         )),
     ),
     seed(
@@ -126,7 +139,7 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::HttpServiceStart",
-            "A struct; its members are methods.",
+            "A struct; `isListening` is the method `is_listening`, and `local_addr` gives the bound address.",
         )),
     ),
     seed(
@@ -199,7 +212,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "interface",
         Some((
             "core_server::PluginInitializerContext",
-            "A struct; `env`, `logger` and `config` are methods.",
+            "A struct; `opaqueId`, `env`, `logger` and `config` are methods, and `config().create::<T>()` gives a \
+             `ConfigSubscription` of the typed section rather than an observable.",
         )),
     ),
     seed(
@@ -255,7 +269,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "type alias",
         Some((
             "core_server::AuthenticationHandler",
-            "The boxed form core stores; plugins pass any async closure `(request, toolkit)` to `register_auth`.",
+            "The trait-object type core stores (behind an `Arc`); plugins pass any async closure \
+             `(request, toolkit)` to `register_auth`.",
         )),
     ),
     seed(
@@ -279,7 +294,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "type alias",
         Some((
             "core_server::OnPostAuthHandler",
-            "The boxed form core stores; plugins pass any async closure `(request, toolkit)`.",
+            "The trait-object type core stores (behind an `Arc`); plugins pass any async closure \
+             `(request, toolkit)` to `register_on_post_auth`.",
         )),
     ),
     seed(
@@ -287,7 +303,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "type alias",
         Some((
             "core_server::OnPreAuthHandler",
-            "The boxed form core stores; plugins pass any async closure `(request, toolkit)`.",
+            "The trait-object type core stores (behind an `Arc`); plugins pass any async closure \
+             `(request, toolkit)` to `register_on_pre_auth`.",
         )),
     ),
     seed(
@@ -308,7 +325,8 @@ pub(crate) const SEED: &[SeedItem] = &[
         "type alias",
         Some((
             "core_server::RecursiveReadonly",
-            "An alias of `Arc<T>`: Rust's shared ownership already forbids mutation through it, deeply.",
+            "An alias of `Arc<T>`: it hands out only shared references, so nothing reachable through it can \
+             change except through interior mutability (a `Mutex`, an atomic).",
         )),
     ),
     seed(
@@ -448,6 +466,15 @@ mod tests {
         let seed = [seed("Router", "class", None)];
         let error = render(&seed, true, &lookup).unwrap_err().to_string();
         assert!(error.contains("Router: no Rust counterpart"), "{error}");
+    }
+
+    #[test]
+    fn every_mapped_item_has_a_note() {
+        for item in SEED {
+            if let Some((path, note)) = item.rust {
+                assert!(!note.trim().is_empty(), "{}: {path} has no note", item.name);
+            }
+        }
     }
 
     #[test]

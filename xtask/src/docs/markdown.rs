@@ -471,6 +471,40 @@ pub(crate) fn split_arguments(docs: &str) -> (Vec<ArgumentDoc>, String) {
     (arguments, rest)
 }
 
+/// Lines of the `# Arguments` (or `# Parameters`) section that are neither list items nor their continuation lines:
+/// a code block, or a paragraph after a blank line. The section runs to the next heading, so [`split_arguments`]
+/// would drop them from the page.
+pub(crate) fn stray_argument_lines(docs: &str) -> Vec<String> {
+    let mut stray = Vec::new();
+    let mut in_section = false;
+    // Whether the last line was a list item or its continuation (a continuation may follow).
+    let mut in_item = false;
+    for_each_line(docs, |line, in_code| {
+        let trimmed = line.trim();
+        if !in_code && let Some(title) = heading_title(trimmed) {
+            in_section = matches!(
+                title.to_ascii_lowercase().as_str(),
+                "arguments" | "parameters"
+            );
+            in_item = false;
+            return;
+        }
+        if !in_section {
+            return;
+        }
+        if in_code {
+            stray.push(line.to_owned());
+        } else if trimmed.is_empty() {
+            in_item = false;
+        } else if trimmed.starts_with("* ") || trimmed.starts_with("- ") {
+            in_item = true;
+        } else if !in_item {
+            stray.push(line.to_owned());
+        }
+    });
+    stray
+}
+
 fn heading_title(trimmed: &str) -> Option<&str> {
     let level = trimmed.chars().take_while(|&c| c == '#').count();
     if (1..=6).contains(&level) && trimmed[level..].starts_with(' ') {
@@ -594,6 +628,18 @@ mod tests {
             ]
         );
         assert_eq!(rest, "Does it.\n\n# Errors\n\nWhen.");
+    }
+
+    #[test]
+    fn code_and_paragraphs_inside_an_argument_section_are_stray() {
+        let clean = "Does it.\n\n# Arguments\n\n* `name` - whom,\n  in full.\n\n* `b` - more.\n\n# Examples\n\n```\nx();\n```";
+        assert!(stray_argument_lines(clean).is_empty());
+        let docs = "Does it.\n\n# Arguments\n\n* `name` - whom.\n\nA paragraph.\n\n```\nx();\n```";
+        assert_eq!(
+            stray_argument_lines(docs),
+            vec!["A paragraph.", "```", "x();", "```"]
+        );
+        assert!(stray_argument_lines("```\n# Arguments\nx\n```").is_empty());
     }
 
     #[test]

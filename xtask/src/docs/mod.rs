@@ -8,7 +8,8 @@
 //!
 //! The output is a pure function of the crates' public API: sorted, without timestamps or absolute paths, LF line
 //! endings. `--check` regenerates in memory and lists every stale, missing or extra file. A public item without
-//! docs fails generation with its path.
+//! docs fails generation with its path, and so does a function whose `# Arguments` list (`* `name` - text`, the
+//! source of its parameter table) names something that is not a parameter or holds more than the list.
 //!
 //! `--manifest-path <Cargo.toml>` and `--out <dir>` document another workspace (the tests' fixture crate); the
 //! Kibana mapping belongs to this project and is only generated for it.
@@ -81,7 +82,10 @@ fn parse(args: &[String]) -> Result<Options> {
 /// `cargo xtask docs [--check] [--manifest-path <Cargo.toml>] [--out <dir>]`.
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let options = parse(args)?;
-    let target_dir = workspace_root().join("target").join("xtask-docs");
+    // Next to the rest of the build: `CARGO_TARGET_DIR` when set (as `cargo xtask bench` does), else target/.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+        .join("xtask-docs");
     let files = generate(&options.manifest, &target_dir, options.kibana_mapping)?;
     if options.check {
         let fix = if args.len() == 1 {
@@ -102,7 +106,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
 }
 
-/// The check `cargo xtask ci` runs.
+/// The docs check `cargo xtask ci` runs: the API docs are current.
 pub(crate) fn check_workspace() -> Result<()> {
     run(&["--check".to_owned()])
 }
@@ -122,6 +126,16 @@ fn generate(
             site.missing_docs
                 .iter()
                 .map(|path| format!("  {path}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    if !site.argument_problems.is_empty() {
+        bail!(
+            "`# Arguments` sections that do not match their function (its parameter table would be wrong):\n{}",
+            site.argument_problems
+                .iter()
+                .map(|problem| format!("  {problem}"))
                 .collect::<Vec<_>>()
                 .join("\n")
         );

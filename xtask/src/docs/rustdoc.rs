@@ -49,8 +49,13 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// The library members of the workspace of `manifest` (those under its crates/ directory when it has one), the
-/// facade first, then by name.
+/// Where the documented libraries of a workspace live: the platform's crates and the example plugins. The
+/// distribution, benches, fuzz targets and xtask are not API. A workspace with none of these directories (the tests'
+/// fixture) has all its library members documented.
+const DOCUMENTED_DIRS: [&str; 2] = ["crates", "examples/plugins"];
+
+/// The library members of the workspace of `manifest` (those under [`DOCUMENTED_DIRS`] when it has any), the facade
+/// first, then by name.
 fn libraries(manifest: &Path) -> Result<Vec<Library>> {
     let output = Command::new(cargo())
         .args([
@@ -71,15 +76,12 @@ fn libraries(manifest: &Path) -> Result<Vec<Library>> {
     }
     let metadata: Metadata = serde_json::from_slice(&output.stdout)
         .context("cannot read the output of `cargo metadata`")?;
-    // The platform's crates live under crates/; examples, the distribution and xtask are not its API. A workspace
-    // without crates/ (the tests' fixture) has all its library members documented.
-    let crates_dir = metadata.workspace_root.join("crates");
-    let has_crates_dir = crates_dir.is_dir();
+    let dirs = documented_dirs(&metadata.workspace_root);
     let mut libraries: Vec<Library> = metadata
         .packages
         .into_iter()
         .filter(|p| metadata.workspace_members.contains(&p.id))
-        .filter(|p| !has_crates_dir || p.manifest_path.starts_with(&crates_dir))
+        .filter(|p| documented(&dirs, &p.manifest_path))
         .filter_map(|p| {
             let lib = p
                 .targets
@@ -94,6 +96,20 @@ fn libraries(manifest: &Path) -> Result<Vec<Library>> {
         .collect();
     sort_facade_first(&mut libraries, |l| &l.package);
     Ok(libraries)
+}
+
+/// The [`DOCUMENTED_DIRS`] that exist in the workspace at `root`.
+fn documented_dirs(root: &Path) -> Vec<PathBuf> {
+    DOCUMENTED_DIRS
+        .iter()
+        .map(|dir| root.join(dir))
+        .filter(|dir| dir.is_dir())
+        .collect()
+}
+
+/// Whether the package of `manifest` is documented: it lives under one of `dirs`, or `dirs` is empty.
+fn documented(dirs: &[PathBuf], manifest: &Path) -> bool {
+    dirs.is_empty() || dirs.iter().any(|dir| manifest.starts_with(dir))
 }
 
 /// Builds the rustdoc JSON of every library of the workspace of `manifest` into `target_dir` and loads it.
@@ -188,5 +204,31 @@ mod tests {
             names,
             ["core-server", "core-config", "core-http", "core-logging"]
         );
+    }
+
+    #[test]
+    fn the_crates_and_the_example_plugins_are_documented_and_nothing_else() {
+        let root = tempfile::tempdir().unwrap();
+        for dir in [
+            "crates/http",
+            "examples/plugins/greeting",
+            "distribution",
+            "xtask",
+        ] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        let dirs = documented_dirs(root.path());
+        let is_documented =
+            |member: &str| documented(&dirs, &root.path().join(member).join("Cargo.toml"));
+        assert!(is_documented("crates/http"));
+        assert!(is_documented("examples/plugins/greeting"));
+        assert!(!is_documented("distribution"));
+        assert!(!is_documented("xtask"));
+
+        // A workspace without those directories (the tests' fixture) has every library documented.
+        let fixture = tempfile::tempdir().unwrap();
+        let dirs = documented_dirs(fixture.path());
+        assert!(dirs.is_empty());
+        assert!(documented(&dirs, &fixture.path().join("base/Cargo.toml")));
     }
 }

@@ -5,6 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use rustdoc_types::{Crate, Id, Item, ItemEnum, StructKind, VariantKind, Visibility};
 
+use super::markdown::{split_arguments, stray_argument_lines};
+use super::rustdoc::FACADE;
+
 /// One documented package: its Cargo metadata and its rustdoc JSON.
 pub(crate) struct Package {
     /// The package name, such as `core-logging`; pages are named after it.
@@ -80,9 +83,14 @@ pub(crate) struct Site<'a> {
     /// Per crate: definition and public paths to ids, to resolve ids from other crates.
     by_path: Vec<HashMap<Vec<String>, Id>>,
     crate_index: HashMap<String, usize>,
+    /// Per package: the facade package when the package depends on it (an example plugin), so that its links go
+    /// to the facade's copies of re-exported items, the paths its code uses.
+    facade_of: Vec<Option<usize>>,
     used_files: HashSet<String>,
     /// Public items without docs, by path.
     pub(crate) missing_docs: Vec<String>,
+    /// Functions whose `# Arguments` section does not match them: `path: problem`.
+    pub(crate) argument_problems: Vec<String>,
 }
 
 /// File stems the generator writes besides item pages.
@@ -101,9 +109,26 @@ impl<'a> Site<'a> {
                 .enumerate()
                 .map(|(i, p)| (p.crate_name().to_owned(), i))
                 .collect(),
+            facade_of: Vec::new(),
             used_files: RESERVED_STEMS.iter().map(|s| s.to_string()).collect(),
             missing_docs: Vec::new(),
+            argument_problems: Vec::new(),
         };
+        let facade = packages.iter().position(|p| p.name == FACADE);
+        site.facade_of = packages
+            .iter()
+            .enumerate()
+            .map(|(i, package)| {
+                let facade = facade.filter(|&f| f != i)?;
+                let facade_crate = packages[facade].crate_name();
+                package
+                    .krate
+                    .external_crates
+                    .values()
+                    .any(|c| c.name == facade_crate)
+                    .then_some(facade)
+            })
+            .collect();
         for package in packages {
             site.used_files
                 .insert(format!("{}.api", package.name.to_lowercase()));
@@ -138,6 +163,8 @@ impl<'a> Site<'a> {
         }
         site.missing_docs.sort();
         site.missing_docs.dedup();
+        site.argument_problems.sort();
+        site.argument_problems.dedup();
         site
     }
 
@@ -412,14 +439,35 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// Records `path` when the item has no doc comment.
+    /// Records `path` when the item has no doc comment, or when it is a function whose `# Arguments` section names
+    /// something that is not a parameter or holds more than its list (the page would show neither).
     fn check_docs(&mut self, item: &Item, path: &str) {
-        if item
-            .docs
-            .as_deref()
-            .is_none_or(|docs| docs.trim().is_empty())
-        {
+        let docs = item.docs.as_deref().unwrap_or("");
+        if docs.trim().is_empty() {
             self.missing_docs.push(path.to_owned());
+        }
+        let ItemEnum::Function(function) = &item.inner else {
+            return;
+        };
+        let (arguments, _) = split_arguments(docs);
+        for argument in &arguments {
+            if !function
+                .sig
+                .inputs
+                .iter()
+                .any(|(name, _)| *name == argument.name)
+            {
+                self.argument_problems.push(format!(
+                    "{path}: `# Arguments` names `{}`, which is not a parameter",
+                    argument.name
+                ));
+            }
+        }
+        if !arguments.is_empty() && !stray_argument_lines(docs).is_empty() {
+            self.argument_problems.push(format!(
+                "{path}: the `# Arguments` section holds more than its list; move code blocks and paragraphs \
+                 before it or under another heading"
+            ));
         }
     }
 
@@ -442,16 +490,29 @@ impl<'a> Site<'a> {
     }
 
     /// The page file to link to for an id of `krate`, seen from a page of `package`: that package's own copy when
-    /// it has one (re-exports), else the page in the defining package.
+    /// it has one (re-exports), else the facade's copy when `package` depends on the facade, else the page in the
+    /// defining package.
     pub(crate) fn link(&self, package: usize, krate: usize, id: &Id) -> Option<String> {
+        let page = self.linked_page(package, krate, id)?;
+        Some(self.pages[page].file.clone())
+    }
+
+    /// The page [`Site::link`] links to.
+    pub(crate) fn linked_page(&self, package: usize, krate: usize, id: &Id) -> Option<usize> {
         let key = self.resolve(krate, id)?;
         let pages = self.by_id.get(&key)?;
+        let facade = self.facade_of.get(package).copied().flatten();
         let pick = pages
             .iter()
             .find(|&&p| self.pages[p].package == package)
+            .or_else(|| {
+                pages
+                    .iter()
+                    .find(|&&p| Some(self.pages[p].package) == facade)
+            })
             .or_else(|| pages.iter().find(|&&p| self.pages[p].package == key.0))
             .or_else(|| pages.first())?;
-        Some(self.pages[*pick].file.clone())
+        Some(*pick)
     }
 
     /// The page of an item in the package that defines it, for "defined in" links on re-exported copies.

@@ -34,6 +34,10 @@ impl AuthResultParams {
     /// [`HttpAuth::get`](super::HttpAuth::get) as this same type
     /// ([`AuthState::state_as`](super::AuthState::state_as)); it is kept as it is, not
     /// converted, and serializes as the type does.
+    ///
+    /// # Arguments
+    ///
+    /// * `state` - the user's state, such as the user name and roles; replaces a state set before.
     pub fn state<T: Serialize + Send + Sync + 'static>(mut self, state: T) -> Self {
         self.state = Some(AuthStateValue::new(state));
         self
@@ -41,12 +45,22 @@ impl AuthResultParams {
     /// A header to send to Elasticsearch on this user's behalf (read back with
     /// [`HttpAuth::get_auth_headers`](super::HttpAuth::get_auth_headers) or
     /// [`KibanaRequest::auth_headers`](crate::KibanaRequest::auth_headers)).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, such as `authorization`, in any case.
+    /// * `value` - the header value, such as the user's credentials; kept out of `Debug` output.
     pub fn request_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.request_headers.append(name, value);
         self
     }
     /// A header to add to this request's response. It wins over a header of the same name the
     /// handler sets (the server logs `Server rewrites a response header [<name>].` then).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case; an invalid name is dropped with an error log.
+    /// * `value` - the header value; an invalid value is dropped with an error log.
     pub fn response_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.response_headers.append(name, value);
         self
@@ -98,6 +112,12 @@ impl AuthResult {
     /// authenticated, the header replaces one of the same name set later by the handler, and
     /// the server logs `Server rewrites a response header [<name>].` under `http`. A
     /// `not_handled` result on an optional route goes on without its headers (as in Kibana).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, such as `www-authenticate`, in any case; an invalid name is
+    ///   dropped with an error log.
+    /// * `value` - the header value; an invalid value is dropped with an error log.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
@@ -121,6 +141,11 @@ pub struct AuthToolkit {
 
 impl AuthToolkit {
     /// The user is known: the request goes on with `params`.
+    ///
+    /// # Arguments
+    ///
+    /// * `params` - the user's state and the headers to forward to Elasticsearch and to add to the
+    ///   response.
     pub fn authenticated(&self, params: AuthResultParams) -> AuthResult {
         self.result(AuthDecision::Authenticated(params))
     }
@@ -131,11 +156,22 @@ impl AuthToolkit {
         self.result(AuthDecision::NotHandled)
     }
     /// Answer `302 Found` with `Location: url` (e.g. a login page).
+    ///
+    /// # Arguments
+    ///
+    /// * `url` - the `Location` to send the client to, such as a login page; not empty (an empty
+    ///   one answers `500`).
     pub fn redirected(&self, url: impl Into<String>) -> AuthResult {
         self.result(AuthDecision::Decide(Decision::Redirect(url.into())))
     }
     /// Answer with an error in the shared shape and `status` (400-599; `500` hides the message
     /// from the client and logs it).
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - the message of the error body.
+    /// * `status` - the error status, from `400` to `599`; `500` and anything outside answer the
+    ///   generic `500`, logged.
     pub fn rejected(&self, error: impl fmt::Display, status: u16) -> AuthResult {
         self.result(AuthDecision::Decide(Decision::Reject {
             status,

@@ -64,6 +64,10 @@ pub struct AuthStateValue {
 
 impl AuthStateValue {
     /// Wraps `value`.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - the user's state; it is kept as it is and serialized only when read as JSON.
     pub fn new<T: Serialize + Send + Sync + 'static>(value: T) -> Self {
         Self {
             value: Arc::new(value),
@@ -133,6 +137,10 @@ pub struct HttpAuth {
 
 impl HttpAuth {
     /// The request's status and state.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request to read the auth outcome of.
     pub fn get<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> AuthState {
         match request.state().lifecycle.auth.get() {
             Some(outcome) => AuthState {
@@ -147,12 +155,20 @@ impl HttpAuth {
     }
 
     /// Whether the request is authenticated.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request to read the auth outcome of.
     pub fn is_authenticated<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> bool {
         request.auth_status() == AuthStatus::Authenticated
     }
 
     /// The headers the auth handler asked to forward to Elasticsearch for this request's user
     /// (`None` unless authenticated).
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request to read the auth outcome of.
     pub fn get_auth_headers<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> Option<Headers> {
         request.auth_headers().cloned()
     }

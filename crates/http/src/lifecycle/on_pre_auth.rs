@@ -26,6 +26,11 @@ impl OnPreAuthResult {
     /// `t.rejected("Unauthorized", 401).header("www-authenticate", "Basic")`); after `next` or
     /// `rewrite_url`, to the response the request ends with, replacing a header of the same
     /// name set by the handler (a warning is logged then).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header name, in any case; an invalid name is dropped with an error log.
+    /// * `value` - the header value; an invalid value is dropped with an error log.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
@@ -62,6 +67,10 @@ impl OnPreAuthToolkit {
     }
 
     /// Answer `302 Found` with `Location: url`; nothing else runs.
+    ///
+    /// # Arguments
+    ///
+    /// * `url` - the `Location` to send the client to; not empty (an empty one answers `500`).
     pub fn redirected(&self, url: impl Into<String>) -> OnPreAuthResult {
         OnPreAuthResult::new(PreAuthDecision::Decide(Decision::Redirect(url.into())))
     }
@@ -70,6 +79,11 @@ impl OnPreAuthToolkit {
     /// `redirected(url, { forward: true })`): later interceptors, routing and the handler see
     /// `url`. It must be a path (`/...`), optionally with a query, which replaces the original
     /// query; anything else is a `500` (logged).
+    ///
+    /// # Arguments
+    ///
+    /// * `url` - the path (`/...`) to route instead, optionally with a query, which replaces the
+    ///   request's.
     pub fn rewrite_url(&self, url: impl Into<String>) -> OnPreAuthResult {
         OnPreAuthResult::new(PreAuthDecision::Rewrite(url.into()))
     }
@@ -78,6 +92,12 @@ impl OnPreAuthToolkit {
     /// `400 {"statusCode":400,"error":"Bad Request","message":"unexpected error"}`. With `500` the
     /// message is logged and the client gets the generic one; a status outside 400-599 is a
     /// `500` (logged).
+    ///
+    /// # Arguments
+    ///
+    /// * `error` - the message of the error body.
+    /// * `status` - the error status, from `400` to `599`; `500` and anything outside answer the
+    ///   generic `500`, logged.
     pub fn rejected(&self, error: impl fmt::Display, status: u16) -> OnPreAuthResult {
         OnPreAuthResult::new(PreAuthDecision::Decide(Decision::Reject {
             status,

@@ -48,6 +48,11 @@ pub struct SessionCookieOptions<T> {
 impl<T> SessionCookieOptions<T> {
     /// A cookie named `name` encrypted with a key derived from `encryption_key` (at least 32
     /// characters). Not `Secure`, no `SameSite`, no expiry, every value valid.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the cookie name: a valid cookie name, such as `sid`.
+    /// * `encryption_key` - the secret the encryption key is derived from, 32 characters or more.
     pub fn new(name: impl Into<String>, encryption_key: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -60,22 +65,38 @@ impl<T> SessionCookieOptions<T> {
     }
     /// Decides whether a decrypted value is still a session; `false` clears the cookie and
     /// `get` gives `None`. Put your own checks here (e.g. an idle timeout stored in the value).
+    ///
+    /// # Arguments
+    ///
+    /// * `validate` - returns whether a decrypted value is still a valid session.
     pub fn validate(mut self, validate: impl Fn(&T) -> bool + Send + Sync + 'static) -> Self {
         self.validate = Some(Arc::new(validate));
         self
     }
     /// Adds `Secure` (HTTPS only).
+    ///
+    /// # Arguments
+    ///
+    /// * `is_secure` - whether the cookie gets `Secure`; required with `SameSite::None`.
     pub fn is_secure(mut self, is_secure: bool) -> Self {
         self.is_secure = is_secure;
         self
     }
     /// Sets `SameSite`.
+    ///
+    /// # Arguments
+    ///
+    /// * `same_site` - the cookie's `SameSite`; `None` needs `is_secure`.
     pub fn same_site(mut self, same_site: SameSite) -> Self {
         self.same_site = Some(same_site);
         self
     }
     /// Sessions expire `ttl` after their last `set`: the expiry time is stored inside the
     /// encrypted value, so a copied cookie stops working then even if a client keeps it.
+    ///
+    /// # Arguments
+    ///
+    /// * `ttl` - how long a session lives after its last `set`.
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self

@@ -84,6 +84,10 @@ impl<T: Serialize + DeserializeOwned> SessionStorageFactory<T> {
     }
 
     /// The session of `request`.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request whose cookies are read and whose response carries the changes.
     pub fn as_scoped<P, Q, B>(&self, request: &KibanaRequest<P, Q, B>) -> SessionStorage<T> {
         SessionStorage {
             factory: Arc::clone(&self.inner),
@@ -165,6 +169,11 @@ impl<T: Serialize + DeserializeOwned> SessionStorage<T> {
 
     /// Stores `value` (replacing any session). Fails with [`SessionError::TooLarge`] when the
     /// cookie would exceed [`MAX_COOKIE_BYTES`](super::MAX_COOKIE_BYTES); nothing is sent then.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - the session value, serialized to JSON and encrypted into a cookie of at most
+    ///   `MAX_COOKIE_BYTES`.
     pub async fn set(&self, value: &T) -> Result<(), SessionError> {
         let codec = &self.factory.codec;
         let exp = self

@@ -73,6 +73,13 @@ pub struct RequestValidationError {
 
 impl RequestValidationError {
     /// A failure in `part` at `path`.
+    ///
+    /// # Arguments
+    ///
+    /// * `part` - the part of the request that failed.
+    /// * `path` - the dotted field path inside the part, such as `page` or `user.name`; empty for
+    ///   the whole part.
+    /// * `message` - what is wrong, sent to the client.
     pub fn new(part: RequestPart, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             part,
@@ -81,14 +88,29 @@ impl RequestValidationError {
         }
     }
     /// A failure in the path params.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the dotted field path inside the params; empty for all of them.
+    /// * `message` - what is wrong, sent to the client.
     pub fn params(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(RequestPart::Params, path, message)
     }
     /// A failure in the query.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the dotted field path inside the query; empty for all of it.
+    /// * `message` - what is wrong, sent to the client.
     pub fn query(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(RequestPart::Query, path, message)
     }
     /// A failure in the body.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the dotted field path inside the body; empty for the whole body.
+    /// * `message` - what is wrong, sent to the client.
     pub fn body(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(RequestPart::Body, path, message)
     }
@@ -210,6 +232,11 @@ impl<P, Q, B> RouteValidation<P, Q, B> {
 
     /// Adds a check run after deserialization, for rules serde cannot express. Call it last:
     /// changing a part's type afterwards drops the check.
+    ///
+    /// # Arguments
+    ///
+    /// * `check` - runs on the deserialized params, query and body; its error answers `400` with
+    ///   the error's text as the message.
     pub fn check(
         mut self,
         check: impl Fn(&P, &Q, &B) -> Result<(), RequestValidationError> + Send + Sync + 'static,

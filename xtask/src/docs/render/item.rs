@@ -109,8 +109,46 @@ pub(super) fn item_page(site: &Site, page: usize) -> String {
         }
         _ => {}
     }
-    member_tables(site, page, item, &mut blocks);
+    if let ItemEnum::TypeAlias(alias) = &item.inner
+        && let Some(target) = aliased_page(site, page)
+        && let Some(target_item) = site.item(target)
+    {
+        let kind = kind_word(target_item);
+        blocks.push(format!(
+            "An alias of the {kind} {}: the members below are that {kind}'s, documented on its pages.",
+            type_cell(&type_segs(&alias.type_, &link)),
+        ));
+        member_tables(site, target, target_item, &mut blocks);
+    } else {
+        member_tables(site, page, item, &mut blocks);
+    }
     assemble(blocks)
+}
+
+/// For the page of a type alias of a documented struct, enum or union (directly or through other aliases), the
+/// page of that type: an alias page lists the aliased type's members, which have no pages of their own under it.
+fn aliased_page(site: &Site, page: usize) -> Option<usize> {
+    let p = &site.pages[page];
+    let (mut krate, mut item) = (p.krate, site.item(page)?);
+    // A bound on alias chains, against a cycle rustdoc would not produce anyway.
+    for _ in 0..8 {
+        let ItemEnum::TypeAlias(alias) = &item.inner else {
+            return None;
+        };
+        let Type::ResolvedPath(path) = &alias.type_ else {
+            return None;
+        };
+        let (target_krate, target_id) = site.resolve(krate, &path.id)?;
+        let target = site.packages[target_krate].krate.index.get(&target_id)?;
+        if matches!(
+            target.inner,
+            ItemEnum::Struct(_) | ItemEnum::Enum(_) | ItemEnum::Union(_)
+        ) {
+            return site.linked_page(p.package, krate, &path.id);
+        }
+        (krate, item) = (target_krate, target);
+    }
+    None
 }
 
 /// Fields, associated items, methods and trait implementations of an item page.
