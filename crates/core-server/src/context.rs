@@ -2,11 +2,12 @@
 //! by the [`Router`] that core hands to plugins (Kibana 7.3+'s `(context, request, response)`).
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use core_elasticsearch::{ClusterClient, ElasticsearchServiceSetup, ScopedClusterClient};
 use core_http::{
-    HandlerResult, Headers, KibanaRequest, RequestHeaders, ResponseFactory, RouteConfig, RouteInfo,
+    HandlerResult, Headers, KibanaRequest, RequestHeaders, RequestIdHandle, ResponseFactory,
+    RouteConfig, RouteInfo,
 };
 use futures::FutureExt;
 use serde::de::DeserializeOwned;
@@ -15,7 +16,9 @@ use crate::elasticsearch_errors::with_elasticsearch_responses;
 use crate::scoped_request::RequestScope;
 
 /// Elasticsearch clients scoped to the current request: `call_as_current_user` sends the user's
-/// whitelisted headers (e.g. `Authorization`), never the internal credentials.
+/// whitelisted headers (e.g. `Authorization`), never the internal credentials. Every call, as
+/// the internal user too, carries `x-opaque-id: <request id>;kibana:<plugin id>:<route path>`,
+/// so Elasticsearch's slow log and tasks name the request, plugin and route that made it.
 ///
 /// Each client is scoped the first time it is asked for, so a handler that never calls
 /// Elasticsearch pays nothing for it.
@@ -23,6 +26,9 @@ use crate::scoped_request::RequestScope;
 pub struct ElasticsearchRequestContext {
     headers: RequestHeaders,
     auth_headers: Option<Headers>,
+    request_id: RequestIdHandle,
+    /// `kibana:<plugin id>:<route path>`, made once per route.
+    origin: Arc<str>,
     admin: LazyScoped,
     data: LazyScoped,
 }
@@ -57,7 +63,8 @@ impl ElasticsearchRequestContext {
         lazy.scoped.get_or_init(|| {
             let scope = RequestScope::from_request_headers(&self.headers)
                 .with_auth_headers(self.auth_headers.as_ref());
-            lazy.client.as_scoped(&scope)
+            let opaque_id = format!("{};{}", self.request_id.get(), self.origin);
+            lazy.client.as_scoped(&scope).with_opaque_id(&opaque_id)
         })
     }
 }
@@ -69,11 +76,13 @@ pub struct RequestHandlerContext {
     pub elasticsearch: ElasticsearchRequestContext,
 }
 
-/// Builds [`RequestHandlerContext`]s; one per server, shared by every router.
+/// Builds [`RequestHandlerContext`]s; one per server, shared by every router (each plugin's
+/// copy knows the plugin's id).
 #[derive(Debug, Clone)]
 pub(crate) struct ContextFactory {
     admin_client: ClusterClient,
     data_client: ClusterClient,
+    plugin_id: Arc<str>,
 }
 
 impl ContextFactory {
@@ -81,17 +90,40 @@ impl ContextFactory {
         Self {
             admin_client: elasticsearch.admin_client.clone(),
             data_client: elasticsearch.data_client.clone(),
+            plugin_id: Arc::from(crate::route_owners::CORE_OWNER),
         }
+    }
+
+    /// The factory for the routers of plugin `plugin_id`.
+    pub(crate) fn for_plugin(&self, plugin_id: &str) -> Self {
+        Self {
+            plugin_id: Arc::from(plugin_id),
+            ..self.clone()
+        }
+    }
+
+    /// `kibana:<plugin id>:<full path>` for a route of `prefix` + `path`, the full path
+    /// normalised as core-http does (no trailing `/` but the root).
+    fn origin(&self, prefix: &str, path: &str) -> Arc<str> {
+        let joined = format!("{prefix}{path}");
+        let full = match joined.trim_end_matches('/') {
+            "" => "/",
+            trimmed => trimmed,
+        };
+        Arc::from(format!("kibana:{}:{full}", self.plugin_id))
     }
 
     pub(crate) fn for_request<P, Q, B>(
         &self,
         request: &KibanaRequest<P, Q, B>,
+        origin: &Arc<str>,
     ) -> RequestHandlerContext {
         RequestHandlerContext {
             elasticsearch: ElasticsearchRequestContext {
                 headers: request.headers().clone(),
                 auth_headers: request.auth_headers().cloned(),
+                request_id: request.id_handle(),
+                origin: Arc::clone(origin),
                 admin: LazyScoped::new(&self.admin_client),
                 data: LazyScoped::new(&self.data_client),
             },
@@ -133,8 +165,9 @@ macro_rules! route_method {
             Fut: Future<Output = HandlerResult> + 'static,
         {
             let contexts = self.contexts.clone();
+            let origin = contexts.origin(self.inner.prefix(), &config.path);
             self.inner.$name(config, move |request, response| {
-                handler(contexts.for_request(&request), request, response)
+                handler(contexts.for_request(&request, &origin), request, response)
                     .map(with_elasticsearch_responses)
             });
             self

@@ -85,7 +85,7 @@ impl HttpServiceSetup {
     /// * `prefix` - the path every route of the router starts with, e.g. `/api/my_plugin`
     ///   (empty for routes at the root).
     pub fn create_router(&self, prefix: impl Into<String>) -> Router {
-        Router::new(prefix, self.contexts.clone())
+        Router::new(prefix, self.contexts.for_plugin(&self.plugin_id))
     }
 
     /// Adds `router`'s routes to the server. Fails (registering nothing) when a route's method

@@ -393,3 +393,117 @@ async fn status_is_green_against_recorded_7_17_8_and_9_clusters() {
         server.stop().await;
     }
 }
+
+/// Starts a server with the `tracer` plugin's `GET /api/traced/whoami` against a stub that
+/// answers `security.authenticate`, with `server` settings merged in; returns the stub and the
+/// server's address.
+async fn traced_server(server_settings: Value) -> (MockServer, Server, SocketAddr) {
+    let es = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/_security/_authenticate"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "username": "ana" })))
+        .mount(&es)
+        .await;
+    let mut config = base_config(&es.uri());
+    for (key, value) in server_settings.as_object().unwrap() {
+        config["server"][key] = value.clone();
+    }
+    let mut server = server(config, vec![registration("tracer", "traced", None)]);
+    server.setup().await.expect("setup");
+    let address = server
+        .start()
+        .await
+        .expect("start")
+        .http
+        .local_addr()
+        .unwrap();
+    (es, server, address)
+}
+
+/// The `x-opaque-id` of every call the stub received (one as the user, one as the internal user).
+async fn opaque_ids(es: &MockServer) -> Vec<String> {
+    es.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|request| request.url.path() == "/_security/_authenticate")
+        .map(|request| {
+            request
+                .headers
+                .get("x-opaque-id")
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_elasticsearch_call_of_a_request_carries_its_id_plugin_and_route() {
+    let (es, mut server, address) = traced_server(json!({})).await;
+    let response = reqwest::Client::new()
+        .get(format!("http://{address}/api/traced/whoami"))
+        .header("authorization", "Bearer ana-token")
+        // Not trusted by default: a client cannot choose the id.
+        .header("x-opaque-id", "chosen-by-the-client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let ids = opaque_ids(&es).await;
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(
+        ids[0], ids[1],
+        "internal and current-user calls share the id"
+    );
+    let (request_id, origin) = ids[0].split_once(';').expect("id;origin");
+    assert_eq!(origin, "kibana:tracer:/api/traced/whoami");
+    assert_eq!(
+        request_id.len(),
+        36,
+        "a generated UUID, not the client's: {request_id}"
+    );
+    assert_ne!(request_id, "chosen-by-the-client");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_trusted_clients_x_opaque_id_becomes_the_request_id() {
+    let (es, mut server, address) =
+        traced_server(json!({ "requestId": { "ipAllowlist": ["127.0.0.1"] } })).await;
+    reqwest::Client::new()
+        .get(format!("http://{address}/api/traced/whoami"))
+        .header("authorization", "Bearer ana-token")
+        .header("x-opaque-id", "from-the-proxy-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        opaque_ids(&es).await,
+        [
+            "from-the-proxy-42;kibana:tracer:/api/traced/whoami",
+            "from-the-proxy-42;kibana:tracer:/api/traced/whoami"
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn request_id_settings_are_checked_with_kibanas_messages() {
+    let (loggers, _logs) = capturing_logger_factory();
+    for (request_id, message) in [
+        (
+            json!({ "allowFromAnyIp": true, "ipAllowlist": ["10.0.0.1"] }),
+            "[server.requestId]: allowFromAnyIp must be set to 'false' if any values are specified in ipAllowlist",
+        ),
+        (
+            json!({ "ipAllowlist": ["10.0.0.1", "not-an-ip"] }),
+            "[server.requestId.ipAllowlist.1]: value must be a valid ipv4 or ipv6 address",
+        ),
+    ] {
+        let config = core_config::testing::config_from_json(
+            json!({ "server": { "requestId": request_id } }),
+        );
+        let error = Server::new(config, &loggers, Vec::new()).unwrap_err();
+        assert_eq!(error.to_string(), message);
+    }
+}

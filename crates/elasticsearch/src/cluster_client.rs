@@ -20,7 +20,7 @@ use crate::client_config::{
 };
 use crate::pool::{HostPool, HostStatus};
 use crate::resolve::resolve;
-use crate::scoped::{ScopeableRequest, ScopedClusterClient, scoped_headers};
+use crate::scoped::{ScopeableRequest, ScopedClusterClient, X_OPAQUE_ID, scoped_headers};
 
 /// The future an [`ApiCaller`] returns.
 pub type ApiCallFuture<'a> =
@@ -143,9 +143,25 @@ impl ClusterClient {
         params: Value,
         options: CallApiOptions,
     ) -> Result<Value, ElasticsearchError> {
+        self.call_as_internal_user_tagged(endpoint, params, options, None)
+            .await
+    }
+
+    /// [`call_as_internal_user`](Self::call_as_internal_user), with the `x-opaque-id` of the
+    /// request it is made for (unless the caller's `params.headers` set one).
+    pub(crate) async fn call_as_internal_user_tagged(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+        opaque_id: Option<&HeaderValue>,
+    ) -> Result<Value, ElasticsearchError> {
         self.ensure_open()?;
         let request = resolve(endpoint, params)?;
-        let headers = header_map(&request.headers)?;
+        let mut headers = header_map(&request.headers)?;
+        if let Some(id) = opaque_id {
+            headers.entry(X_OPAQUE_ID).or_insert_with(|| id.clone());
+        }
         execute(
             self.context(&self.inner.internal),
             request,

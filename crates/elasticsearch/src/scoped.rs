@@ -140,12 +140,18 @@ pub(crate) fn scoped_headers(
     (headers, invalid)
 }
 
+/// The header that tags a call with the request it is made for; Elasticsearch shows it in its
+/// slow logs, tasks and deprecation logs.
+pub(crate) const X_OPAQUE_ID: HeaderName = HeaderName::from_static("x-opaque-id");
+
 /// A [`ClusterClient`] scoped to one request (Kibana's `ScopedClusterClient`).
 #[derive(Clone)]
 pub struct ScopedClusterClient {
     client: ClusterClient,
     headers: HeaderMap,
     invalid_header: Option<ElasticsearchError>,
+    /// Sent as `x-opaque-id` with every call, internal or current user.
+    opaque_id: Option<HeaderValue>,
 }
 
 impl std::fmt::Debug for ScopedClusterClient {
@@ -153,6 +159,7 @@ impl std::fmt::Debug for ScopedClusterClient {
         f.debug_struct("ScopedClusterClient")
             .field("client", &self.client)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("opaque_id", &self.opaque_id())
             .finish()
     }
 }
@@ -167,7 +174,29 @@ impl ScopedClusterClient {
             client,
             headers,
             invalid_header,
+            opaque_id: None,
         }
+    }
+
+    /// This client, tagging every call (as the internal user too) with `x-opaque-id: <id>`, so
+    /// that a slow query in Elasticsearch's slow log leads back to the request that made it. A
+    /// value that cannot be a header is not sent. A caller's own `x-opaque-id` in
+    /// `params.headers` wins.
+    ///
+    /// # Arguments
+    ///
+    /// * `id` - the request's id, with what made the call (core sends
+    ///   `<request id>;kibana:<plugin id>:<route path>`).
+    pub fn with_opaque_id(mut self, id: &str) -> Self {
+        self.opaque_id = HeaderValue::from_str(id).ok();
+        self
+    }
+
+    /// The `x-opaque-id` this client sends, if any.
+    pub fn opaque_id(&self) -> Option<&str> {
+        self.opaque_id
+            .as_ref()
+            .and_then(|value| value.to_str().ok())
     }
 
     /// The headers sent on behalf of the current user (names lower-case), besides the custom headers.
@@ -192,7 +221,7 @@ impl ScopedClusterClient {
         options: CallApiOptions,
     ) -> Result<Value, ElasticsearchError> {
         self.client
-            .call_as_internal_user(endpoint, params, options)
+            .call_as_internal_user_tagged(endpoint, params, options, self.opaque_id.as_ref())
             .await
     }
 
@@ -228,6 +257,9 @@ impl ScopedClusterClient {
         let mut headers = header_map(&request.headers)?;
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
+        }
+        if let Some(id) = &self.opaque_id {
+            headers.entry(X_OPAQUE_ID).or_insert_with(|| id.clone());
         }
         let transport = self.client.current_user_transport()?;
         execute(self.client.context(&transport), request, headers, &options).await

@@ -38,6 +38,48 @@ pub struct HttpConfig {
     pub shutdown_timeout: Duration,
     /// TLS settings.
     pub ssl: SslConfig,
+    /// `server.requestId.*`: whose `x-opaque-id` header becomes the request id.
+    pub request_id: RequestIdConfig,
+}
+
+/// `server.requestId.*`: a request's id is the `x-opaque-id` header it brings when it comes from
+/// a trusted address (a proxy that already assigned one), otherwise a fresh UUID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestIdConfig {
+    /// Trust the header from every client. Default `false`.
+    pub allow_from_any_ip: bool,
+    /// Trust the header from these addresses only. Default none.
+    pub ip_allowlist: Vec<AllowedIp>,
+}
+
+impl RequestIdConfig {
+    /// Whether an incoming `x-opaque-id` from `address` is taken as the request id.
+    ///
+    /// # Arguments
+    ///
+    /// * `address` - the client's address (the peer of the connection).
+    pub fn trusts(&self, address: IpAddr) -> bool {
+        self.allow_from_any_ip || self.ip_allowlist.iter().any(|allowed| allowed.0 == address)
+    }
+
+    /// Whether any address is trusted (when none is, the header is never read).
+    pub fn trusts_any(&self) -> bool {
+        self.allow_from_any_ip || !self.ip_allowlist.is_empty()
+    }
+}
+
+/// An IPv4 or IPv6 address of `server.requestId.ipAllowlist`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowedIp(pub IpAddr);
+
+impl<'de> Deserialize<'de> for AllowedIp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map(Self)
+            .map_err(|_| de::Error::custom("value must be a valid ipv4 or ipv6 address"))
+    }
 }
 
 impl Default for HttpConfig {
@@ -53,6 +95,7 @@ impl Default for HttpConfig {
             socket_timeout: Duration::from_secs(120),
             shutdown_timeout: Duration::from_secs(30),
             ssl: SslConfig::default(),
+            request_id: RequestIdConfig::default(),
         }
     }
 }
@@ -134,6 +177,12 @@ impl ConfigSchema for HttpConfig {
                     "Kibana does not accept http traffic to [port] when ssl is enabled (only https is allowed), so [ssl.redirectHttpFromPort] cannot be configured to the same value. Both are [{}].",
                     self.port
                 ),
+            ));
+        }
+        if self.request_id.allow_from_any_ip && !self.request_id.ip_allowlist.is_empty() {
+            return Err(ValidationError::new(
+                "requestId",
+                "allowFromAnyIp must be set to 'false' if any values are specified in ipAllowlist",
             ));
         }
         if self.ssl.enabled && (self.ssl.certificate.is_none() || self.ssl.key.is_none()) {

@@ -81,7 +81,7 @@ mod tls;
 mod validation;
 
 pub use base_path::BasePath;
-pub use config::{HttpConfig, SslConfig, TlsProtocol};
+pub use config::{AllowedIp, HttpConfig, RequestIdConfig, SslConfig, TlsProtocol};
 pub use error::{HttpError, RouteConflict};
 pub use handler_error::{HandlerError, HandlerResult};
 pub use headers::{Headers, RequestHeaders};
@@ -91,7 +91,8 @@ pub use lifecycle::{
     OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
 };
 pub use request::{
-    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestUrl,
+    KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestIdHandle,
+    RequestUrl,
 };
 pub use response::{
     BodyStream, INTERNAL_ERROR_MESSAGE, KibanaResponse, ResponseBody, ResponseError,

@@ -10,7 +10,9 @@ use crate::headers::{Headers, RequestHeaders};
 use crate::route::{AuthRequired, RouteMethod};
 use crate::validation::Empty;
 
-/// A request's unique id (a UUID v4), used in logs to tie records to one request.
+/// A request's id: a UUID v4, or the `x-opaque-id` header of a trusted client
+/// (`server.requestId.*`). It ties the request's log lines together and is sent to
+/// Elasticsearch as `x-opaque-id` with every call made for the request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RequestId(Arc<str>);
 
@@ -28,6 +30,19 @@ impl RequestId {
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A handle on a request's id ([`KibanaRequest::id_handle`]): cloning it is one reference
+/// count, and the id is only made (a UUID costs a system call) when [`get`](Self::get) is
+/// first called.
+#[derive(Debug, Clone)]
+pub struct RequestIdHandle(Arc<RequestState>);
+
+impl RequestIdHandle {
+    /// The request's id.
+    pub fn get(&self) -> &RequestId {
+        self.0.id()
     }
 }
 
@@ -52,6 +67,12 @@ impl RequestState {
     /// The request's id, generated on first use.
     pub(crate) fn id(&self) -> &RequestId {
         self.id.get_or_init(RequestId::generate)
+    }
+
+    /// Takes `id` (a trusted client's `x-opaque-id`) as the request's id, unless one was
+    /// already made.
+    pub(crate) fn set_id(&self, id: &str) {
+        let _first = self.id.set(RequestId(id.into()));
     }
 }
 
@@ -186,6 +207,11 @@ impl<P, Q, B> KibanaRequest<P, Q, B> {
     /// The client's address, when known.
     pub fn remote_address(&self) -> Option<SocketAddr> {
         self.inner.remote_address
+    }
+    /// A cheap handle on this request's id that outlives the request value, for work that
+    /// may need the id later (it is made on first read, like [`id`](Self::id)).
+    pub fn id_handle(&self) -> RequestIdHandle {
+        RequestIdHandle(Arc::clone(&self.inner.state))
     }
     /// This request's id (also in the request's log records).
     pub fn id(&self) -> &RequestId {

@@ -52,6 +52,8 @@ pub(crate) struct AppContext {
     /// Set when the server starts draining: every response from then on closes its connection,
     /// so a keep-alive client does not send its next request into a socket about to close.
     pub(crate) draining: Arc<AtomicBool>,
+    /// Whose `x-opaque-id` becomes the request id.
+    pub(crate) request_id: crate::config::RequestIdConfig,
 }
 
 /// What the server is started with.
@@ -208,6 +210,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         router_logger,
         interceptors,
         draining: Arc::clone(&draining),
+        request_id: config.request_id.clone(),
     });
 
     // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so

@@ -48,6 +48,9 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         )
     });
     let state = RequestState::new();
+    if context.request_id.trusts_any() {
+        take_trusted_request_id(&context, &request, &state);
+    }
     if context.interceptors.has_auth() {
         state.lifecycle.set_auth_registered();
     }
@@ -85,6 +88,27 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         );
     }
     response
+}
+
+/// The longest `x-opaque-id` taken as a request id; a longer one is replaced by a UUID.
+const MAX_REQUEST_ID_LEN: usize = 256;
+
+/// Takes the `x-opaque-id` header of a client `server.requestId.*` trusts as the request's id.
+fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state: &RequestState) {
+    let trusted = request
+        .peer_addr()
+        .is_some_and(|peer| context.request_id.trusts(peer.ip()));
+    if !trusted {
+        return;
+    }
+    if let Some(id) = request
+        .headers()
+        .get("x-opaque-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= MAX_REQUEST_ID_LEN)
+    {
+        state.set_id(id);
+    }
 }
 
 /// Everything but what [`serve`] adds to every response: base path, onPreAuth, routing, the
