@@ -38,11 +38,15 @@ fn elasticsearch_response(error: HandlerError) -> HandlerError {
 ///   Kibana's router does;
 /// * another `4xx` from Elasticsearch: that status with Elasticsearch's `[type] reason`;
 /// * a `5xx` or an unreadable answer from Elasticsearch: `502` with what it said;
+/// * an answer over `elasticsearch.maxResponseSize`: `502` naming the limit;
 /// * the call never left (an invalid endpoint or parameter, a closed client): the plugin's bug,
 ///   so the generic `500`.
 pub(crate) fn response_for(error: &ElasticsearchError) -> KibanaResponse {
     if error.is_unavailable() {
         return KibanaResponse::error(503, UNAVAILABLE_MESSAGE);
+    }
+    if let ElasticsearchError::ResponseTooLarge { .. } = error {
+        return KibanaResponse::error(502, error.to_string());
     }
     if let Some(challenge) = error.www_authenticate() {
         return KibanaResponse::error(401, reason(error)).header("www-authenticate", challenge);
@@ -97,6 +101,24 @@ mod tests {
 
     fn shape(status: u16, error: &str, message: &str) -> Value {
         json!({ "statusCode": status, "error": error, "message": message })
+    }
+
+    #[test]
+    fn an_answer_over_max_response_size_is_502_naming_the_limit() {
+        let error = ElasticsearchError::ResponseTooLarge {
+            host: "http://es.internal:9200".into(),
+            limit: 1024,
+        };
+        let (status, body, _) = parts(&response_for(&error));
+        assert_eq!(status, 502);
+        assert_eq!(
+            body,
+            shape(
+                502,
+                "Bad Gateway",
+                "The answer of Elasticsearch is larger than elasticsearch.maxResponseSize (1024 bytes)."
+            )
+        );
     }
 
     #[test]

@@ -77,7 +77,13 @@ pub(crate) struct CallContext<'a> {
     pub(crate) log: &'a Logger,
     pub(crate) query_log: Option<&'a Logger>,
     pub(crate) default_timeout: Duration,
+    /// `maxResponseSize`: the largest answer read.
+    pub(crate) max_response_size: Option<u64>,
 }
+
+/// Answers larger than this are parsed on a blocking thread, so a large answer does not hold up
+/// the other requests of its async worker.
+const PARSE_OFF_WORKER: usize = 1 << 20;
 
 /// Sends `request` with `headers`, honouring the abort signal of `options`.
 pub(crate) async fn execute(
@@ -178,10 +184,26 @@ async fn read_response(
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.contains("json"));
+    let too_large = |limit| ElasticsearchError::ResponseTooLarge {
+        host: context.hosts.display(host).to_owned(),
+        limit,
+    };
+    // A declared length over the limit is refused before a byte is read (the response is
+    // dropped, which closes its connection).
+    if let (Some(limit), Some(length)) = (context.max_response_size, response.content_length())
+        && length > limit
+    {
+        return Err(too_large(limit));
+    }
     let bytes = response
         .bytes()
         .await
         .map_err(|error| classify_transport_error(&error, context.hosts.display(host), timeout))?;
+    if let Some(limit) = context.max_response_size
+        && bytes.len() as u64 > limit
+    {
+        return Err(too_large(limit));
+    }
     if let Some(query_log) = context.query_log
         && query_log.is_enabled(LogLevel::Debug)
     {
@@ -198,7 +220,20 @@ async fn read_response(
         // Existence checks answer with a status only.
         return Ok(Value::Bool(status != 404));
     }
-    let decoded = decode_body(status, &bytes, is_json);
+    let decoded = if bytes.len() > PARSE_OFF_WORKER {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || decode_body(status, &bytes, is_json))
+            .await
+            .unwrap_or_else(|error| {
+                Err(ElasticsearchError::MalformedResponse {
+                    status,
+                    message: format!("parsing the answer failed: {error}"),
+                    body_start: String::new(),
+                })
+            })
+    } else {
+        decode_body(status, &bytes, is_json)
+    };
     if (200..300).contains(&status) {
         return decoded;
     }

@@ -42,6 +42,8 @@ pub struct ElasticsearchClientConfig {
     pub ping_timeout: Duration,
     /// Log each query at debug level under `elasticsearch.query.<type>`.
     pub log_queries: bool,
+    /// The largest answer read, in bytes; `None` for no limit.
+    pub max_response_size: Option<u64>,
     /// TLS settings.
     pub ssl: SslConfig,
 }
@@ -57,6 +59,7 @@ impl From<&ElasticsearchConfig> for ElasticsearchClientConfig {
             request_timeout: config.request_timeout,
             ping_timeout: config.effective_ping_timeout(),
             log_queries: config.log_queries,
+            max_response_size: config.max_response_size,
             ssl: config.ssl.clone(),
         }
     }
@@ -79,6 +82,7 @@ impl fmt::Debug for ElasticsearchClientConfig {
             .field("request_timeout", &self.request_timeout)
             .field("ping_timeout", &self.ping_timeout)
             .field("log_queries", &self.log_queries)
+            .field("max_response_size", &self.max_response_size)
             .field("ssl", &self.ssl)
             .finish()
     }

@@ -223,6 +223,7 @@ impl ClusterClient {
             log: &self.inner.log,
             query_log: self.inner.query_log.as_ref(),
             default_timeout: self.inner.config.request_timeout,
+            max_response_size: self.inner.config.max_response_size,
         }
     }
 

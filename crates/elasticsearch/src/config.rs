@@ -173,6 +173,30 @@ impl Default for HealthCheckConfig {
     }
 }
 
+/// `elasticsearch.maxResponseSize` by default: 100 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 100 * 1024 * 1024;
+
+/// `maxResponseSize`: a byte size, or `false` for no limit (later Kibana's form).
+fn max_response_size<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Limit {
+        Off(bool),
+        Size(serde_json::Value),
+    }
+    match Limit::deserialize(deserializer)? {
+        Limit::Off(false) => Ok(None),
+        Limit::Off(true) => Err(serde::de::Error::custom(
+            "expected a byte size (e.g. \"100mb\") or false",
+        )),
+        Limit::Size(value) => core_config::values::byte_size(value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
 /// The `elasticsearch` config section (Kibana 7.2's keys, defaults and rules).
 #[derive(Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
@@ -203,6 +227,9 @@ pub struct ElasticsearchConfig {
     pub startup_timeout: Duration,
     /// Log every query at debug level under `elasticsearch.query.<type>`.
     pub log_queries: bool,
+    /// The largest answer read from Elasticsearch, in bytes (`false`: no limit). Default 100 MiB.
+    #[serde(deserialize_with = "max_response_size")]
+    pub max_response_size: Option<u64>,
     /// Sniffing is not supported; only `false` is accepted.
     pub sniff_on_start: bool,
     /// Sniffing is not supported; only `false` (`None`) is accepted.
@@ -228,6 +255,7 @@ impl Default for ElasticsearchConfig {
             custom_headers: BTreeMap::new(),
             shard_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(30),
+            max_response_size: Some(DEFAULT_MAX_RESPONSE_SIZE),
             ping_timeout: None,
             startup_timeout: Duration::from_secs(5),
             log_queries: false,
@@ -261,6 +289,7 @@ impl fmt::Debug for ElasticsearchConfig {
             .field("ping_timeout", &self.ping_timeout)
             .field("startup_timeout", &self.startup_timeout)
             .field("log_queries", &self.log_queries)
+            .field("max_response_size", &self.max_response_size)
             .field("health_check", &self.health_check)
             .field("ignore_version_mismatch", &self.ignore_version_mismatch)
             .field("ssl", &self.ssl)

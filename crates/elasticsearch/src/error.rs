@@ -158,6 +158,17 @@ pub enum ElasticsearchError {
         /// The start of the body as received.
         body_start: String,
     },
+    /// The answer is larger than `elasticsearch.maxResponseSize`; it was not read (or not
+    /// parsed) further. A route handler answers `502` with this message.
+    #[error(
+        "The answer of Elasticsearch is larger than elasticsearch.maxResponseSize ({limit} bytes)."
+    )]
+    ResponseTooLarge {
+        /// The host that answered (for the log).
+        host: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The `elasticsearch` config section is invalid (the message names the key path).
     #[error(transparent)]
     InvalidConfig(#[from] core_config::ConfigError),

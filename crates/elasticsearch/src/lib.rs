@@ -75,7 +75,10 @@ mod status;
 pub use call::CallApiOptions;
 pub use client_config::{ClientConfigOverrides, ElasticsearchClientConfig};
 pub use cluster_client::{ApiCallFuture, ApiCaller, ClusterClient};
-pub use config::{ElasticsearchConfig, HealthCheckConfig, Secret, SslConfig, VerificationMode};
+pub use config::{
+    DEFAULT_MAX_RESPONSE_SIZE, ElasticsearchConfig, HealthCheckConfig, Secret, SslConfig,
+    VerificationMode,
+};
 pub use error::{DEFAULT_WWW_AUTHENTICATE, ElasticsearchError, ResponseError};
 pub use pool::HostStatus;
 pub use resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest, resolve};

@@ -100,6 +100,14 @@ fn invalid_values_name_their_key() {
             "[elasticsearch.requestTimeout]: must be greater than zero",
         ),
         (
+            json!({"maxResponseSize": true}),
+            "[elasticsearch.maxResponseSize]: expected a byte size (e.g. \"100mb\") or false",
+        ),
+        (
+            json!({"maxResponseSize": "lots"}),
+            "[elasticsearch.maxResponseSize]: could not parse byte size value [lots]. Value must be a safe positive integer.",
+        ),
+        (
             json!({"customHeaders": {"bad name": "v"}}),
             "[elasticsearch.customHeaders.bad name]: is not a valid header name",
         ),

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use core_elasticsearch::{
-    CallApiOptions, DEFAULT_WWW_AUTHENTICATE, ElasticsearchError, FakeRequest,
+    CallApiOptions, DEFAULT_WWW_AUTHENTICATE, ElasticsearchClientConfig, ElasticsearchError,
+    FakeRequest,
 };
 use serde_json::json;
 use tokio::io::AsyncReadExt;
@@ -515,4 +516,43 @@ async fn bad_calls_are_rejected_before_anything_is_sent() {
         "invalid header bad header: not a valid header name"
     );
     assert!(recorded(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_answer_over_max_response_size_is_refused_naming_the_limit() {
+    let hits: Vec<_> = (0..200).map(|n| json!({"_source": {"n": n}})).collect();
+    let body = json!({"hits": {"hits": hits}});
+    let size = body.to_string().len() as u64;
+    let server = stub_with(ResponseTemplate::new(200).set_body_json(&body)).await;
+
+    let limited = |limit| {
+        client(ElasticsearchClientConfig {
+            max_response_size: limit,
+            ..client_config(&[server.uri()])
+        })
+        .0
+    };
+    let error = limited(Some(size - 1))
+        .call_as_internal_user("search", json!({}), CallApiOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ElasticsearchError::ResponseTooLarge { limit, .. } if limit == size - 1),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "The answer of Elasticsearch is larger than elasticsearch.maxResponseSize ({} bytes).",
+            size - 1
+        )
+    );
+    // At the limit, or without one, the answer is read.
+    for limit in [Some(size), None] {
+        let answer = limited(limit)
+            .call_as_internal_user("search", json!({}), CallApiOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(answer, body);
+    }
 }
