@@ -1,6 +1,7 @@
 //! Sending one resolved request: host selection and failover, timeout, abort, response decoding, 401 wrapping and
 //! query logging. Shared by the internal-user and current-user callers.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{ElasticsearchError, ResponseError, classify_response_error};
-use crate::pool::{HostPool, with_pinned_host};
+use crate::pool::{Host, HostPool, with_pinned_host};
 use crate::resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest};
 use crate::spec::HttpMethod;
 
@@ -79,6 +80,8 @@ pub(crate) struct CallContext<'a> {
     pub(crate) default_timeout: Duration,
     /// `maxResponseSize`: the largest answer read.
     pub(crate) max_response_size: Option<u64>,
+    /// Told when a connection to a host fails (it may sniff).
+    pub(crate) on_connection_fault: &'a crate::cluster_client::ClusterClient,
 }
 
 /// Answers larger than this are parsed on a blocking thread, so a large answer does not hold up
@@ -125,7 +128,7 @@ async fn send_with_failover(
     for _ in 0..context.hosts.len() {
         let host = context.hosts.pick();
         let sent = with_pinned_host(
-            host,
+            Arc::clone(&host),
             context.transport.send(
                 request.method.to_transport(),
                 &request.path,
@@ -138,11 +141,11 @@ async fn send_with_failover(
         .await;
         match sent {
             Ok(response) => {
-                context.hosts.mark_alive(host);
-                return read_response(context, request, response, options, host, timeout).await;
+                context.hosts.mark_alive(&host);
+                return read_response(context, request, response, options, &host, timeout).await;
             }
             Err(error) => {
-                let error = classify_transport_error(&error, context.hosts.display(host), timeout);
+                let error = classify_transport_error(&error, host.display(), timeout);
                 // A connection that could not be made means the request never left: any method
                 // may go to the next host. One that broke after sending may have been applied,
                 // so only an idempotent request is sent again.
@@ -154,7 +157,8 @@ async fn send_with_failover(
                 if !retry {
                     return Err(error);
                 }
-                context.hosts.mark_dead(host);
+                context.hosts.mark_dead(&host);
+                context.on_connection_fault.connection_fault();
                 context.log.warn(format!(
                     "{error}; marking the host dead until it is retried"
                 ));
@@ -175,7 +179,7 @@ async fn read_response(
     request: &ResolvedRequest,
     response: Response,
     options: &CallApiOptions,
-    host: usize,
+    host: &Host,
     timeout: Duration,
 ) -> Result<Value, ElasticsearchError> {
     let status = response.status_code().as_u16();
@@ -185,7 +189,7 @@ async fn read_response(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.contains("json"));
     let too_large = |limit| ElasticsearchError::ResponseTooLarge {
-        host: context.hosts.display(host).to_owned(),
+        host: host.display().to_owned(),
         limit,
     };
     // A declared length over the limit is refused before a byte is read (the response is
@@ -198,7 +202,7 @@ async fn read_response(
     let bytes = response
         .bytes()
         .await
-        .map_err(|error| classify_transport_error(&error, context.hosts.display(host), timeout))?;
+        .map_err(|error| classify_transport_error(&error, host.display(), timeout))?;
     if let Some(limit) = context.max_response_size
         && bytes.len() as u64 > limit
     {

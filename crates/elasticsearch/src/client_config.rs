@@ -44,6 +44,8 @@ pub struct ElasticsearchClientConfig {
     pub log_queries: bool,
     /// The largest answer read, in bytes; `None` for no limit.
     pub max_response_size: Option<u64>,
+    /// Ask the cluster for its nodes after a connection to one failed ([`crate::ClusterClient::sniff`]).
+    pub sniff_on_connection_fault: bool,
     /// TLS settings.
     pub ssl: SslConfig,
 }
@@ -60,6 +62,7 @@ impl From<&ElasticsearchConfig> for ElasticsearchClientConfig {
             ping_timeout: config.effective_ping_timeout(),
             log_queries: config.log_queries,
             max_response_size: config.max_response_size,
+            sniff_on_connection_fault: config.sniff_on_connection_fault,
             ssl: config.ssl.clone(),
         }
     }
@@ -83,6 +86,7 @@ impl fmt::Debug for ElasticsearchClientConfig {
             .field("ping_timeout", &self.ping_timeout)
             .field("log_queries", &self.log_queries)
             .field("max_response_size", &self.max_response_size)
+            .field("sniff_on_connection_fault", &self.sniff_on_connection_fault)
             .field("ssl", &self.ssl)
             .finish()
     }

@@ -65,6 +65,8 @@ struct Inner {
     /// Lower-cased `requestHeadersWhitelist`.
     whitelist: Vec<HeaderName>,
     closed: AtomicBool,
+    /// Set while a sniff after a connection fault runs, so faults do not pile sniffs up.
+    sniffing: AtomicBool,
     log: Logger,
     query_log: Option<Logger>,
 }
@@ -116,6 +118,7 @@ impl ClusterClient {
                 current_user: Mutex::new(None),
                 whitelist,
                 closed: AtomicBool::new(false),
+                sniffing: AtomicBool::new(false),
                 log,
                 query_log,
             }),
@@ -224,7 +227,62 @@ impl ClusterClient {
             query_log: self.inner.query_log.as_ref(),
             default_timeout: self.inner.config.request_timeout,
             max_response_size: self.inner.config.max_response_size,
+            on_connection_fault: self,
         }
+    }
+
+    /// Asks the cluster for its nodes (`GET /_nodes/_all/http`, as the internal user) and makes
+    /// their HTTP publish addresses this client's hosts, besides the configured ones, which stay
+    /// (so the client never runs out of hosts). Discovered hosts use the configured hosts'
+    /// scheme, credentials and TLS settings; a node that published `name/ip:port` is reached by
+    /// its name. Returns the hosts now in use.
+    pub async fn sniff(&self) -> Result<Vec<String>, ElasticsearchError> {
+        let params = serde_json::json!({
+            "node_id": "_all",
+            "metric": "http",
+            "filter_path": ["nodes.*.http.publish_address"],
+        });
+        let body = self
+            .call_as_internal_user("nodes.info", params, CallApiOptions::default())
+            .await?;
+        let scheme = self
+            .inner
+            .hosts
+            .seeds()
+            .first()
+            .map_or("http", |seed| seed.scheme())
+            .to_owned();
+        let discovered = crate::status::publish_urls(&body, &scheme);
+        self.inner.hosts.set_discovered(discovered);
+        Ok(self
+            .host_statuses()
+            .into_iter()
+            .map(|host| host.url)
+            .collect())
+    }
+
+    /// After a connection failure: sniffs in the background when `sniffOnConnectionFault` is
+    /// on and no such sniff is running.
+    pub(crate) fn connection_fault(&self) {
+        if !self.inner.config.sniff_on_connection_fault
+            || self.inner.sniffing.swap(true, Ordering::SeqCst)
+        {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.inner.sniffing.store(false, Ordering::SeqCst);
+            return;
+        };
+        let client = self.clone();
+        runtime.spawn(async move {
+            if let Err(error) = client.sniff().await {
+                client
+                    .inner
+                    .log
+                    .warn(format!("sniffing after a connection fault failed: {error}"));
+            }
+            client.inner.sniffing.store(false, Ordering::SeqCst);
+        });
     }
 
     /// The transport without the internal user's credentials, built once on first use.

@@ -89,7 +89,7 @@ fn sniff_interval<'de, D: Deserializer<'de>>(
 ) -> Result<Option<Duration>, D::Error> {
     Ok(match RawSniffInterval::deserialize(deserializer)? {
         RawSniffInterval::Off(false) => None,
-        // `true` is not a meaningful interval; keep it so that validation reports sniffing as unsupported.
+        // `true` is not an interval: validation reports it as a zero one.
         RawSniffInterval::Off(true) => Some(Duration::ZERO),
         RawSniffInterval::Every(every) => Some(every),
     })
@@ -230,12 +230,12 @@ pub struct ElasticsearchConfig {
     /// The largest answer read from Elasticsearch, in bytes (`false`: no limit). Default 100 MiB.
     #[serde(deserialize_with = "max_response_size")]
     pub max_response_size: Option<u64>,
-    /// Sniffing is not supported; only `false` is accepted.
+    /// Ask the cluster for its nodes when the service starts, and send requests to them too.
     pub sniff_on_start: bool,
-    /// Sniffing is not supported; only `false` (`None`) is accepted.
+    /// Ask the cluster for its nodes this often (`false`: never).
     #[serde(deserialize_with = "sniff_interval")]
     pub sniff_interval: Option<Duration>,
-    /// Sniffing is not supported; only `false` is accepted.
+    /// Ask the cluster for its nodes after a connection to one failed.
     pub sniff_on_connection_fault: bool,
     /// Health check settings.
     pub health_check: HealthCheckConfig,
@@ -343,15 +343,11 @@ impl ConfigSchema for ElasticsearchConfig {
                 return Err(ValidationError::new(key, "must be greater than zero"));
             }
         }
-        let sniffing = "sniffing is not supported; list every node in elasticsearch.hosts";
-        if self.sniff_on_start {
-            return Err(ValidationError::new("sniffOnStart", sniffing));
-        }
-        if self.sniff_on_connection_fault {
-            return Err(ValidationError::new("sniffOnConnectionFault", sniffing));
-        }
-        if self.sniff_interval.is_some() {
-            return Err(ValidationError::new("sniffInterval", sniffing));
+        if self.sniff_interval.is_some_and(|every| every.is_zero()) {
+            return Err(ValidationError::new(
+                "sniffInterval",
+                "must be false or a duration greater than zero",
+            ));
         }
         validate_ssl(&self.ssl)
     }

@@ -50,7 +50,8 @@
 //!
 //! With several hosts, requests go round-robin; a host whose connection fails is marked dead for a while and the
 //! request moves on to the next host: any request when the connection could not be made, only an idempotent one
-//! when it broke after the request was sent. [`ElasticsearchService`] checks the cluster's health and node
+//! when it broke after the request was sent. [`ClusterClient::sniff`] adds the cluster's nodes to the configured
+//! hosts (`sniffOnStart`, `sniffInterval`, `sniffOnConnectionFault`). [`ElasticsearchService`] checks the cluster's health and node
 //! versions every `healthCheck.delay` and publishes an [`ElasticsearchStatus`]; the server keeps running while
 //! Elasticsearch is down.
 //!

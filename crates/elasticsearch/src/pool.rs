@@ -1,4 +1,5 @@
-//! The hosts of a cluster client: round-robin over the living ones, with dead-marking and resurrection.
+//! The hosts of a cluster client: round-robin over the living ones, with dead-marking and resurrection, and the
+//! seeds plus the nodes sniffing found.
 //!
 //! The official client's pools neither retry nor mark hosts dead (and its sniffing pool can panic), so the hosts are
 //! kept here and handed to the official transport through [`HostSelector`], a `ConnectionPool` that returns the
@@ -10,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use elasticsearch::http::Url;
 use elasticsearch::http::transport::{Connection, ConnectionPool};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 tokio::task_local! {
-    /// The host index the retry loop chose for the request being sent from this task.
-    static PINNED_HOST: usize;
+    /// The host the retry loop chose for the request being sent from this task.
+    static PINNED_HOST: Arc<Host>;
 }
 
 /// How long a host that failed once stays dead; doubled on each further failure, up to [`MAX_DEAD_TIME`].
@@ -33,11 +34,27 @@ pub struct HostStatus {
     pub consecutive_failures: u32,
 }
 
+/// One host of a pool.
 #[derive(Debug)]
-struct Host {
+pub(crate) struct Host {
     connection: Connection,
     display: String,
     health: Mutex<Health>,
+}
+
+impl Host {
+    fn new(url: Url) -> Self {
+        Self {
+            display: url.as_str().trim_end_matches('/').to_owned(),
+            connection: Connection::new(url),
+            health: Mutex::new(Health::default()),
+        }
+    }
+
+    /// The host's URL, as shown in errors and logs.
+    pub(crate) fn display(&self) -> &str {
+        &self.display
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -46,60 +63,89 @@ struct Health {
     dead_until: Option<Instant>,
 }
 
-/// The hosts of one cluster client.
+/// The hosts of one cluster client: the configured ones (the seeds), plus the nodes sniffing
+/// found. The list is replaced as a whole, so a request keeps the host it picked even when the
+/// list changes under it.
 #[derive(Debug)]
 pub(crate) struct HostPool {
-    hosts: Vec<Host>,
+    hosts: RwLock<Arc<[Arc<Host>]>>,
+    seeds: Vec<Url>,
     next: AtomicUsize,
 }
 
 impl HostPool {
-    /// A pool over `urls`; `None` when there are none (every index below is then in range).
+    /// A pool over `urls` (the seeds); `None` when there are none, so a pool is never empty.
     pub(crate) fn new(urls: Vec<Url>) -> Option<Self> {
         if urls.is_empty() {
             return None;
         }
-        let hosts = urls
-            .into_iter()
-            .map(|url| Host {
-                display: url.as_str().trim_end_matches('/').to_owned(),
-                connection: Connection::new(url),
-                health: Mutex::new(Health::default()),
-            })
+        let hosts: Arc<[Arc<Host>]> = urls
+            .iter()
+            .cloned()
+            .map(|url| Arc::new(Host::new(url)))
             .collect();
         Some(Self {
-            hosts,
+            hosts: RwLock::new(hosts),
+            seeds: urls,
             next: AtomicUsize::new(0),
         })
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.hosts.len()
+    fn snapshot(&self) -> Arc<[Arc<Host>]> {
+        Arc::clone(&self.hosts.read())
     }
 
-    /// The URL of host `index`, as shown in errors and logs.
-    pub(crate) fn display(&self, index: usize) -> &str {
-        self.hosts
-            .get(index)
-            .map_or("", |host| host.display.as_str())
+    /// How many hosts the pool has now.
+    pub(crate) fn len(&self) -> usize {
+        self.hosts.read().len()
+    }
+
+    /// The configured hosts.
+    pub(crate) fn seeds(&self) -> &[Url] {
+        &self.seeds
+    }
+
+    /// Makes the hosts the seeds plus `discovered` (each URL once, seeds first). A host that
+    /// stays keeps its health; the pool never becomes empty, since the seeds stay.
+    pub(crate) fn set_discovered(&self, discovered: Vec<Url>) {
+        let current = self.snapshot();
+        let mut urls: Vec<Url> = self.seeds.clone();
+        for url in discovered {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+        let hosts: Arc<[Arc<Host>]> = urls
+            .into_iter()
+            .map(|url| {
+                let display = url.as_str().trim_end_matches('/');
+                current
+                    .iter()
+                    .find(|host| host.display == display)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::new(Host::new(url)))
+            })
+            .collect();
+        *self.hosts.write() = hosts;
     }
 
     /// The next living host in round-robin order; when every host is dead, the one that died first is resurrected
     /// (so a single-host cluster is always tried, and health checks notice when it is back).
-    pub(crate) fn pick(&self) -> usize {
-        let count = self.hosts.len();
+    pub(crate) fn pick(&self) -> Arc<Host> {
+        let hosts = self.snapshot();
+        let count = hosts.len();
         if count <= 1 {
-            return 0;
+            return Arc::clone(&hosts[0]);
         }
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         let mut earliest: Option<(usize, Instant)> = None;
         for offset in 0..count {
             let index = (start + offset) % count;
-            let health = *self.hosts[index].health.lock();
+            let health = *hosts[index].health.lock();
             match health.dead_until {
-                None => return index,
-                Some(until) if until <= now => return index,
+                None => return Arc::clone(&hosts[index]),
+                Some(until) if until <= now => return Arc::clone(&hosts[index]),
                 Some(until) => {
                     if earliest.is_none_or(|(_, best)| until < best) {
                         earliest = Some((index, until));
@@ -107,32 +153,28 @@ impl HostPool {
                 }
             }
         }
-        earliest.map_or(0, |(index, _)| index)
+        Arc::clone(&hosts[earliest.map_or(0, |(index, _)| index)])
     }
 
-    /// Records a connection failure of host `index`: it is skipped until its dead time is over.
-    pub(crate) fn mark_dead(&self, index: usize) {
-        if let Some(host) = self.hosts.get(index) {
-            let mut health = host.health.lock();
-            health.failures = health.failures.saturating_add(1);
-            let factor = 1u32 << health.failures.saturating_sub(1).min(5);
-            health.dead_until = Some(Instant::now() + (BASE_DEAD_TIME * factor).min(MAX_DEAD_TIME));
-        }
+    /// Records a connection failure of `host`: it is skipped until its dead time is over.
+    pub(crate) fn mark_dead(&self, host: &Host) {
+        let mut health = host.health.lock();
+        health.failures = health.failures.saturating_add(1);
+        let factor = 1u32 << health.failures.saturating_sub(1).min(5);
+        health.dead_until = Some(Instant::now() + (BASE_DEAD_TIME * factor).min(MAX_DEAD_TIME));
     }
 
-    /// Records a response from host `index`: it is alive.
-    pub(crate) fn mark_alive(&self, index: usize) {
-        if let Some(host) = self.hosts.get(index) {
-            let mut health = host.health.lock();
-            if health.failures != 0 || health.dead_until.is_some() {
-                *health = Health::default();
-            }
+    /// Records a response from `host`: it is alive.
+    pub(crate) fn mark_alive(&self, host: &Host) {
+        let mut health = host.health.lock();
+        if health.failures != 0 || health.dead_until.is_some() {
+            *health = Health::default();
         }
     }
 
     pub(crate) fn statuses(&self) -> Vec<HostStatus> {
         let now = Instant::now();
-        self.hosts
+        self.snapshot()
             .iter()
             .map(|host| {
                 let health = *host.health.lock();
@@ -144,16 +186,11 @@ impl HostPool {
             })
             .collect()
     }
-
-    fn connection(&self, index: usize) -> Connection {
-        // In range: `new` refuses an empty list.
-        self.hosts[index % self.hosts.len()].connection.clone()
-    }
 }
 
-/// Runs `future` (a `Transport::send`) with host `index` pinned, so [`HostSelector`] hands that host out.
-pub(crate) async fn with_pinned_host<F: Future>(index: usize, future: F) -> F::Output {
-    PINNED_HOST.scope(index, future).await
+/// Runs `future` (a `Transport::send`) with `host` pinned, so [`HostSelector`] hands that host out.
+pub(crate) async fn with_pinned_host<F: Future>(host: Arc<Host>, future: F) -> F::Output {
+    PINNED_HOST.scope(host, future).await
 }
 
 /// The official transport's view of a [`HostPool`].
@@ -162,10 +199,9 @@ pub(crate) struct HostSelector(pub(crate) Arc<HostPool>);
 
 impl ConnectionPool for HostSelector {
     fn next(&self) -> Connection {
-        let index = PINNED_HOST
-            .try_with(|index| *index)
-            .unwrap_or_else(|_| self.0.pick());
-        self.0.connection(index)
+        PINNED_HOST
+            .try_with(|host| host.connection.clone())
+            .unwrap_or_else(|_| self.0.pick().connection.clone())
     }
 }
 
@@ -180,6 +216,44 @@ mod tests {
         HostPool::new(urls).unwrap()
     }
 
+    /// The number in `http://host-<n>:9200`.
+    fn index(host: &Host) -> usize {
+        host.display()
+            .trim_start_matches("http://host-")
+            .trim_end_matches(":9200")
+            .parse()
+            .unwrap()
+    }
+
+    #[test]
+    fn discovered_hosts_join_and_leave_and_the_seeds_stay() {
+        let pool = pool(1);
+        let url = |n: usize| Url::parse(&format!("http://host-{n}:9200")).unwrap();
+        let seed = pool.snapshot()[0].clone();
+        pool.mark_dead(&seed);
+        pool.set_discovered(vec![url(0), url(5), url(6)]);
+        let urls = |pool: &HostPool| {
+            pool.statuses()
+                .into_iter()
+                .map(|s| s.url)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            urls(&pool),
+            [
+                "http://host-0:9200",
+                "http://host-5:9200",
+                "http://host-6:9200"
+            ]
+        );
+        // The seed kept its health across the change.
+        assert_eq!(pool.statuses()[0].consecutive_failures, 1);
+        pool.set_discovered(vec![url(6)]);
+        assert_eq!(urls(&pool), ["http://host-0:9200", "http://host-6:9200"]);
+        pool.set_discovered(Vec::new());
+        assert_eq!(urls(&pool), ["http://host-0:9200"]);
+    }
+
     #[test]
     fn an_empty_host_list_makes_no_pool() {
         assert!(HostPool::new(Vec::new()).is_none());
@@ -188,16 +262,12 @@ mod tests {
     #[test]
     fn picks_go_round_robin_and_skip_dead_hosts() {
         let pool = pool(3);
-        assert_eq!(
-            (0..6).map(|_| pool.pick()).collect::<Vec<_>>(),
-            [0, 1, 2, 0, 1, 2]
-        );
-        pool.mark_dead(1);
-        assert_eq!(
-            (0..4).map(|_| pool.pick()).collect::<Vec<_>>(),
-            [0, 2, 2, 0]
-        );
-        pool.mark_alive(1);
+        let picks = |count| (0..count).map(|_| index(&pool.pick())).collect::<Vec<_>>();
+        assert_eq!(picks(6), [0, 1, 2, 0, 1, 2]);
+        let second = pool.snapshot()[1].clone();
+        pool.mark_dead(&second);
+        assert_eq!(picks(4), [0, 2, 2, 0]);
+        pool.mark_alive(&second);
         assert!(
             pool.statuses()
                 .iter()
@@ -208,12 +278,13 @@ mod tests {
     #[test]
     fn when_every_host_is_dead_the_one_that_comes_back_first_is_tried() {
         let pool = pool(2);
-        pool.mark_dead(1);
-        pool.mark_dead(0);
-        pool.mark_dead(0);
+        let hosts = pool.snapshot();
+        pool.mark_dead(&hosts[1]);
+        pool.mark_dead(&hosts[0]);
+        pool.mark_dead(&hosts[0]);
         // Host 0 failed twice, so it stays dead longer than host 1.
-        assert_eq!(pool.pick(), 1);
-        assert_eq!(pool.pick(), 1);
+        assert_eq!(index(&pool.pick()), 1);
+        assert_eq!(index(&pool.pick()), 1);
         let statuses = pool.statuses();
         assert_eq!(
             (statuses[0].alive, statuses[0].consecutive_failures),
@@ -225,7 +296,8 @@ mod tests {
     async fn the_selector_hands_out_the_pinned_host() {
         let pool = Arc::new(pool(3));
         let selector = HostSelector(Arc::clone(&pool));
-        let pinned = with_pinned_host(2, async { selector.next().url().to_string() }).await;
+        let third = pool.snapshot()[2].clone();
+        let pinned = with_pinned_host(third, async { selector.next().url().to_string() }).await;
         assert_eq!(pinned, "http://host-2:9200/");
         assert_eq!(selector.next().url().to_string(), "http://host-0:9200/");
     }

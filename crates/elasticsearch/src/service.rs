@@ -135,6 +135,7 @@ pub struct ElasticsearchService {
 struct Running {
     config: Arc<ElasticsearchConfig>,
     admin_client: ClusterClient,
+    data_client: ClusterClient,
     created: Arc<Mutex<Vec<ClusterClient>>>,
 }
 
@@ -173,6 +174,7 @@ impl ElasticsearchService {
         self.state = Some(Running {
             config: Arc::clone(&config),
             admin_client: contract.admin_client.clone(),
+            data_client: contract.data_client.clone(),
             created: Arc::clone(&contract.factory.created),
         });
         Ok(InternalElasticsearchServiceSetup {
@@ -200,6 +202,16 @@ impl ElasticsearchService {
             last_warning: None,
             stop: self.stop_token.clone(),
         };
+        let sniffed = vec![state.admin_client.clone(), state.data_client.clone()];
+        if state.config.sniff_on_start || state.config.sniff_interval.is_some() {
+            self.tasks.push(tokio::spawn(sniff(
+                sniffed,
+                state.config.sniff_on_start,
+                state.config.sniff_interval,
+                self.log.clone(),
+                self.stop_token.clone(),
+            )));
+        }
         let mut first_verdict = self.status_tx.subscribe();
         first_verdict.mark_unchanged();
         self.tasks
@@ -265,6 +277,46 @@ async fn reject_config_changes(
                 Some(_) => log.error("Clients cannot be changed after they are created"),
                 None => return,
             },
+        }
+    }
+}
+
+/// Sniffs `clients` once at once (`sniffOnStart`) and then every `interval` (`sniffInterval`),
+/// until `stop`. A failed sniff keeps the hosts the client had and is logged.
+async fn sniff(
+    clients: Vec<ClusterClient>,
+    on_start: bool,
+    interval: Option<Duration>,
+    log: Logger,
+    stop: CancellationToken,
+) {
+    let sniff_all = || async {
+        for client in &clients {
+            match client.sniff().await {
+                Ok(hosts) => {
+                    log.debug(format!("sniffed Elasticsearch hosts: {}", hosts.join(", ")))
+                }
+                Err(error) => log.warn(format!("sniffing Elasticsearch nodes failed: {error}")),
+            }
+        }
+    };
+    if on_start {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = sniff_all() => {}
+        }
+    }
+    let Some(interval) = interval else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = sniff_all() => {}
         }
     }
 }

@@ -93,6 +93,33 @@ pub(crate) fn parse_nodes(body: &Value) -> Result<Vec<NodeInfo>, String> {
     Ok(infos)
 }
 
+/// The URLs of the nodes' HTTP publish addresses in a `nodes.info` answer
+/// (`{"nodes": {"<id>": {"http": {"publish_address": "name/1.2.3.4:9200"}}}}`), with `scheme`. A
+/// `name/ip:port` address gives `name:port` (so TLS checks the name), an `ip:port` one the IP.
+/// Addresses that are not `host:port` are skipped.
+pub(crate) fn publish_urls(body: &Value, scheme: &str) -> Vec<elasticsearch::http::Url> {
+    let Some(nodes) = body.get("nodes").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    nodes
+        .values()
+        .filter_map(|node| node.pointer("/http/publish_address")?.as_str())
+        .filter_map(|address| {
+            let host_port = match address.split_once('/') {
+                Some((name, ip_port)) if !name.is_empty() => {
+                    let port = ip_port.rsplit_once(':')?.1;
+                    format!("{name}:{port}")
+                }
+                Some((_, ip_port)) => ip_port.to_owned(),
+                None => address.to_owned(),
+            };
+            elasticsearch::http::Url::parse(&format!("{scheme}://{host_port}"))
+                .ok()
+                .filter(|url| url.host().is_some() && url.port_or_known_default().is_some())
+        })
+        .collect()
+}
+
 /// The verdict of a version check.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct VersionCheck {

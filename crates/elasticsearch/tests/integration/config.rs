@@ -136,12 +136,12 @@ fn invalid_values_name_their_key() {
             "[elasticsearch.ssl.certificateAuthorities]: must not be an empty list",
         ),
         (
-            json!({"sniffOnStart": true}),
-            "[elasticsearch.sniffOnStart]: sniffing is not supported",
+            json!({"sniffInterval": true}),
+            "[elasticsearch.sniffInterval]: must be false or a duration greater than zero",
         ),
         (
-            json!({"sniffInterval": "10s"}),
-            "[elasticsearch.sniffInterval]: sniffing is not supported",
+            json!({"sniffInterval": "soon"}),
+            "elasticsearch.sniffInterval",
         ),
         (json!({"hostz": "x"}), "elasticsearch.hostz"),
     ];
@@ -208,4 +208,19 @@ fn unreadable_tls_files_are_reported_with_their_key() {
         matches!(&error, ElasticsearchError::Config { key, .. } if key == "elasticsearch.ssl.certificateAuthorities"),
         "{error}"
     );
+}
+
+#[test]
+fn sniffing_settings_are_read_as_kibana_has_them() {
+    let config = parse(json!({
+        "sniffOnStart": true, "sniffInterval": "10s", "sniffOnConnectionFault": true,
+    }))
+    .unwrap();
+    assert!(config.sniff_on_start && config.sniff_on_connection_fault);
+    assert_eq!(
+        config.sniff_interval,
+        Some(std::time::Duration::from_secs(10))
+    );
+    let off = parse(json!({ "sniffInterval": false })).unwrap();
+    assert_eq!(off.sniff_interval, None);
 }

@@ -7,5 +7,6 @@ mod failures;
 mod live;
 mod resolve;
 mod service;
+mod sniff;
 mod support;
 mod tls;
