@@ -147,6 +147,15 @@ impl ConfigService {
                 message: "an override key must be a dotted path of non-empty names".to_owned(),
             });
         }
+        if crate::tree::too_deep(key) {
+            return Err(ConfigError::Invalid {
+                path: crate::tree::abbreviated(key),
+                message: format!(
+                    "an override key may have at most {} names",
+                    crate::tree::MAX_KEY_DEPTH
+                ),
+            });
+        }
         let value = serde_json::to_value(value).map_err(|error| ConfigError::Invalid {
             path: key.to_owned(),
             message: format!("the value cannot be stored in the config: {error}"),
@@ -364,6 +373,21 @@ mod tests {
         impl ConfigSchema for Section {}
         assert_send_sync::<ConfigService>();
         assert_send_sync::<ConfigSubscription<Section>>();
+    }
+
+    #[test]
+    fn an_override_key_of_more_than_128_names_is_refused() {
+        let env = Arc::new(Env::new(crate::EnvOptions::default()));
+        let service = ConfigService::from_value(serde_json::json!({}), env).unwrap();
+        let deep = vec!["a"; 129].join(".");
+        match service.set(&deep, 1).unwrap_err() {
+            ConfigError::Invalid { path, message } => {
+                assert_eq!(path.len(), 63, "{path}");
+                assert_eq!(message, "an override key may have at most 128 names");
+            }
+            other => panic!("{other:?}"),
+        }
+        service.set(&vec!["a"; 128].join("."), 1).unwrap();
     }
 
     #[test]

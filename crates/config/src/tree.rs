@@ -5,6 +5,24 @@
 
 use serde_json::{Map, Value};
 
+/// The most names a key path may have (`a.b.c` has three), counting the nesting it sits in: a
+/// dotted key nests as deep as it has dots, and every later step (merging, deserializing,
+/// dropping) recurses once per level.
+pub(crate) const MAX_KEY_DEPTH: usize = 128;
+
+/// Whether the dotted `path` has more than [`MAX_KEY_DEPTH`] names.
+pub(crate) fn too_deep(path: &str) -> bool {
+    path.bytes().filter(|byte| *byte == b'.').count() >= MAX_KEY_DEPTH
+}
+
+/// `path` shortened for a message: its first 60 characters and `...` when longer.
+pub(crate) fn abbreviated(path: &str) -> String {
+    match path.char_indices().nth(60) {
+        Some((end, _)) => format!("{}...", &path[..end]),
+        None => path.to_owned(),
+    }
+}
+
 /// Rebuilds `value` with every dotted object key split into nested objects.
 ///
 /// Keys are applied in document order and later keys win, deep-merging objects, so

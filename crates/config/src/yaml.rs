@@ -8,7 +8,7 @@ use serde_yaml_ng::Value as Yaml;
 
 use crate::ConfigError;
 use crate::substitute::{VarLookup, substitute};
-use crate::tree::{expand_dotted, join};
+use crate::tree::{MAX_KEY_DEPTH, abbreviated, expand_dotted, join, too_deep};
 
 /// Parses `text` (read from `origin`) into a raw tree. Empty documents are empty maps.
 pub(crate) fn parse_document(
@@ -162,7 +162,14 @@ impl Converter<'_> {
                 let mut map = Map::with_capacity(mapping.len());
                 for (key, child) in mapping {
                     let key = self.key(key, path)?;
-                    let child = self.convert(child, &join(path, &key))?;
+                    let joined = join(path, &key);
+                    if too_deep(&joined) {
+                        return Err(self.invalid(
+                            &abbreviated(&joined),
+                            format!("the key nests deeper than {MAX_KEY_DEPTH} levels"),
+                        ));
+                    }
+                    let child = self.convert(child, &joined)?;
                     map.insert(key, child);
                 }
                 Value::Object(map)
@@ -232,6 +239,28 @@ mod tests {
     fn parse(text: &str) -> Result<Value, ConfigError> {
         let vars: VarLookup = Arc::new(|name| (name == "PORT").then(|| "5601".to_owned()));
         parse_document(text, Path::new("kibana.yml"), &vars)
+    }
+
+    /// A key of 4 000 dots nested as deep and overflowed the stack when the tree was merged
+    /// (found by the config fuzz target); a key path of more than 128 names is refused.
+    #[test]
+    fn a_dotted_key_too_deep_is_refused_naming_it() {
+        // A flow mapping's plain key has no length limit (a block one stops at 1 024 characters).
+        let deep = format!("server: {{a{}}}\n", ".".repeat(4_000));
+        match parse(&deep).unwrap_err() {
+            ConfigError::Invalid { path, message } => {
+                assert_eq!(path, format!("server.a{}...", ".".repeat(52)));
+                assert_eq!(
+                    message,
+                    "the key nests deeper than 128 levels in kibana.yml"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let fits = format!("a{}: 1\n", ".b".repeat(MAX_KEY_DEPTH - 1));
+        assert!(parse(&fits).is_ok());
+        let block = format!("x:\n  a{}: 1\n", ".b".repeat(MAX_KEY_DEPTH - 1));
+        assert!(parse(&block).is_err(), "the enclosing map counts too");
     }
 
     /// 50 000 levels took the parser about ten seconds before it refused them; now a pass over
