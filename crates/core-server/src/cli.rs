@@ -95,6 +95,11 @@ impl Cli {
 ///
 /// Returns `0` after a graceful stop, [`EXIT_STARTUP_FAILURE`] when startup fails (after one
 /// fatal log line naming the culprit), [`EXIT_USAGE`] for an invalid command line.
+///
+/// # Arguments
+///
+/// * `args` - the command line, program name first (`std::env::args_os()`).
+/// * `registrations` - gives the distribution's plugins, called once the command line is read.
 pub fn run(
     args: impl IntoIterator<Item = OsString>,
     registrations: impl FnOnce() -> Vec<PluginRegistration>,

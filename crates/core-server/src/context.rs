@@ -156,6 +156,15 @@ pub struct Router {
 macro_rules! route_method {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        // `doc` attributes rather than `///`: rustdoc unindents the caller's docs (attributes
+        // once they pass through the macro) and `///` lines differently when they are mixed.
+        #[doc = ""]
+        #[doc = " # Arguments"]
+        #[doc = ""]
+        #[doc = " * `config` - the route's path under the router's prefix (params in `{}`), its"]
+        #[doc = "   validation and options."]
+        #[doc = " * `handler` - an async closure `(context, request, response_factory)` run for each"]
+        #[doc = "   validated request; its error decides the response."]
         pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
         where
             P: DeserializeOwned + 'static,
@@ -239,6 +248,10 @@ impl Router {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// # Arguments
+    ///
+    /// * `state` - what every handler added through the result receives a clone of.
     pub fn with_state<S: Clone + Send + Sync + 'static>(
         &mut self,
         state: S,
@@ -269,6 +282,14 @@ pub struct RouterWithState<'a, S> {
 macro_rules! stateful_route_method {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        // `doc` attributes rather than `///`, as in `route_method!`.
+        #[doc = ""]
+        #[doc = " # Arguments"]
+        #[doc = ""]
+        #[doc = " * `config` - the route's path under the router's prefix (params in `{}`), its"]
+        #[doc = "   validation and options."]
+        #[doc = " * `handler` - an async closure `(state, context, request, response_factory)` run for"]
+        #[doc = "   each validated request, with its own clone of the state."]
         pub fn $name<P, Q, B, F, Fut>(&mut self, config: RouteConfig<P, Q, B>, handler: F) -> &mut Self
         where
             P: DeserializeOwned + 'static,

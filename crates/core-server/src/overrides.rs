@@ -29,6 +29,10 @@ pub enum OverrideError {
 
 /// Splits `args` (without the program name) into the generic overrides and the rest, which the
 /// clap parser reads. Everything after `--` is left alone.
+///
+/// # Arguments
+///
+/// * `args` - the command-line arguments after the program name.
 pub fn split_overrides(
     args: impl IntoIterator<Item = OsString>,
 ) -> Result<(Vec<ConfigOverride>, Vec<OsString>), OverrideError> {
@@ -77,6 +81,10 @@ pub fn split_overrides(
 }
 
 /// A YAML scalar (or flow collection); text YAML cannot read stays a string.
+///
+/// # Arguments
+///
+/// * `text` - the value of one `--key=value` flag.
 pub fn parse_scalar(text: &str) -> Value {
     match serde_yaml_ng::from_str::<Value>(text) {
         // An empty value is an empty string, not YAML's null.

@@ -26,6 +26,12 @@ pub struct Root {
 
 impl Root {
     /// A root over `config`, logging through `logging` (which may already hold buffered records).
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the whole config (files, overrides, environment).
+    /// * `logging` - the logging service; `setup` applies the config's `logging` section to it.
+    /// * `registrations` - the distribution's plugins.
     pub fn new(
         config: ConfigService,
         logging: LoggingService,
@@ -44,6 +50,11 @@ impl Root {
     }
 
     /// Sets the callback run at the end of [`Root::shutdown`].
+    ///
+    /// # Arguments
+    ///
+    /// * `callback` - called once, with the failure that stopped the server (`None` on a
+    ///   normal stop).
     pub fn on_shutdown(
         mut self,
         callback: impl FnOnce(Option<&ServerError>) + Send + 'static,
@@ -106,6 +117,10 @@ impl Root {
 
     /// Logs `reason` (if any) as fatal, stops the server, stops logging (flushing every record)
     /// and calls the on-shutdown callback. Runs once; later calls do nothing.
+    ///
+    /// # Arguments
+    ///
+    /// * `reason` - the failure that stops the server, logged as fatal; `None` for a signal.
     pub async fn shutdown(&mut self, reason: Option<&ServerError>) {
         if self.shut_down {
             return;

@@ -33,11 +33,19 @@ impl<'a> RequestScope<'a> {
     /// The scope of `request`: its headers (filtered later by
     /// `elasticsearch.requestHeadersWhitelist`) and the headers the auth handler chose to forward
     /// for its user (e.g. the `Authorization` built from a session cookie).
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the request being handled.
     pub fn of<P, Q, B>(request: &'a KibanaRequest<P, Q, B>) -> Self {
         Self::from_request_headers(request.headers()).with_auth_headers(request.auth_headers())
     }
 
     /// The scope of a bare header list (background work on behalf of a user).
+    ///
+    /// # Arguments
+    ///
+    /// * `headers` - the headers to forward (filtered later by the whitelist).
     pub fn from_headers(headers: &'a Headers) -> Self {
         Self {
             headers: ScopeHeaders::Built(headers),
@@ -46,6 +54,10 @@ impl<'a> RequestScope<'a> {
     }
 
     /// The scope of a request's headers, without the auth handler's.
+    ///
+    /// # Arguments
+    ///
+    /// * `headers` - a request's headers, as `KibanaRequest::headers` gives them.
     pub fn from_request_headers(headers: &'a RequestHeaders) -> Self {
         Self {
             headers: ScopeHeaders::Request(headers),
@@ -55,6 +67,10 @@ impl<'a> RequestScope<'a> {
 
     /// Adds the headers the auth handler chose to forward to Elasticsearch; they replace request
     /// headers of the same name and are not filtered by the whitelist.
+    ///
+    /// # Arguments
+    ///
+    /// * `auth_headers` - the auth handler's headers for Elasticsearch, if it set any.
     pub fn with_auth_headers(mut self, auth_headers: Option<&'a Headers>) -> Self {
         self.auth_headers = auth_headers;
         self

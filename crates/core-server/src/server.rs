@@ -36,6 +36,13 @@ pub struct Server {
 
 impl Server {
     /// Creates the services. Fails when the `server` section is invalid.
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the whole config; `server`, `elasticsearch` and the plugins' sections are
+    ///   read from it.
+    /// * `loggers` - where every service's and plugin's loggers come from.
+    /// * `registrations` - the plugins to run.
     pub fn new(
         config: ConfigService,
         loggers: &LoggerFactory,

@@ -52,11 +52,20 @@ impl TestRequest {
         Self::default()
     }
     /// Sets path param `name` (as it would appear in the URL, decoded).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the param's name in the route path, without braces.
+    /// * `value` - its decoded value.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.params.push((name.into(), value.into()));
         self
     }
     /// Sets the raw query string (without `?`), e.g. `page=2&sort=name`.
+    ///
+    /// # Arguments
+    ///
+    /// * `query` - the query string as sent, percent-encoded, without `?`.
     pub fn query(mut self, query: impl Into<String>) -> Self {
         self.query = Some(query.into());
         self
@@ -65,23 +74,41 @@ impl TestRequest {
     ///
     /// [`call_route`] panics if a name or value is not a valid HTTP header name or value: no
     /// client could send it.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header's name.
+    /// * `value` - its value; a repeated name adds a value.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
     }
     /// Sets a JSON body and `content-type: application/json`.
+    ///
+    /// # Arguments
+    ///
+    /// * `body` - the JSON the client sends.
     pub fn json_body(mut self, body: &serde_json::Value) -> Self {
         self.headers.insert("content-type", "application/json");
         self.body = body.to_string().into();
         self
     }
     /// Sets a raw body with its content type.
+    ///
+    /// # Arguments
+    ///
+    /// * `content_type` - the `content-type` header's value.
+    /// * `body` - the bytes sent.
     pub fn raw_body(mut self, content_type: impl Into<String>, body: impl Into<Bytes>) -> Self {
         self.headers.insert("content-type", content_type);
         self.body = body.into();
         self
     }
     /// Sets the client address.
+    ///
+    /// # Arguments
+    ///
+    /// * `address` - the client's IP address and port.
     pub fn remote_address(mut self, address: SocketAddr) -> Self {
         self.remote_address = Some(address);
         self
@@ -101,6 +128,10 @@ impl TestResponse {
     /// Collects `response`'s body. A response the server would refuse (Kibana's response
     /// rules, e.g. `custom_error(200, ..)` or a `3xx` without `location`) gives the generic
     /// `500`, as over HTTP.
+    ///
+    /// # Arguments
+    ///
+    /// * `response` - what a handler returned.
     pub async fn from_response(response: KibanaResponse) -> Self {
         let response = if response.refusal().is_some() {
             KibanaResponse::error(500, crate::response::INTERNAL_ERROR_MESSAGE)
@@ -147,6 +178,10 @@ impl TestResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     /// The first value of header `name` (case-insensitive).
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header's name, in any case.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -253,6 +288,10 @@ async fn call_entry(route: &RouteEntry, full_path: &str, request: TestRequest) -
 /// );
 /// # });
 /// ```
+///
+/// # Arguments
+///
+/// * `request` - the request the session storages were scoped to.
 pub fn pending_set_cookies<P, Q, B>(request: &KibanaRequest<P, Q, B>) -> Vec<String> {
     request.state().lifecycle.pending_set_cookies()
 }
@@ -277,6 +316,12 @@ pub struct MockRequest<P, Q, B> {
 
 impl<P, Q, B> MockRequest<P, Q, B> {
     /// A `GET /` request with these parts, auth required, no tags, no headers.
+    ///
+    /// # Arguments
+    ///
+    /// * `params` - the validated path params.
+    /// * `query` - the validated query.
+    /// * `body` - the validated body.
     pub fn new(params: P, query: Q, body: B) -> Self {
         Self {
             params,
@@ -302,11 +347,21 @@ impl<P, Q, B> MockRequest<P, Q, B> {
     ///
     /// [`build`](Self::build) panics if a name or value is not a valid HTTP header name or
     /// value: no client could send it.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - the header's name.
+    /// * `value` - its value; a repeated name adds a value.
     pub fn header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {
         self.headers.append(name, value);
         self
     }
     /// Sets the URL path and query.
+    ///
+    /// # Arguments
+    ///
+    /// * `path` - the URL path, e.g. `/api/items/1`.
+    /// * `query` - the query string without `?`, if any.
     pub fn url(mut self, path: impl Into<String>, query: Option<String>) -> Self {
         self.url = RequestUrl {
             path: path.into(),
@@ -315,11 +370,19 @@ impl<P, Q, B> MockRequest<P, Q, B> {
         self
     }
     /// Sets the matched route.
+    ///
+    /// # Arguments
+    ///
+    /// * `route` - the matched route as the handler sees it.
     pub fn route(mut self, route: KibanaRequestRoute) -> Self {
         self.route = route;
         self
     }
     /// Sets the client address.
+    ///
+    /// # Arguments
+    ///
+    /// * `address` - the client's IP address and port.
     pub fn remote_address(mut self, address: SocketAddr) -> Self {
         self.remote_address = Some(address);
         self

@@ -30,6 +30,12 @@ use crate::plugin::{CoreContracts, Plugin, PluginContract};
 /// context.logger().get(&[]).info("created");
 /// assert_eq!(logs.lines(), ["[info][plugins.greeting] created"]);
 /// ```
+///
+/// # Arguments
+///
+/// * `manifest_json` - the plugin's `kibana.json` text.
+/// * `config` - the config the plugin's section is read from.
+/// * `loggers` - where the plugin's loggers come from.
 pub fn initializer_context(
     manifest_json: &str,
     config: ConfigService,

@@ -49,6 +49,10 @@ pub struct BookmarksPlugin {
 
 impl BookmarksPlugin {
     /// Called by core with the plugin's context (config, logger, environment).
+    ///
+    /// # Arguments
+    ///
+    /// * `context` - the plugin's config, logger and environment.
     pub fn new(context: PluginInitializerContext) -> Self {
         let log = context.logger().get(&[]);
         Self { context, log }

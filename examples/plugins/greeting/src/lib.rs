@@ -31,6 +31,10 @@ pub struct Greeter {
 
 impl Greeter {
     /// A greeter with a fixed config (for the tests of plugins that depend on this one).
+    ///
+    /// # Arguments
+    ///
+    /// * `config` - the `greeting` section to greet with.
     pub fn new(config: GreetingConfig) -> Self {
         Self {
             config: Arc::new(RwLock::new(Arc::new(config))),
@@ -42,11 +46,20 @@ impl Greeter {
     }
 
     /// `"<greeting>, <name>!"`.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - who is greeted.
     pub fn greet(&self, name: &str) -> String {
         self.greet_with(name, "!")
     }
 
     /// `"<greeting>, <name><punctuation>"`.
+    ///
+    /// # Arguments
+    ///
+    /// * `name` - who is greeted.
+    /// * `punctuation` - what ends the greeting.
     pub fn greet_with(&self, name: &str, punctuation: &str) -> String {
         format!("{}, {name}{punctuation}", self.config().greeting)
     }
@@ -72,6 +85,10 @@ pub struct GreetingPlugin {
 
 impl GreetingPlugin {
     /// Created by core right before setup.
+    ///
+    /// # Arguments
+    ///
+    /// * `context` - the plugin's config, logger and environment.
     pub fn new(context: PluginInitializerContext) -> Self {
         let log = context.logger().get(&[]);
         Self {

@@ -68,6 +68,10 @@ pub struct SearchPlugin {
 
 impl SearchPlugin {
     /// Created by core right before setup.
+    ///
+    /// # Arguments
+    ///
+    /// * `context` - the plugin's config, logger and environment.
     pub fn new(context: PluginInitializerContext) -> Self {
         let log = context.logger().get(&[]);
         Self { context, log }

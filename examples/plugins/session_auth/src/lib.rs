@@ -131,6 +131,10 @@ pub struct SessionAuthPlugin {
 
 impl SessionAuthPlugin {
     /// Created by core right before setup.
+    ///
+    /// # Arguments
+    ///
+    /// * `context` - the plugin's config, logger and environment.
     pub fn new(context: PluginInitializerContext) -> Self {
         let log = context.logger().get(&[]);
         Self { context, log }
