@@ -58,7 +58,8 @@
 //! The typed API of the official `elasticsearch` crate is the escape hatch:
 //! [`ClusterClient::internal_user_client`] and [`ScopedClusterClient::current_user_client`].
 //!
-//! With the `testing` feature, `testing::MockApiCaller` and `testing::setup_contract` help plugin authors test.
+//! With the `testing` feature, `testing::MockApiCaller` and `testing::setup_contract` help plugin authors test, and
+//! `testing::recorded_cluster` gives how 7.17, 8.x and 9.x clusters answer the health check, for stubs.
 
 mod call;
 mod client_config;

@@ -4,6 +4,7 @@
 //!   written against `&dyn ApiCaller` without any server.
 //! - [`setup_contract`]: a real [`ElasticsearchServiceSetup`] over the given hosts (a local stub such as wiremock),
 //!   with logs captured.
+//! - [`recorded_cluster`]: how a 7.17, 8.x or 9.x cluster answers the health check, for a stub to answer the same.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -162,4 +163,68 @@ mod tests {
             }
         );
     }
+}
+
+/// One answer of a recorded cluster: status, headers and body, as Elasticsearch sent them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers (name, value), e.g. `content-type` and `x-elastic-product`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body, when the answer has one.
+    pub body: Option<String>,
+}
+
+/// How a cluster of one supported major version answers the health check, for stubs: the ping
+/// (`HEAD /`) and the version check (`GET /_nodes?filter_path=...`). The answers follow the
+/// documented shape of each version (`tests/fixtures/clusters` of this crate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedCluster {
+    /// The nodes' version, e.g. `8.15.3`.
+    pub version: String,
+    /// The answer to `HEAD /`.
+    pub ping: RecordedAnswer,
+    /// The answer to the `_nodes` version check.
+    pub nodes: RecordedAnswer,
+}
+
+/// The recorded cluster of a supported major: `"7.17"`, `"8.x"` or `"9.x"`; `None` for another
+/// name.
+///
+/// ```
+/// let cluster = core_elasticsearch::testing::recorded_cluster("8.x").unwrap();
+/// assert!(cluster.version.starts_with("8."));
+/// assert_eq!(cluster.ping.status, 200);
+/// ```
+///
+/// # Arguments
+///
+/// * `major` - which cluster: `"7.17"`, `"8.x"` or `"9.x"`.
+pub fn recorded_cluster(major: &str) -> Option<RecordedCluster> {
+    let text = match major {
+        "7.17" => include_str!("../tests/fixtures/clusters/7.17.json"),
+        "8.x" => include_str!("../tests/fixtures/clusters/8.x.json"),
+        "9.x" => include_str!("../tests/fixtures/clusters/9.x.json"),
+        _ => return None,
+    };
+    let fixture: Value = serde_json::from_str(text).ok()?;
+    let answer = |part: &Value| RecordedAnswer {
+        status: part["status"]
+            .as_u64()
+            .and_then(|status| u16::try_from(status).ok())
+            .unwrap_or(200),
+        headers: part["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+        body: part.get("body").map(Value::to_string),
+    };
+    Some(RecordedCluster {
+        version: fixture["version"].as_str()?.to_owned(),
+        ping: answer(&fixture["ping"]),
+        nodes: answer(&fixture["nodes"]),
+    })
 }

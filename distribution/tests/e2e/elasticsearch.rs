@@ -11,32 +11,30 @@ const USER_AUTH: &str = "Basic YW5hOmFuYS1wYXNz"; // ana:ana-pass
 const WRONG_AUTH: &str = "Basic ZXZlOndyb25n"; // eve:wrong
 const INTERNAL_AUTH: &str = "Basic a2liYW5hX3N5c3RlbTppbnRlcm5hbC1zZWNyZXQ="; // kibana_system:internal-secret
 
-/// A stub that answers the health check and the version check as a recorded 8.x cluster
-/// (core-elasticsearch's tests/fixtures/clusters/8.x.json), and nothing else yet.
+/// A stub that answers the health check and the version check as a recorded 8.x cluster, and
+/// nothing else yet.
 async fn healthy_stub() -> MockServer {
-    let fixture: serde_json::Value = serde_json::from_str(include_str!(
-        "../../../crates/elasticsearch/tests/fixtures/clusters/8.x.json"
-    ))
-    .expect("the fixture is JSON");
-    let answer = |part: &serde_json::Value| {
-        let mut template = ResponseTemplate::new(200);
-        for (name, value) in part["headers"].as_object().into_iter().flatten() {
-            template = template.insert_header(name.as_str(), value.as_str().unwrap_or_default());
+    let cluster = core_server::services::elasticsearch::testing::recorded_cluster("8.x")
+        .expect("a recorded cluster");
+    let answer = |part: &core_server::services::elasticsearch::testing::RecordedAnswer| {
+        let mut template = ResponseTemplate::new(part.status);
+        for (name, value) in &part.headers {
+            template = template.insert_header(name.as_str(), value.as_str());
         }
-        if let Some(body) = part.get("body") {
-            template = template.set_body_raw(body.to_string(), "application/json");
+        if let Some(body) = &part.body {
+            template = template.set_body_raw(body.clone(), "application/json");
         }
         template
     };
     let stub = MockServer::start().await;
     Mock::given(method("HEAD"))
         .and(path("/"))
-        .respond_with(answer(&fixture["ping"]))
+        .respond_with(answer(&cluster.ping))
         .mount(&stub)
         .await;
     Mock::given(method("GET"))
         .and(path("/_nodes"))
-        .respond_with(answer(&fixture["nodes"]))
+        .respond_with(answer(&cluster.nodes))
         .mount(&stub)
         .await;
     stub

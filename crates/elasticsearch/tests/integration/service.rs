@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use core_config::{ConfigService, Env, EnvOptions, PackageInfo, SupportedElasticsearch};
+use core_elasticsearch::testing::{RecordedAnswer, RecordedCluster};
 use core_elasticsearch::{
     CallApiOptions, ClientConfigOverrides, ElasticsearchError, ElasticsearchService,
     ElasticsearchStatus,
@@ -335,41 +336,37 @@ async fn an_invalid_config_fails_setup_with_the_key_path() {
     );
 }
 
-/// A stub answering the health check as the recorded cluster `name` (tests/fixtures/clusters).
-async fn recorded_cluster(name: &str) -> (MockServer, Value) {
-    let path_to = format!(
-        "{}/tests/fixtures/clusters/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path_to).unwrap()).unwrap();
-    let template = |answer: &Value| {
-        let mut template = ResponseTemplate::new(answer["status"].as_u64().unwrap() as u16);
-        for (name, value) in answer["headers"].as_object().unwrap() {
-            template = template.insert_header(name.as_str(), value.as_str().unwrap());
+/// A stub answering the health check as the recorded cluster `name`.
+async fn recorded_cluster(name: &str) -> (MockServer, RecordedCluster) {
+    let cluster = core_elasticsearch::testing::recorded_cluster(name).expect("a recorded cluster");
+    let template = |answer: &RecordedAnswer| {
+        let mut template = ResponseTemplate::new(answer.status);
+        for (name, value) in &answer.headers {
+            template = template.insert_header(name.as_str(), value.as_str());
         }
-        if let Some(body) = answer.get("body") {
-            template = template.set_body_raw(body.to_string(), "application/json");
+        if let Some(body) = &answer.body {
+            template = template.set_body_raw(body.clone(), "application/json");
         }
         template
     };
     let server = MockServer::start().await;
     Mock::given(method("HEAD"))
         .and(path("/"))
-        .respond_with(template(&fixture["ping"]))
+        .respond_with(template(&cluster.ping))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/_nodes"))
-        .respond_with(template(&fixture["nodes"]))
+        .respond_with(template(&cluster.nodes))
         .mount(&server)
         .await;
-    (server, fixture)
+    (server, cluster)
 }
 
 #[tokio::test]
 async fn recorded_7_17_8_and_9_clusters_are_available_with_the_default_range() {
     for name in ["7.17", "8.x", "9.x"] {
-        let (server, fixture) = recorded_cluster(name).await;
+        let (server, cluster) = recorded_cluster(name).await;
         let env = Env::new(EnvOptions::default());
         assert_eq!(
             env.package_info.elasticsearch,
@@ -393,7 +390,7 @@ async fn recorded_7_17_8_and_9_clusters_are_available_with_the_default_range() {
             .await,
             ElasticsearchStatus::Available,
             "{} ({name})",
-            fixture["version"]
+            cluster.version
         );
         assert!(
             logs.messages_at(LogLevel::Warn).is_empty(),
