@@ -60,9 +60,9 @@
 //! }
 //! ```
 //!
-//! The repository's `docs/guide/first-plugin.md` builds a complete plugin with its tests; the
-//! test doubles (`TestCore`, `MockDeps`, `TestServer`) are in `core_server::testing` (feature
-//! `testing`).
+//! [Your first plugin](../guide/first-plugin.md) (`docs/guide/first-plugin.md` in the
+//! repository) builds a complete plugin with its tests; the test doubles (`TestCore`,
+//! `MockDeps`, `TestServer`) are in `core_server::testing` (feature `testing`).
 //!
 //! # The Kibana `kibana-plugin-server` surface, item by item
 //!
