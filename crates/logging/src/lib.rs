@@ -80,7 +80,7 @@ pub use config::{
     AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggerConfig, LoggingConfig, RootLoggerConfig,
 };
 pub use error::LoggingError;
-pub use level::LogLevel;
+pub use level::{LogLevel, ParseLogLevelError};
 pub use logger::{Logger, LoggerFactory};
 pub use meta::LogMeta;
 pub use service::LoggingService;
