@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 use anyhow::{Context, Result, bail};
 use regex::Regex;
+use toml_edit::{DocumentMut, Item, TableLike};
 
 use crate::shell::workspace_root;
 
@@ -437,17 +438,17 @@ fn unused_workspace_dependencies(root: &Path, files: &[String]) -> Result<Vec<Fi
 
 /// [`unused_workspace_dependencies`] on the root manifest's text and every tracked `Cargo.toml` (path, text).
 fn unused_dependencies(root_text: &str, manifests: &[(String, String)]) -> Result<Vec<Finding>> {
-    let root: toml::Table = root_text
+    let root: DocumentMut = root_text
         .parse()
         .context("cannot parse the root Cargo.toml")?;
-    let workspace = root.get("workspace").and_then(toml::Value::as_table);
+    let workspace = root.get("workspace").and_then(Item::as_table_like);
     let patterns = |key: &str| -> Vec<String> {
         workspace
             .and_then(|w| w.get(key))
-            .and_then(toml::Value::as_array)
+            .and_then(Item::as_array)
             .map(|a| {
                 a.iter()
-                    .filter_map(toml::Value::as_str)
+                    .filter_map(|v| v.as_str())
                     .map(str::to_owned)
                     .collect()
             })
@@ -456,8 +457,8 @@ fn unused_dependencies(root_text: &str, manifests: &[(String, String)]) -> Resul
     let (members, excluded) = (patterns("members"), patterns("exclude"));
     let declared: Vec<String> = workspace
         .and_then(|w| w.get("dependencies"))
-        .and_then(toml::Value::as_table)
-        .map(|t| t.keys().cloned().collect())
+        .and_then(Item::as_table_like)
+        .map(|t| t.iter().map(|(key, _)| key.to_owned()).collect())
         .unwrap_or_default();
     let mut used = BTreeSet::new();
     if root.contains_key("package") {
@@ -474,7 +475,7 @@ fn unused_dependencies(root_text: &str, manifests: &[(String, String)]) -> Resul
         if !member {
             continue;
         }
-        let manifest: toml::Table = text
+        let manifest: DocumentMut = text
             .parse()
             .with_context(|| format!("cannot parse {path}"))?;
         used.extend(workspace_dependencies_of(&manifest));
@@ -496,30 +497,32 @@ fn unused_dependencies(root_text: &str, manifests: &[(String, String)]) -> Resul
 
 /// Names a manifest takes from the workspace (`name.workspace = true` or `name = { workspace = true, .. }`) in any
 /// dependency table, target-specific ones included.
-fn workspace_dependencies_of(manifest: &toml::Table) -> Vec<String> {
+fn workspace_dependencies_of(manifest: &DocumentMut) -> Vec<String> {
+    fn table_at<'a>(parent: &'a dyn TableLike, key: &str) -> Option<&'a dyn TableLike> {
+        parent.get(key).and_then(Item::as_table_like)
+    }
     const TABLES: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
-    let mut tables: Vec<&toml::Table> = TABLES
+    let mut tables: Vec<&dyn TableLike> = TABLES
         .iter()
-        .filter_map(|t| manifest.get(*t).and_then(toml::Value::as_table))
+        .filter_map(|t| table_at(manifest.as_table(), t))
         .collect();
-    if let Some(targets) = manifest.get("target").and_then(toml::Value::as_table) {
-        for target in targets.values().filter_map(toml::Value::as_table) {
-            tables.extend(
-                TABLES
-                    .iter()
-                    .filter_map(|t| target.get(*t).and_then(toml::Value::as_table)),
-            );
+    if let Some(targets) = table_at(manifest.as_table(), "target") {
+        for (_, target) in targets.iter() {
+            if let Some(target) = target.as_table_like() {
+                tables.extend(TABLES.iter().filter_map(|t| table_at(target, t)));
+            }
         }
     }
     tables
         .into_iter()
         .flat_map(|table| table.iter())
         .filter(|(_, spec)| {
-            spec.get("workspace")
-                .and_then(toml::Value::as_bool)
+            spec.as_table_like()
+                .and_then(|spec| spec.get("workspace"))
+                .and_then(Item::as_bool)
                 .unwrap_or(false)
         })
-        .map(|(name, _)| name.clone())
+        .map(|(name, _)| name.to_owned())
         .collect()
 }
 
