@@ -265,17 +265,18 @@ impl TestServer {
         registrations: Vec<PluginRegistration>,
         config: Value,
     ) -> Result<Self, ServerError> {
-        let mut tree = serde_json::json!({
+        let defaults = core_config::testing::config_from_json(serde_json::json!({
             "server": { "host": "127.0.0.1", "port": 0 },
             "elasticsearch": { "healthCheck": { "delay": "1h" } },
-        });
-        merge(&mut tree, config);
+        }));
+        // Each top-level section of `config` deep-merges into the defaults, as a later file would.
+        if let Value::Object(sections) = config {
+            for (key, section) in sections {
+                defaults.set(&key, section)?;
+            }
+        }
         let (loggers, logs) = capturing_logger_factory();
-        let mut server = Server::new(
-            core_config::testing::config_from_json(tree),
-            &loggers,
-            registrations,
-        )?;
+        let mut server = Server::new(defaults, &loggers, registrations)?;
         server.setup().await?;
         let start = match server.start().await {
             Ok(start) => start,
@@ -328,22 +329,5 @@ impl std::fmt::Debug for TestServer {
         f.debug_struct("TestServer")
             .field("address", &self.address)
             .finish_non_exhaustive()
-    }
-}
-
-/// Deep-merges `overrides` into `tree` (objects key by key, anything else replaced).
-fn merge(tree: &mut Value, overrides: Value) {
-    match (tree, overrides) {
-        (Value::Object(target), Value::Object(source)) => {
-            for (key, value) in source {
-                match target.get_mut(&key) {
-                    Some(existing) => merge(existing, value),
-                    None => {
-                        target.insert(key, value);
-                    }
-                }
-            }
-        }
-        (target, value) => *target = value,
     }
 }
