@@ -1,5 +1,6 @@
 //! The `server.*` config section ([`HttpConfig`]) and its TLS part ([`SslConfig`]).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -40,6 +41,168 @@ pub struct HttpConfig {
     pub ssl: SslConfig,
     /// `server.requestId.*`: whose `x-opaque-id` header becomes the request id.
     pub request_id: RequestIdConfig,
+    /// `server.name`: this server's display name, sent as the `kbn-name` response header and
+    /// shown by `/api/status`. Default: the host name.
+    pub name: String,
+    /// `server.uuid`: this instance's id. When unset, the server keeps the one it generated in
+    /// `<path.data>/uuid` (or generates one there).
+    pub uuid: Option<String>,
+    /// `server.xsrf.*`: the `kbn-xsrf` header check on requests that change state.
+    pub xsrf: XsrfConfig,
+    /// `server.customResponseHeaders`: headers added to every response (name → value; a list
+    /// sends the header once per value; a number or boolean is sent as its text, an object
+    /// as JSON).
+    pub custom_response_headers: BTreeMap<String, serde_json::Value>,
+    /// `server.securityResponseHeaders.*`: the security headers added to every response.
+    pub security_response_headers: SecurityResponseHeadersConfig,
+    /// `server.compression.*`: response compression.
+    pub compression: CompressionConfig,
+}
+
+/// `server.xsrf.*`: a request whose method changes state (anything but `GET` and `HEAD`) must
+/// carry a `kbn-xsrf` or a `kbn-version` header, which a cross-site form cannot add.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct XsrfConfig {
+    /// Turns the check off for every route. Default `false`.
+    pub disable_protection: bool,
+    /// Route paths (as declared, e.g. `/api/webhooks/{id}`) the check skips. Each must start
+    /// with `/`. Later Kibana versions call this list `allowlist`; both names are accepted.
+    #[serde(alias = "allowlist")]
+    pub whitelist: Vec<String>,
+}
+
+/// `server.compression.*`: compress responses for clients that accept it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct CompressionConfig {
+    /// Compress responses (gzip or br, as the request's `Accept-Encoding` prefers) whose type
+    /// is text-like and whose body is 1 KiB or more (or streamed). Default `true`.
+    pub enabled: bool,
+    /// When set, a request with a `Referer` header is answered compressed only if the
+    /// referrer's host name is in this list (requests without a referrer still are). At least
+    /// one host name.
+    pub referrer_whitelist: Option<Vec<String>>,
+}
+
+impl Default for CompressionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            referrer_whitelist: None,
+        }
+    }
+}
+
+/// `server.securityResponseHeaders.*`: each header is sent on every response unless set to
+/// `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecurityResponseHeadersConfig {
+    /// `Strict-Transport-Security`, e.g. `max-age=31536000; includeSubDomains`. Default: not
+    /// sent.
+    #[serde(deserialize_with = "nullable")]
+    pub strict_transport_security: Option<String>,
+    /// `X-Content-Type-Options`: `nosniff` (the default) or `null`.
+    #[serde(deserialize_with = "nullable")]
+    pub x_content_type_options: Option<NoSniff>,
+    /// `Referrer-Policy`. Default `strict-origin-when-cross-origin`.
+    #[serde(deserialize_with = "nullable")]
+    pub referrer_policy: Option<ReferrerPolicy>,
+    /// `Permissions-Policy`, e.g. `camera=(), microphone=()`. Default: not sent.
+    #[serde(deserialize_with = "nullable")]
+    pub permissions_policy: Option<String>,
+    /// Sends `X-Frame-Options: SAMEORIGIN`, so other sites cannot embed the server's pages.
+    /// Default `false`.
+    pub disable_embedding: bool,
+}
+
+impl Default for SecurityResponseHeadersConfig {
+    fn default() -> Self {
+        Self {
+            strict_transport_security: None,
+            x_content_type_options: Some(NoSniff::NoSniff),
+            referrer_policy: Some(ReferrerPolicy::StrictOriginWhenCrossOrigin),
+            permissions_policy: None,
+            disable_embedding: false,
+        }
+    }
+}
+
+/// The one value of `X-Content-Type-Options`: `nosniff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum NoSniff {
+    /// `nosniff`
+    #[serde(rename = "nosniff")]
+    NoSniff,
+}
+
+/// A `Referrer-Policy` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReferrerPolicy {
+    /// `no-referrer`
+    NoReferrer,
+    /// `no-referrer-when-downgrade`
+    NoReferrerWhenDowngrade,
+    /// `origin`
+    Origin,
+    /// `origin-when-cross-origin`
+    OriginWhenCrossOrigin,
+    /// `same-origin`
+    SameOrigin,
+    /// `strict-origin`
+    StrictOrigin,
+    /// `strict-origin-when-cross-origin`
+    StrictOriginWhenCrossOrigin,
+    /// `unsafe-url`
+    UnsafeUrl,
+}
+
+impl ReferrerPolicy {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoReferrer => "no-referrer",
+            Self::NoReferrerWhenDowngrade => "no-referrer-when-downgrade",
+            Self::Origin => "origin",
+            Self::OriginWhenCrossOrigin => "origin-when-cross-origin",
+            Self::SameOrigin => "same-origin",
+            Self::StrictOrigin => "strict-origin",
+            Self::StrictOriginWhenCrossOrigin => "strict-origin-when-cross-origin",
+            Self::UnsafeUrl => "unsafe-url",
+        }
+    }
+}
+
+impl SecurityResponseHeadersConfig {
+    /// The headers these settings send, as `(name, value)`.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = Vec::new();
+        if let Some(value) = &self.strict_transport_security {
+            headers.push(("strict-transport-security", value.clone()));
+        }
+        if self.x_content_type_options.is_some() {
+            headers.push(("x-content-type-options", "nosniff".to_owned()));
+        }
+        if let Some(policy) = self.referrer_policy {
+            headers.push(("referrer-policy", policy.as_str().to_owned()));
+        }
+        if let Some(value) = &self.permissions_policy {
+            headers.push(("permissions-policy", value.clone()));
+        }
+        if self.disable_embedding {
+            headers.push(("x-frame-options", "SAMEORIGIN".to_owned()));
+        }
+        headers
+    }
+}
+
+/// A present `null` is `None`; an absent key keeps the field's default (serde's `default`).
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(deserializer)
 }
 
 /// `server.requestId.*`: a request's id is the `x-opaque-id` header it brings when it comes from
@@ -96,8 +259,30 @@ impl Default for HttpConfig {
             shutdown_timeout: Duration::from_secs(30),
             ssl: SslConfig::default(),
             request_id: RequestIdConfig::default(),
+            name: host_name(),
+            uuid: None,
+            xsrf: XsrfConfig::default(),
+            custom_response_headers: BTreeMap::new(),
+            security_response_headers: SecurityResponseHeadersConfig::default(),
+            compression: CompressionConfig::default(),
         }
     }
+}
+
+/// Kibana's `server.name` default: the machine's host name.
+/// Non-ASCII characters are dropped, since the name is sent as a header value.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| {
+            name.trim()
+                .chars()
+                .filter(char::is_ascii)
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// `server.ssl.*`: TLS for the main server (rustls with the ring provider).
@@ -191,8 +376,142 @@ impl ConfigSchema for HttpConfig {
                 "must specify [certificate] and [key] when ssl is enabled",
             ));
         }
+        if let Some(uuid) = &self.uuid
+            && !is_valid_uuid(uuid)
+        {
+            return Err(ValidationError::new("uuid", "must be a valid uuid"));
+        }
+        for (index, path) in self.xsrf.whitelist.iter().enumerate() {
+            if !path.starts_with('/') {
+                return Err(ValidationError::new(
+                    format!("xsrf.whitelist.{index}"),
+                    "must start with a slash",
+                ));
+            }
+        }
+        self.validate_compression()?;
+        self.validate_response_headers()
+    }
+}
+
+impl HttpConfig {
+    fn validate_compression(&self) -> Result<(), ValidationError> {
+        let Some(list) = &self.compression.referrer_whitelist else {
+            return Ok(());
+        };
+        if !self.compression.enabled {
+            return Err(ValidationError::new(
+                "",
+                "cannot use [compression.referrerWhitelist] when [compression.enabled] is set to false",
+            ));
+        }
+        if list.is_empty() {
+            return Err(ValidationError::new(
+                "compression.referrerWhitelist",
+                "array size is [0], but cannot be smaller than [1]",
+            ));
+        }
+        for (index, host) in list.iter().enumerate() {
+            if !is_valid_host(host) {
+                return Err(ValidationError::new(
+                    format!("compression.referrerWhitelist.{index}"),
+                    format!("value is [{host}] but it must be a valid hostname (see RFC 1123)."),
+                ));
+            }
+        }
         Ok(())
     }
+
+    fn validate_response_headers(&self) -> Result<(), ValidationError> {
+        for (name, values) in self.response_header_values() {
+            if actix_web::http::header::HeaderName::try_from(name.as_str()).is_err() {
+                return Err(ValidationError::new(
+                    format!("customResponseHeaders.{name}"),
+                    "is not a valid header name",
+                ));
+            }
+            if values.iter().any(|value| {
+                actix_web::http::header::HeaderValue::try_from(value.as_str()).is_err()
+            }) {
+                return Err(ValidationError::new(
+                    format!("customResponseHeaders.{name}"),
+                    "is not a valid header value (control characters or a line break)",
+                ));
+            }
+        }
+        let security = &self.security_response_headers;
+        for (key, value) in [
+            (
+                "strictTransportSecurity",
+                &security.strict_transport_security,
+            ),
+            ("permissionsPolicy", &security.permissions_policy),
+        ] {
+            if let Some(value) = value
+                && actix_web::http::header::HeaderValue::try_from(value.as_str()).is_err()
+            {
+                return Err(ValidationError::new(
+                    format!("securityResponseHeaders.{key}"),
+                    "is not a valid header value (control characters or a line break)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The headers every response carries, each name once with its values: the security
+    /// headers, replaced by `customResponseHeaders` of the same name (a list gives several
+    /// values), replaced by `kbn-name`. Names are lowercase.
+    pub fn response_header_values(&self) -> Vec<(String, Vec<String>)> {
+        let mut headers: Vec<(String, Vec<String>)> = Vec::new();
+        let mut set = |name: String, values: Vec<String>| match headers
+            .iter_mut()
+            .find(|(known, _)| *known == name)
+        {
+            Some((_, known_values)) => *known_values = values,
+            None => headers.push((name, values)),
+        };
+        for (name, value) in self.security_response_headers.headers() {
+            set(name.to_owned(), vec![value]);
+        }
+        for (name, value) in &self.custom_response_headers {
+            let values = match value {
+                serde_json::Value::Array(values) => values.iter().map(header_text).collect(),
+                value => vec![header_text(value)],
+            };
+            set(name.to_ascii_lowercase(), values);
+        }
+        set("kbn-name".to_owned(), vec![self.name.clone()]);
+        headers
+    }
+}
+
+/// A `customResponseHeaders` value as sent: strings as they are, objects as JSON, anything
+/// else as its text.
+fn header_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Kibana's `server.uuid` rule: an RFC 4122 UUID of version 0 to 5, any case.
+fn is_valid_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let groups = [8, 4, 4, 4, 12];
+    let mut parts = text.split('-');
+    let shaped = groups.iter().all(|len| {
+        parts
+            .next()
+            .is_some_and(|part| part.len() == *len && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    }) && parts.next().is_none();
+    shaped
+        && matches!(bytes[14], b'0'..=b'5')
+        && matches!(
+            bytes[19].to_ascii_lowercase(),
+            b'0' | b'8' | b'9' | b'a' | b'b'
+        )
 }
 
 impl HttpConfig {

@@ -66,18 +66,40 @@ impl Serialize for AuthRequired {
 }
 
 /// Per-route options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteOptions {
     /// Authentication requirement.
     pub auth_required: AuthRequired,
     /// Free-form tags, visible to interceptors and handlers on `request.route()`.
     pub tags: Vec<String>,
-    /// Largest body this route accepts, in bytes; `None` uses `server.maxPayload`.
+    /// Largest body this route accepts, in bytes (Kibana's `body.maxBytes`); `None` uses
+    /// `server.maxPayload`.
     pub body_max_size: Option<u64>,
+    /// The body media types this route accepts (Kibana's `body.accepts`), e.g.
+    /// `application/json`; a body of another `Content-Type` is answered with `415`. Empty:
+    /// any type.
+    pub body_accepts: Vec<String>,
+    /// Whether a request that changes state (not `GET`) must carry a `kbn-xsrf` or
+    /// `kbn-version` header (Kibana's `xsrfRequired`). Default `true`; set `false` for routes
+    /// called by clients that cannot add the header, such as webhooks.
+    pub xsrf_required: bool,
+}
+
+impl Default for RouteOptions {
+    fn default() -> Self {
+        Self {
+            auth_required: AuthRequired::default(),
+            tags: Vec::new(),
+            body_max_size: None,
+            body_accepts: Vec::new(),
+            xsrf_required: true,
+        }
+    }
 }
 
 impl RouteOptions {
-    /// Default options: auth required, no tags, the server's payload limit.
+    /// Default options: auth required, no tags, the server's payload limit, any body type,
+    /// the XSRF check on.
     pub fn new() -> Self {
         Self::default()
     }
@@ -107,6 +129,30 @@ impl RouteOptions {
     /// * `bytes` - the largest body accepted, in bytes; a larger one is answered with `413`.
     pub fn body_max_size(mut self, bytes: u64) -> Self {
         self.body_max_size = Some(bytes);
+        self
+    }
+    /// Sets the body media types this route accepts.
+    ///
+    /// # Arguments
+    ///
+    /// * `types` - media types without parameters, such as `application/json` or
+    ///   `text/plain`, replacing any set before; a request body of another type is answered
+    ///   with `415 Unsupported Media Type`.
+    pub fn body_accepts<T: Into<String>>(mut self, types: impl IntoIterator<Item = T>) -> Self {
+        self.body_accepts = types
+            .into_iter()
+            .map(|media_type| media_type.into().to_ascii_lowercase())
+            .collect();
+        self
+    }
+    /// Sets whether the XSRF check applies to this route.
+    ///
+    /// # Arguments
+    ///
+    /// * `required` - `false` lets requests without a `kbn-xsrf` or `kbn-version` header
+    ///   through (for clients that cannot send one).
+    pub fn xsrf_required(mut self, required: bool) -> Self {
+        self.xsrf_required = required;
         self
     }
 }

@@ -353,6 +353,8 @@ pub struct HttpService {
     server: Option<RunningServer>,
     redirect_server: Option<RunningServer>,
     listening: Arc<AtomicBool>,
+    /// The server's version, which a `kbn-version` request header must equal.
+    version: String,
 }
 
 impl HttpService {
@@ -363,10 +365,10 @@ impl HttpService {
     /// * `config` - the config service to read the `server` section from.
     /// * `loggers` - the factory of the service's loggers (contexts under `http`).
     pub fn new(config: &ConfigService, loggers: &LoggerFactory) -> Result<Self, HttpError> {
-        Ok(Self::from_config(
-            config.at_path::<HttpConfig>("server")?,
-            loggers,
-        ))
+        Ok(
+            Self::from_config(config.at_path::<HttpConfig>("server")?, loggers)
+                .with_version(&config.env().package_info.version),
+        )
     }
 
     /// A service for an already validated config.
@@ -386,7 +388,19 @@ impl HttpService {
             server: None,
             redirect_server: None,
             listening: Arc::new(AtomicBool::new(false)),
+            version: core_config::PackageInfo::default().version,
         }
+    }
+
+    /// Sets the server version a `kbn-version` request header is checked against (`new`
+    /// takes it from the environment's package info; `from_config` starts with the build's).
+    ///
+    /// # Arguments
+    ///
+    /// * `version` - the version, e.g. `8.19.0`.
+    pub fn with_version(mut self, version: &str) -> Self {
+        version.clone_into(&mut self.version);
+        self
     }
 
     /// Overrides the number of actix workers (default: the number of available cores).
@@ -477,6 +491,7 @@ impl HttpService {
             response_logger: self.loggers.get(&["http", "server", "response"]),
             router_logger: self.loggers.get(&["http", "router"]),
             interceptors,
+            version: self.version.clone(),
         };
         let server = match server::start(plan) {
             Ok(server) => server,

@@ -233,6 +233,7 @@ impl Interceptors {
         &self,
         view: RequestView,
         route: &Arc<KibanaRequestRoute>,
+        core_checks: impl FnOnce() -> Option<KibanaResponse>,
     ) -> Option<KibanaResponse> {
         let request = view.into_request(Arc::clone(route));
         let auth_required = route.options.auth_required;
@@ -278,6 +279,11 @@ impl Interceptors {
                     return Some(self.respond(Stage::Auth, &request, decision, Some(&headers)));
                 }
             }
+        }
+        // Core's own post-auth checks (XSRF, version) come before the plugins' onPostAuth, as
+        // Kibana registers them first.
+        if let Some(response) = core_checks() {
+            return Some(response);
         }
         for (index, handler) in self.on_post_auth.iter().enumerate() {
             let stage = Stage::OnPostAuth(index);

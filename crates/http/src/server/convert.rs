@@ -76,6 +76,15 @@ pub(crate) async fn handle(
             "[request headers.content-type]: expected one content-type header but got several",
         );
     }
+    if has_body
+        && !route.entry.options.body_accepts.is_empty()
+        && !accepts(
+            &route.entry.options.body_accepts,
+            headers.get(CONTENT_TYPE.as_str()),
+        )
+    {
+        return error_response(415, "Unsupported Media Type");
+    }
     let body = if has_body {
         // The whole body must arrive within `server.socketTimeout` (hapi's timeout covered the
         // payload too): a client trickling bytes cannot hold a connection forever.
@@ -113,6 +122,19 @@ pub(crate) async fn handle(
     };
     let response = dispatch(&route.entry, raw, Some(&context.router_logger)).await;
     to_http_response(response, context, &route.entry.full_path)
+}
+
+/// Whether a body of `content_type` is one of `accepted` (lowercase media types). A body
+/// without a type counts as `application/json`, as on hapi.
+fn accepts(accepted: &[String], content_type: Option<&str>) -> bool {
+    let media_type = content_type
+        .and_then(|value| value.split(';').next())
+        .map(str::trim)
+        .filter(|media_type| !media_type.is_empty())
+        .unwrap_or("application/json");
+    accepted
+        .iter()
+        .any(|accepted| accepted.eq_ignore_ascii_case(media_type))
 }
 
 /// Reads a request body of at most `limit` bytes; `Err` is the response to answer instead

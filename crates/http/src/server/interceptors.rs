@@ -85,7 +85,8 @@ fn set_url(request: &mut ServiceRequest, url: &RequestUrl) -> bool {
     }
 }
 
-/// Runs auth and onPostAuth for a routed request. `Some(response)`: answer with it.
+/// Runs auth, core's checks (XSRF, version) and onPostAuth for a routed request.
+/// `Some(response)`: answer with it.
 pub(crate) async fn for_route(
     context: &AppContext,
     route: &MountedRoute,
@@ -93,8 +94,10 @@ pub(crate) async fn for_route(
     headers: &RequestHeaders,
     state: &Arc<RequestState>,
 ) -> Option<HttpResponse> {
+    let core_checks = || context.core.check(route.xsrf_required, headers);
     if !context.interceptors.has_route_interceptors() {
-        return None;
+        return core_checks()
+            .map(|response| to_http_response(response, context, &route.entry.full_path));
     }
     let view = RequestView {
         method: route.entry.method,
@@ -108,7 +111,7 @@ pub(crate) async fn for_route(
     };
     let response = context
         .interceptors
-        .run_for_route(view, &route.entry.request_route)
+        .run_for_route(view, &route.entry.request_route, core_checks)
         .await?;
     Some(to_http_response(response, context, &route.entry.full_path))
 }

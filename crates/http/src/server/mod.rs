@@ -2,6 +2,7 @@
 //! Nothing here is visible to plugins.
 
 mod convert;
+mod core_handlers;
 mod interceptors;
 mod pipeline;
 mod redirect;
@@ -17,6 +18,7 @@ use actix_web::{App, HttpServer};
 use core_logging::Logger;
 use futures::FutureExt;
 
+use self::core_handlers::CoreHandlers;
 use crate::config::HttpConfig;
 use crate::error::HttpError;
 use crate::lifecycle::Interceptors;
@@ -29,6 +31,8 @@ pub(crate) use self::redirect::start_redirect_server;
 pub(crate) struct MountedRoute {
     pub(crate) entry: RouteEntry,
     pub(crate) param_names: Vec<String>,
+    /// Whether its requests must carry `kbn-xsrf` or `kbn-version`.
+    pub(crate) xsrf_required: bool,
 }
 
 /// Shared by every worker: routes and what the pipeline needs.
@@ -54,6 +58,8 @@ pub(crate) struct AppContext {
     pub(crate) draining: Arc<AtomicBool>,
     /// Whose `x-opaque-id` becomes the request id.
     pub(crate) request_id: crate::config::RequestIdConfig,
+    /// Core's XSRF and version checks, response headers and compression.
+    pub(crate) core: CoreHandlers,
 }
 
 /// What the server is started with.
@@ -65,6 +71,8 @@ pub(crate) struct ServerPlan {
     pub(crate) response_logger: Logger,
     pub(crate) router_logger: Logger,
     pub(crate) interceptors: Arc<Interceptors>,
+    /// The server's version (`kbn-version` must equal it).
+    pub(crate) version: String,
 }
 
 /// How long a stopping server goes on serving before it stops accepting and closes its idle
@@ -148,7 +156,9 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         response_logger,
         router_logger,
         interceptors,
+        version,
     } = plan;
+    let core = CoreHandlers::new(&config, &version);
     let http_logger = interceptors.server_logger().clone();
 
     // One table entry per path pattern, listing the routes (method → index) it answers.
@@ -169,6 +179,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
                 .push((entry.method, index));
         }
         mounted.push(MountedRoute {
+            xsrf_required: core.xsrf_applies(&entry),
             entry,
             param_names: parsed.param_names,
         });
@@ -211,6 +222,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         interceptors,
         draining: Arc::clone(&draining),
         request_id: config.request_id.clone(),
+        core,
     });
 
     // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so

@@ -7,12 +7,14 @@
 //! 3. onPreAuth interceptors, in registration order: continue, rewrite the URL (URI and match
 //!    info, so routing sees it), redirect or reject (`interceptors::on_pre_auth`);
 //! 4. routing (actix), then inside the matched route: auth for routes whose `auth_required` is
-//!    not `NotRequired`, onPostAuth interceptors (`interceptors::for_route`), then validation
-//!    and the handler (see `router::dispatch`);
-//! 5. headers decided during the request added to whatever response it ends with: the
-//!    interceptors' result headers replace the response's own (with Kibana's warning), session
-//!    cookies are appended;
-//! 6. one debug line per response under `http.server.response`.
+//!    not `NotRequired`, core's XSRF and version checks, onPostAuth interceptors
+//!    (`interceptors::for_route`), then validation and the handler (see `router::dispatch`);
+//! 5. headers added to whatever response the request ends with: core's configured headers
+//!    (`securityResponseHeaders`, `customResponseHeaders`, `kbn-name`), then the interceptors'
+//!    result headers, both replacing the response's own (with Kibana's warning), then session
+//!    cookies (appended);
+//! 6. compression, when enabled and the client accepts it (`core_handlers`);
+//! 7. one debug line per response under `http.server.response`.
 //!
 //! It is one actix service rather than actix routing plus middleware: interceptors are one list
 //! walked here (actix runs stacked middleware in reverse registration order), the route is one
@@ -30,6 +32,7 @@ use percent_encoding::percent_decode_str;
 
 use super::AppContext;
 use super::convert::{error_response, handle};
+use super::core_handlers::compress;
 use super::interceptors::{add_lifecycle_headers, on_pre_auth};
 use crate::headers::RequestHeaders;
 use crate::request::RequestState;
@@ -47,6 +50,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
             request.path().to_owned(),
         )
     });
+    let encoding = context.core.encoding_for(&request);
     let state = RequestState::new();
     if context.request_id.trusts_any() {
         take_trusted_request_id(&context, &request, &state);
@@ -62,12 +66,18 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
             .head_mut()
             .set_connection_type(ConnectionType::Close);
     }
+    context
+        .core
+        .add_response_headers(response.headers_mut(), context.interceptors.server_logger());
     add_lifecycle_headers(
         &state,
         response.headers_mut(),
         &context.interceptors,
         &context.router_logger,
     );
+    if let Some(encoding) = encoding {
+        response = compress(response, encoding);
+    }
 
     if let Some((started, method, original_path)) = logged {
         let status = response.status().as_u16();
@@ -143,7 +153,14 @@ async fn route(
     state: Arc<RequestState>,
     headers: RequestHeaders,
 ) -> ServiceResponse {
-    let found = route_method(request.method()).and_then(|method| {
+    // A `HEAD` request is answered by the `GET` route, without the body (actix-web sends
+    // the headers only), as on hapi.
+    let method = if request.method() == Method::HEAD {
+        Some(RouteMethod::Get)
+    } else {
+        route_method(request.method())
+    };
+    let found = method.and_then(|method| {
         let matched = context.table.at(request.match_info().as_str()).ok()?;
         let (_, index) = matched.value.iter().find(|(m, _)| *m == method)?;
         let params: Vec<(String, String)> = context.routes[*index]

@@ -196,7 +196,7 @@ async fn auth_can_reject_with_headers_or_redirect() {
         error_body(401, "Unauthorized", "Unauthorized")
     );
 
-    let no_redirects = reqwest::Client::builder()
+    let no_redirects = crate::harness::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -10,7 +10,7 @@ use crate::harness::{error_body, start_server};
 type Trace = Arc<Mutex<Vec<String>>>;
 
 fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::harness::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()

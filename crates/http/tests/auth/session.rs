@@ -16,7 +16,7 @@ async fn app(options: AppOptions) -> TestServer {
 }
 
 fn cookie_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::harness::client_builder()
         .cookie_store(true)
         .build()
         .unwrap()

@@ -74,8 +74,20 @@ pub(crate) async fn try_start_server(
         start,
         logs,
         base_url,
-        client: reqwest::Client::new(),
+        client: client_builder().build().expect("a test client"),
     })
+}
+
+/// A reqwest client builder whose requests carry `kbn-xsrf`, as Kibana's own clients send
+/// `kbn-xsrf`/`kbn-version` on every request: the XSRF check is tested on its own, with
+/// clients that do not send it.
+pub(crate) fn client_builder() -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "kbn-xsrf",
+        reqwest::header::HeaderValue::from_static("true"),
+    );
+    reqwest::Client::builder().default_headers(headers)
 }
 
 impl TestServer {

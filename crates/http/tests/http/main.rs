@@ -14,6 +14,7 @@ mod lifecycle;
 mod logging;
 mod paths;
 mod payload;
+mod protections;
 mod routes;
 mod tls;
 mod validation;

@@ -141,7 +141,7 @@ async fn a_body_that_trickles_in_too_slowly_is_408() {
     let (mut reader, mut writer) = stream.into_split();
     writer
         .write_all(
-            b"POST /any HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n\
+            b"POST /any HTTP/1.1\r\nhost: localhost\r\nkbn-xsrf: true\r\ncontent-type: application/json\r\n\
               content-length: 100\r\n\r\n\"",
         )
         .await

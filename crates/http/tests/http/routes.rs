@@ -403,7 +403,7 @@ async fn text_bytes_stream_custom_and_redirect_bodies() {
         )
     );
     assert_eq!(custom.header("content-type"), Some("text/x-teapot"));
-    let no_follow = reqwest::Client::builder()
+    let no_follow = crate::harness::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -47,7 +47,7 @@ pub(crate) fn pki() -> Pki {
 
 fn client(pki: &Pki) -> reqwest::ClientBuilder {
     let root = reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).unwrap();
-    reqwest::Client::builder()
+    crate::harness::client_builder()
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(root)
@@ -139,7 +139,7 @@ async fn redirect_server_sends_plain_http_to_https() {
     )
     .await;
     let https_port = server.start.local_addr().unwrap().port();
-    let no_follow = reqwest::Client::builder()
+    let no_follow = crate::harness::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -4,8 +4,8 @@
 //! here the section is read from the config service, and every message names the full key
 //! (`[server.host]`), the project's rule. The texts after the key are Kibana's. Kibana's
 //! `maxPayload` key is ours too (the legacy `server.maxPayloadBytes` is not accepted).
-//! Not ported (see the crate README): `ssl.clientAuthentication` (6 cases), `server.uuid`
-//! (1 case) and `server.compression` (3 cases) are not supported yet.
+//! Not ported (see the crate README): `ssl.clientAuthentication` (6 cases), which is not
+//! supported yet. The `server.name`, `server.uuid` and `xsrf` cases are those of 7.6–7.10.
 
 use std::time::Duration;
 
@@ -194,4 +194,61 @@ fn should_accept_known_protocols() {
     };
     insta::assert_snapshot!(error(tls(json!(["SOMEv100500"]))), @"[server.ssl.supportedProtocols.0]: [SOMEv100500] is not a TLS protocol; expected one of [TLSv1.2, TLSv1.3]");
     insta::assert_snapshot!(error(tls(json!(["TLSv1.2", "TLSv1.3", "SOMEv100500"]))), @"[server.ssl.supportedProtocols.2]: [SOMEv100500] is not a TLS protocol; expected one of [TLSv1.2, TLSv1.3]");
+}
+
+#[test]
+fn accepts_only_valid_uuids_for_server_uuid() {
+    let id = uuid::Uuid::new_v4().to_string();
+    assert_eq!(validate(json!({ "uuid": id })).unwrap().uuid, Some(id));
+    insta::assert_snapshot!(error(json!({ "uuid": "not an uuid" })), @"[server.uuid]: must be a valid uuid");
+}
+
+#[test]
+fn uses_os_hostname_as_default_for_server_name() {
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .expect("Linux reports its host name");
+    let expected: String = host_name.chars().filter(char::is_ascii).collect();
+    assert_eq!(validate(json!({})).unwrap().name, expected);
+}
+
+#[test]
+fn throws_if_xsrf_whitelist_element_does_not_start_with_a_slash() {
+    insta::assert_snapshot!(
+        error(json!({ "xsrf": { "whitelist": ["/valid-path", "invalid-path"] } })),
+        @"[server.xsrf.whitelist.1]: must start with a slash"
+    );
+}
+
+// describe('with compression')
+#[test]
+fn accepts_valid_referrer_whitelist() {
+    let config =
+        validate(json!({ "compression": { "referrerWhitelist": VALID_HOSTNAMES } })).unwrap();
+    assert_eq!(
+        config.compression.referrer_whitelist,
+        Some(VALID_HOSTNAMES.map(str::to_owned).to_vec())
+    );
+}
+
+// describe('with compression')
+#[test]
+fn throws_if_invalid_referrer_whitelist() {
+    insta::assert_snapshot!(
+        error(json!({ "compression": { "referrerWhitelist": [INVALID_HOSTNAME] } })),
+        @"[server.compression.referrerWhitelist.0]: value is [asdf$%^] but it must be a valid hostname (see RFC 1123)."
+    );
+    insta::assert_snapshot!(
+        error(json!({ "compression": { "referrerWhitelist": [] } })),
+        @"[server.compression.referrerWhitelist]: array size is [0], but cannot be smaller than [1]"
+    );
+}
+
+// describe('with compression')
+#[test]
+fn throws_if_referrer_whitelist_is_specified_and_compression_is_disabled() {
+    insta::assert_snapshot!(
+        error(json!({ "compression": { "enabled": false, "referrerWhitelist": VALID_HOSTNAMES } })),
+        @"[server]: cannot use [compression.referrerWhitelist] when [compression.enabled] is set to false"
+    );
 }

@@ -4,8 +4,8 @@
 //! `registerRouter`, `start`), with port 0 instead of Kibana's fixed ports.
 //!
 //! Cases not
-//! ported (legacy hapi objects, route body options, compression, `extendsSession`) are listed
-//! in the crate README with the reason.
+//! ported (legacy hapi objects, the route body options `parse` and `output`, `extendsSession`)
+//! are listed in the crate README with the reason.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -802,7 +802,7 @@ mod register_auth {
                 .unwrap();
         })
         .await;
-        let client = reqwest::Client::builder()
+        let client = crate::harness::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -1249,4 +1249,136 @@ mod setup_contract {
         let (_service, setup, _logs) = setup_service(json!({})).await;
         assert!(!setup.http.is_tls_enabled());
     }
+}
+
+// describe('conditional compression'): a route answering 2 500 bytes of HTML, large enough to
+// be compressed.
+mod conditional_compression {
+    use super::*;
+    use crate::harness::{Reply, TestServer};
+
+    async fn setup_server(compression: Value) -> TestServer {
+        start_server(json!({ "compression": compression }), |http| {
+            let mut router = http.create_router("");
+            router.get(
+                RouteConfig::new("/", RouteValidation::none()),
+                |_req, res| async move {
+                    Ok(res
+                        .ok("hello".repeat(500))
+                        .header("content-type", "text/html; charset=UTF-8"))
+                },
+            );
+            http.register_router(router).unwrap();
+        })
+        .await
+    }
+
+    async fn get(server: &TestServer, referer: Option<&str>) -> Reply {
+        let mut request = server
+            .client
+            .get(server.url("/"))
+            .header("accept-encoding", "gzip");
+        if let Some(referer) = referer {
+            request = request.header("referer", referer);
+        }
+        server.send(request).await
+    }
+
+    #[tokio::test]
+    async fn with_compression_enabled_true() {
+        let server = setup_server(json!({ "enabled": true })).await;
+        assert_eq!(
+            get(&server, None).await.header("content-encoding"),
+            Some("gzip")
+        );
+        server.stop().await;
+    }
+
+    #[tokio::test]
+    async fn with_compression_enabled_false() {
+        let server = setup_server(json!({ "enabled": false })).await;
+        assert_eq!(get(&server, None).await.header("content-encoding"), None);
+        server.stop().await;
+    }
+
+    // describe('with defined `compression.referrerWhitelist`')
+    mod with_defined_referrer_whitelist {
+        use super::*;
+
+        async fn server() -> TestServer {
+            setup_server(json!({ "enabled": true, "referrerWhitelist": ["foo"] })).await
+        }
+
+        #[tokio::test]
+        async fn enables_compression_for_no_referer() {
+            let server = server().await;
+            assert_eq!(
+                get(&server, None).await.header("content-encoding"),
+                Some("gzip")
+            );
+            server.stop().await;
+        }
+
+        #[tokio::test]
+        async fn enables_compression_for_whitelisted_referer() {
+            let server = server().await;
+            let reply = get(&server, Some("http://foo:1234")).await;
+            assert_eq!(reply.header("content-encoding"), Some("gzip"));
+            server.stop().await;
+        }
+
+        #[tokio::test]
+        async fn disables_compression_for_non_whitelisted_referer() {
+            let server = server().await;
+            let reply = get(&server, Some("http://bar:1234")).await;
+            assert_eq!(reply.header("content-encoding"), None);
+            server.stop().await;
+        }
+
+        #[tokio::test]
+        async fn disables_compression_for_invalid_referer() {
+            let server = server().await;
+            let reply = get(&server, Some("http://asdf$%^")).await;
+            assert_eq!(reply.header("content-encoding"), None);
+            server.stop().await;
+        }
+    }
+}
+
+// describe('body options') → test('should reject the request because the Content-Type in the
+// request is not valid') (7.6); Kibana's `options.body.accepts` is `RouteOptions::body_accepts`.
+#[tokio::test]
+async fn should_reject_the_request_because_the_content_type_in_the_request_is_not_valid() {
+    #[derive(Deserialize)]
+    struct Test {
+        #[allow(dead_code)]
+        test: i64,
+    }
+    let server = start_server(json!({}), |http| {
+        let mut router = http.create_router("");
+        router.post(
+            RouteConfig::new("/", RouteValidation::new().body::<Test>())
+                .options(RouteOptions::new().body_accepts(["multipart/form-data"])),
+            |_req, res| async move { Ok(res.ok(json!({}))) },
+        );
+        http.register_router(router).unwrap();
+    })
+    .await;
+    // reqwest's `json` sends `application/json`, as supertest's `send` did.
+    let reply = server
+        .send(
+            server
+                .client
+                .post(server.url("/"))
+                .json(&json!({ "test": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()),
+        (
+            415,
+            error_body(415, "Unsupported Media Type", "Unsupported Media Type")
+        )
+    );
+    server.stop().await;
 }

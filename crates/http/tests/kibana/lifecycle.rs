@@ -205,7 +205,7 @@ mod on_pre_auth {
             .unwrap();
         })
         .await;
-        let client = reqwest::Client::builder()
+        let client = crate::harness::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
@@ -341,7 +341,7 @@ async fn post_auth_redirects() {
             .unwrap();
     })
     .await;
-    let client = reqwest::Client::builder()
+    let client = crate::harness::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -513,7 +513,7 @@ mod auth {
                 .unwrap();
         })
         .await;
-        let client = reqwest::Client::builder()
+        let client = crate::harness::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

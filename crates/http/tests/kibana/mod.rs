@@ -8,4 +8,5 @@ mod cookie_session_storage;
 mod http_config;
 mod http_server;
 mod lifecycle;
+mod lifecycle_handlers;
 mod router;

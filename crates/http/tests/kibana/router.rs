@@ -529,7 +529,7 @@ mod response_factory_redirection {
     use super::*;
 
     fn no_redirects() -> reqwest::Client {
-        reqwest::Client::builder()
+        crate::harness::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
@@ -904,7 +904,7 @@ mod response_factory_custom {
     use super::*;
 
     fn no_redirects() -> reqwest::Client {
-        reqwest::Client::builder()
+        crate::harness::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
