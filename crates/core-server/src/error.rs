@@ -27,6 +27,9 @@ pub enum ServerError {
     /// Discovery, the dependency graph or a plugin's lifecycle failed (names the plugin).
     #[error(transparent)]
     Plugins(#[from] PluginsError),
+    /// The instance UUID could not be read or stored (`path.data`, `server.uuid`).
+    #[error(transparent)]
+    Uuid(#[from] crate::instance_uuid::UuidError),
     /// A plugin directory given with `--plugin-path` could not be used.
     #[error("cannot read plugin manifest {path}: {message}")]
     PluginPath {

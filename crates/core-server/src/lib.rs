@@ -89,6 +89,7 @@ mod context;
 mod core;
 mod elasticsearch_errors;
 mod error;
+mod instance_uuid;
 mod overrides;
 mod root;
 mod route_owners;
@@ -114,6 +115,7 @@ pub use crate::scoped_request::RequestScope;
 pub mod runtime {
     pub use crate::core::{InternalCoreSetup, InternalCoreStart};
     pub use crate::error::ServerError;
+    pub use crate::instance_uuid::{PathConfig, UuidError, resolve_instance_uuid};
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;

@@ -19,6 +19,7 @@ use crate::core::{
     InternalCoreStart,
 };
 use crate::error::ServerError;
+use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::status::{Phase, StatusRegistry, status_router};
 
@@ -26,6 +27,8 @@ use crate::status::{Phase, StatusRegistry, status_router};
 pub struct Server {
     config: ConfigService,
     log: Logger,
+    /// `server.uuid`: how the instance UUID was resolved.
+    uuid_log: Logger,
     http: HttpService,
     elasticsearch: ElasticsearchService,
     plugins: PluginsService<Core>,
@@ -51,9 +54,13 @@ impl Server {
         let http = HttpService::new(&config, loggers)?;
         let elasticsearch = ElasticsearchService::new(config.clone(), loggers.clone());
         let plugins = PluginsService::new(config.clone(), loggers.clone(), registrations);
-        let status = StatusRegistry::new(server_name(), config.env().package_info.clone());
+        let status = StatusRegistry::new(
+            http.config().name.clone(),
+            config.env().package_info.clone(),
+        );
         Ok(Self {
             log: loggers.get(&["server"]),
+            uuid_log: loggers.get(&["server", "uuid"]),
             config,
             http,
             elasticsearch,
@@ -70,6 +77,15 @@ impl Server {
             return Err(ServerError::OutOfOrder("set up", "it is already set up"));
         }
         self.log.debug("setting up server");
+        let paths = self.config.at_path::<PathConfig>("path")?;
+        let data_dir = paths.data_dir(&self.config.env().home_dir);
+        let uuid = resolve_instance_uuid(
+            &data_dir,
+            self.http.config().uuid.as_deref(),
+            true,
+            &self.uuid_log,
+        )?;
+        self.status.set_uuid(uuid);
         let http = self.http.setup().await?;
         let owners = RouteOwners::default();
         let status_router = status_router(Arc::clone(&self.status));
@@ -178,14 +194,4 @@ impl std::fmt::Debug for Server {
             .field("started", &self.started)
             .finish_non_exhaustive()
     }
-}
-
-/// Kibana's `server.name` defaults to the host name.
-fn server_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|name| name.trim().to_owned())
-        .filter(|name| !name.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "core-server".to_owned())
 }

@@ -81,6 +81,7 @@ pub struct ServiceStatus {
 #[derive(Debug)]
 pub(crate) struct StatusRegistry {
     name: String,
+    uuid: OnceLock<String>,
     package: PackageInfo,
     phase: Mutex<Phase>,
     elasticsearch: OnceLock<watch::Receiver<ElasticsearchStatus>>,
@@ -98,12 +99,18 @@ impl StatusRegistry {
     pub(crate) fn new(name: String, package: PackageInfo) -> Arc<Self> {
         Arc::new(Self {
             name,
+            uuid: OnceLock::new(),
             package,
             phase: Mutex::new(Phase::Starting),
             elasticsearch: OnceLock::new(),
             http_address: OnceLock::new(),
             plugins: Mutex::default(),
         })
+    }
+
+    /// Sets the instance UUID (once, at setup).
+    pub(crate) fn set_uuid(&self, uuid: String) {
+        let _ = self.uuid.set(uuid);
     }
 
     pub(crate) fn set_phase(&self, phase: Phase) {
@@ -228,6 +235,7 @@ impl StatusRegistry {
         };
         let document = json!({
             "name": self.name,
+            "uuid": self.uuid.get(),
             "version": {
                 "number": self.package.version,
                 "build_hash": self.package.build_sha,

@@ -249,13 +249,17 @@ pub struct TestServer {
     server: Server,
     address: SocketAddr,
     logs: CapturedLogs,
+    /// `path.data` unless the test sets it: removed with the server.
+    _data: tempfile::TempDir,
 }
 
 impl TestServer {
     /// Sets up and starts `registrations` with the settings in `config` (a JSON object of the
     /// whole config tree). `server.host` and `server.port` default to `127.0.0.1` and `0`, and
     /// the Elasticsearch health check waits an hour unless `config` says otherwise, so a test
-    /// without Elasticsearch is quiet.
+    /// without Elasticsearch is quiet, and `path.data` (where the instance UUID is kept) is a
+    /// temporary folder removed with the server. Requests that change state need a
+    /// `kbn-xsrf` header, as on a real server.
     ///
     /// # Arguments
     ///
@@ -265,9 +269,11 @@ impl TestServer {
         registrations: Vec<PluginRegistration>,
         config: Value,
     ) -> Result<Self, ServerError> {
+        let data = tempfile::tempdir().map_err(ServerError::Runtime)?;
         let defaults = core_config::testing::config_from_json(serde_json::json!({
             "server": { "host": "127.0.0.1", "port": 0 },
             "elasticsearch": { "healthCheck": { "delay": "1h" } },
+            "path": { "data": data.path() },
         }));
         // Each top-level section of `config` deep-merges into the defaults, as a later file would.
         if let Value::Object(sections) = config {
@@ -296,6 +302,7 @@ impl TestServer {
             server,
             address,
             logs,
+            _data: data,
         })
     }
 

@@ -507,3 +507,67 @@ async fn request_id_settings_are_checked_with_kibanas_messages() {
         assert_eq!(error.to_string(), message);
     }
 }
+
+#[tokio::test]
+async fn status_names_the_server_and_its_instance_uuid_which_survives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = base_config("http://127.0.0.1:9");
+    config["server"]["name"] = json!("node-1");
+    config["path"] = json!({ "data": data.path() });
+    let status = |address: std::net::SocketAddr| async move {
+        let response = reqwest::get(format!("http://{address}/api/status"))
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["kbn-name"], "node-1");
+        response.json::<Value>().await.unwrap()
+    };
+
+    let mut first = server(config.clone(), vec![]);
+    first.setup().await.expect("setup");
+    let address = first
+        .start()
+        .await
+        .expect("start")
+        .http
+        .local_addr()
+        .unwrap();
+    let body = status(address).await;
+    first.stop().await;
+    assert_eq!(body["name"], "node-1");
+    let generated = body["uuid"].as_str().expect("a uuid").to_owned();
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("uuid")).unwrap(),
+        generated
+    );
+
+    // A restart resumes it; a configured one replaces it, in the status and in the file.
+    let mut second = server(config.clone(), vec![]);
+    second.setup().await.expect("setup");
+    let address = second
+        .start()
+        .await
+        .expect("start")
+        .http
+        .local_addr()
+        .unwrap();
+    assert_eq!(status(address).await["uuid"], generated.as_str());
+    second.stop().await;
+
+    let configured = "5a1e3b0c-7d2f-4e8a-9b6c-0d1e2f3a4b5c";
+    config["server"]["uuid"] = json!(configured);
+    let mut third = server(config, vec![]);
+    third.setup().await.expect("setup");
+    let address = third
+        .start()
+        .await
+        .expect("start")
+        .http
+        .local_addr()
+        .unwrap();
+    assert_eq!(status(address).await["uuid"], configured);
+    third.stop().await;
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("uuid")).unwrap(),
+        configured
+    );
+}

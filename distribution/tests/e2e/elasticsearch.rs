@@ -202,6 +202,7 @@ async fn login_session_search_as_the_session_user_and_logout() {
     let login = |password: &str| {
         client
             .post(server.url("/api/session_auth/login"))
+            .header("kbn-xsrf", "true")
             .json(&json!({ "username": "ana", "password": password }))
             .send()
     };
@@ -237,6 +238,7 @@ async fn login_session_search_as_the_session_user_and_logout() {
 
     let logout = client
         .post(server.url("/api/session_auth/logout"))
+        .header("kbn-xsrf", "true")
         .send()
         .await
         .unwrap();
@@ -309,6 +311,7 @@ async fn basic_authorization_header_authenticates_without_a_session() {
     // ... even when a valid session cookie comes with it: the explicit header decides.
     let login = client
         .post(server.url("/api/session_auth/login"))
+        .header("kbn-xsrf", "true")
         .json(&json!({ "username": "ana", "password": "ana-pass" }))
         .send()
         .await

@@ -55,6 +55,7 @@ async fn starts_without_config_or_elasticsearch_and_serves_status_and_examples()
     let response = server
         .client
         .post(server.url("/api/greeting/greet"))
+        .header("kbn-xsrf", "true")
         .json(&json!({ "names": ["Ana", "Bo"], "punctuation": "." }))
         .send()
         .await
@@ -67,6 +68,7 @@ async fn starts_without_config_or_elasticsearch_and_serves_status_and_examples()
     let response = server
         .client
         .post(server.url("/api/greeting/greet"))
+        .header("kbn-xsrf", "true")
         .json(&json!({ "names": [] }))
         .send()
         .await
@@ -260,4 +262,54 @@ async fn malformed_requests_are_answered_400_without_error_lines() {
         .filter(|line| line.contains("[ERROR]") && line.contains("actix"))
         .collect();
     assert!(client_errors.is_empty(), "{client_errors:?}");
+}
+
+#[tokio::test]
+async fn the_binary_checks_xsrf_sends_its_headers_and_keeps_its_instance_uuid() {
+    let home = Home::new();
+    let es = unreachable_elasticsearch();
+    let mut server = Launch::new(Binary::Server, &home)
+        .elasticsearch(&es)
+        .start()
+        .await;
+
+    // A form post from another site carries no kbn-xsrf header.
+    let response = server
+        .client
+        .post(server.url("/api/greeting/greet"))
+        .json(&json!({ "names": ["Ana"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        json!({
+            "statusCode": 400,
+            "error": "Bad Request",
+            "message": "Request must contain a kbn-xsrf header."
+        })
+    );
+
+    let response = server
+        .client
+        .get(server.url("/api/status"))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert!(headers.contains_key("kbn-name"), "{headers:?}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["name"], headers["kbn-name"].to_str().unwrap());
+    let uuid = body["uuid"].as_str().expect("a uuid").to_owned();
+    server.stop().await;
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("data").join("uuid")).unwrap(),
+        uuid
+    );
 }
