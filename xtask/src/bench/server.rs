@@ -119,7 +119,7 @@ impl Drop for Server {
 pub(crate) fn login(addr: SocketAddr, username: &str, password: &str) -> Result<String> {
     let body = serde_json::json!({ "username": username, "password": password }).to_string();
     let request = format!(
-        "POST /api/session_auth/login HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+        "POST /api/session_auth/login HTTP/1.1\r\nhost: 127.0.0.1\r\nkbn-xsrf: bench\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
