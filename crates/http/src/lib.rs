@@ -81,7 +81,10 @@ mod tls;
 mod validation;
 
 pub use base_path::BasePath;
-pub use config::{AllowedIp, HttpConfig, RequestIdConfig, SslConfig, TlsProtocol};
+pub use config::{
+    AllowedIp, CompressionConfig, HttpConfig, NoSniff, ReferrerPolicy, RequestIdConfig,
+    SecurityResponseHeadersConfig, SslConfig, TlsProtocol, XsrfConfig,
+};
 pub use error::{HttpError, RouteConflict};
 pub use handler_error::{HandlerError, HandlerResult};
 pub use headers::{Headers, RequestHeaders};
