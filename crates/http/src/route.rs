@@ -66,7 +66,7 @@ impl Serialize for AuthRequired {
 }
 
 /// Per-route options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteOptions {
     /// Authentication requirement.
     pub auth_required: AuthRequired,
@@ -74,12 +74,37 @@ pub struct RouteOptions {
     pub tags: Vec<String>,
     /// Largest body this route accepts, in bytes; `None` uses `server.maxPayload`.
     pub body_max_size: Option<u64>,
+    /// Whether a request to this route extends the idle timeout of the session it carries
+    /// (Kibana's `options.extendsSession`, default `true`). `false` suits routes a page calls
+    /// on its own (polling, status checks), which should not keep an unattended session alive.
+    pub extends_session: bool,
+}
+
+impl Default for RouteOptions {
+    fn default() -> Self {
+        Self {
+            auth_required: AuthRequired::default(),
+            tags: Vec::new(),
+            body_max_size: None,
+            extends_session: true,
+        }
+    }
 }
 
 impl RouteOptions {
-    /// Default options: auth required, no tags, the server's payload limit.
+    /// Default options: auth required, no tags, the server's payload limit, extends sessions.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// Sets whether requests to the route extend the session's idle timeout.
+    ///
+    /// # Arguments
+    ///
+    /// * `extends_session` - `false` to leave the idle expiry of the request's session where
+    ///   it is (the session is still read and checked).
+    pub fn extends_session(mut self, extends_session: bool) -> Self {
+        self.extends_session = extends_session;
+        self
     }
     /// Sets the authentication requirement.
     ///
@@ -279,6 +304,13 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_extend_sessions_unless_told_not_to() {
+        assert!(RouteOptions::new().extends_session);
+        assert!(RouteOptions::default().extends_session);
+        assert!(!RouteOptions::new().extends_session(false).extends_session);
+    }
 
     #[test]
     fn joins_like_kibana() {
