@@ -145,8 +145,8 @@ pub use core_http::{
     SessionCookieOptions, SessionError, SessionStorage, SessionStorageFactory,
 };
 pub use core_http::{
-    DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SESSIONS, MemorySessionStore, SessionRecord,
-    SessionStore, SessionStoreError, SessionStoreFuture,
+    CLEANUP_MAX_PER_RUN, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SESSIONS, MemorySessionStore,
+    SessionRecord, SessionStore, SessionStoreError, SessionStoreFuture,
 };
 // HTTP.
 pub use core_http::{
