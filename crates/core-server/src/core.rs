@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::context::{ContextFactory, Router};
 use crate::route_owners::{RegisterRouterError, RouteOwners};
+use crate::session_cleanups::SessionCleanups;
 
 /// This server's set of core contracts: plugins implement `Plugin<Core>`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,6 +61,7 @@ pub struct HttpServiceSetup {
     inner: core_http::HttpServiceSetup,
     contexts: ContextFactory,
     owners: RouteOwners,
+    session_cleanups: SessionCleanups,
     plugin_id: String,
 }
 
@@ -68,12 +70,14 @@ impl HttpServiceSetup {
         inner: core_http::HttpServiceSetup,
         contexts: ContextFactory,
         owners: RouteOwners,
+        session_cleanups: SessionCleanups,
         plugin_id: &str,
     ) -> Self {
         Self {
             inner,
             contexts,
             owners,
+            session_cleanups,
             plugin_id: plugin_id.to_owned(),
         }
     }
@@ -156,11 +160,16 @@ impl HttpServiceSetup {
     }
 
     /// The cookie session storage (one per server): sessions of type `T` kept in an encrypted
-    /// cookie, read and written per request. A second call fails.
+    /// cookie, or, with [`SessionCookieOptions::store`], in a session store (a
+    /// [`MemorySessionStore`](crate::MemorySessionStore) or an
+    /// [`ElasticsearchSessionStore`](crate::ElasticsearchSessionStore)) with only the session
+    /// id in the cookie; read and written per request. A second call fails. With a store, the
+    /// expired sessions are removed every `cleanup_interval` from server start to server stop.
     ///
     /// # Arguments
     ///
-    /// * `options` - the cookie's name, encryption key, `secure` flag and session check.
+    /// * `options` - the cookie's name, encryption key, `secure` flag and session check; the
+    ///   store, idle timeout, lifespan and cleanup interval for server-side sessions.
     pub fn create_cookie_session_storage_factory<T>(
         &self,
         options: SessionCookieOptions<T>,
@@ -168,7 +177,11 @@ impl HttpServiceSetup {
     where
         T: Serialize + DeserializeOwned,
     {
-        self.inner.create_cookie_session_storage_factory(options)
+        let factory = self.inner.create_cookie_session_storage_factory(options)?;
+        if let Some(cleanup) = factory.cleanup() {
+            self.session_cleanups.add(cleanup);
+        }
+        Ok(factory)
     }
 
     /// The base path service (`server.basePath` and per-request base paths).

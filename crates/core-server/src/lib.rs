@@ -95,6 +95,8 @@ mod root;
 mod route_owners;
 mod scoped_request;
 mod server;
+mod session_cleanups;
+mod session_index;
 mod status;
 
 pub mod cli;
@@ -107,6 +109,7 @@ pub use crate::context::{
 pub use crate::core::{Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup};
 pub use crate::route_owners::RegisterRouterError;
 pub use crate::scoped_request::RequestScope;
+pub use crate::session_index::{DEFAULT_SESSION_INDEX, ElasticsearchSessionStore};
 
 /// Running the server: what the binary and code embedding the server use, not plugins.
 ///
@@ -136,12 +139,16 @@ pub use core_plugins::{
     DependencyError, DiscoveredPlugin, PluginConfigContext, PluginInitializerContext, PluginName,
     PluginOpaqueId, plugin_registration,
 };
-// HTTP: interceptors, auth and cookie sessions.
+// HTTP: interceptors, auth and sessions.
 pub use core_http::{
     AuthResult, AuthResultParams, AuthState, AuthStateValue, AuthStatus, AuthToolkit,
     AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
     OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit, SameSite,
     SessionCookieOptions, SessionError, SessionStorage, SessionStorageFactory,
+};
+pub use core_http::{
+    CLEANUP_MAX_PER_RUN, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SESSIONS, MemorySessionStore,
+    SessionRecord, SessionStore, SessionStoreError, SessionStoreFuture,
 };
 // HTTP.
 pub use core_http::{

@@ -1,8 +1,8 @@
 //! [`Server`]: creates the core services and runs them in Kibana's order.
 //!
 //! setup: http → (core routes) → elasticsearch → plugins → unknown-key check;
-//! start: http → elasticsearch (health check in the background) → plugins;
-//! stop: plugins → elasticsearch → http (which drains in-flight requests).
+//! start: http → elasticsearch (health check in the background) → plugins → session cleanups;
+//! stop: plugins → session cleanups → elasticsearch → http (which drains in-flight requests).
 
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ use crate::core::{
 use crate::error::ServerError;
 use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
+use crate::session_cleanups::SessionCleanups;
 use crate::status::{Phase, StatusRegistry, status_router};
 
 /// The composition of the core services and the plugins (Kibana's `Server`).
@@ -33,6 +34,8 @@ pub struct Server {
     elasticsearch: ElasticsearchService,
     plugins: PluginsService<Core>,
     status: Arc<StatusRegistry>,
+    /// The periodic cleanups of server-side session stores, run from start to stop.
+    session_cleanups: SessionCleanups,
     setup: Option<InternalCoreSetup>,
     started: bool,
 }
@@ -66,6 +69,7 @@ impl Server {
             elasticsearch,
             plugins,
             status,
+            session_cleanups: SessionCleanups::default(),
             setup: None,
             started: false,
         })
@@ -100,10 +104,11 @@ impl Server {
         let discovered = self.plugins.discover()?.plugins.clone();
         self.status.set_discovered(discovered);
         let contexts = ContextFactory::new(&es_contract);
-        let (http_contract, es_for_plugins, status) = (
+        let (http_contract, es_for_plugins, status, session_cleanups) = (
             http.http.clone(),
             es_contract.clone(),
             Arc::clone(&self.status),
+            self.session_cleanups.clone(),
         );
         let plugins = self
             .plugins
@@ -115,6 +120,7 @@ impl Server {
                         http_contract.clone(),
                         contexts.clone(),
                         owners.clone(),
+                        session_cleanups.clone(),
                         plugin.id(),
                     ),
                 }
@@ -159,6 +165,7 @@ impl Server {
                 elasticsearch: es_start.clone(),
             }))
             .await?;
+        self.session_cleanups.start();
         self.status.set_phase(Phase::Running);
         Ok(InternalCoreStart {
             http,
@@ -173,6 +180,8 @@ impl Server {
         self.log.debug("stopping server");
         self.status.set_phase(Phase::Stopping);
         self.plugins.stop().await;
+        // Before Elasticsearch: a session index's cleanup calls it.
+        self.session_cleanups.stop().await;
         self.elasticsearch.stop().await;
         if let Err(error) = self.http.stop().await {
             self.log

@@ -81,6 +81,7 @@ use crate::core::{Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpSer
 use crate::error::ServerError;
 use crate::route_owners::RouteOwners;
 use crate::server::Server;
+use crate::session_cleanups::SessionCleanups;
 use crate::{PluginInitializerContext, PluginRegistration};
 
 /// The dependencies of a plugin under test, from contracts the test gives: `.required::<P>(id,
@@ -132,6 +133,7 @@ impl TestCore {
                 http_setup,
                 ContextFactory::new(&elasticsearch),
                 RouteOwners::default(),
+                SessionCleanups::default(),
                 &plugin_id,
             ),
             elasticsearch: elasticsearch.clone(),

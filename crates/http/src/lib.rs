@@ -107,8 +107,10 @@ pub use service::{
     HttpService, HttpServiceSetup, HttpServiceStart, InternalHttpServiceSetup, ServerInfo,
 };
 pub use session::{
-    MAX_COOKIE_BYTES, MIN_ENCRYPTION_KEY_CHARS, SameSite, SessionCookieOptions, SessionError,
-    SessionStorage, SessionStorageFactory,
+    CLEANUP_MAX_PER_RUN, DEFAULT_CLEANUP_INTERVAL, DEFAULT_MAX_SESSIONS, MAX_COOKIE_BYTES,
+    MIN_ENCRYPTION_KEY_CHARS, MemorySessionStore, SameSite, SessionCleanup, SessionCleanupHandle,
+    SessionCookieOptions, SessionError, SessionRecord, SessionStorage, SessionStorageFactory,
+    SessionStore, SessionStoreError, SessionStoreFuture,
 };
 pub use validation::{Empty, RequestPart, RequestValidationError, RouteValidation};
 

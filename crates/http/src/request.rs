@@ -113,6 +113,8 @@ pub struct KibanaRequestRouteOptions {
     pub auth_required: AuthRequired,
     /// Tags, `[]` when none.
     pub tags: Vec<String>,
+    /// Whether the request extends its session's idle timeout (`extendsSession`).
+    pub extends_session: bool,
 }
 
 /// A validated request: typed `params`, `query` and `body` plus headers, URL, route and ids.

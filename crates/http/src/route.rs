@@ -83,6 +83,10 @@ pub struct RouteOptions {
     /// `kbn-version` header (Kibana's `xsrfRequired`). Default `true`; set `false` for routes
     /// called by clients that cannot add the header, such as webhooks.
     pub xsrf_required: bool,
+    /// Whether a request to this route extends the idle timeout of the session it carries
+    /// (Kibana's `options.extendsSession`, default `true`). `false` suits routes a page calls
+    /// on its own (polling, status checks), which should not keep an unattended session alive.
+    pub extends_session: bool,
 }
 
 impl Default for RouteOptions {
@@ -93,15 +97,26 @@ impl Default for RouteOptions {
             body_max_size: None,
             body_accepts: Vec::new(),
             xsrf_required: true,
+            extends_session: true,
         }
     }
 }
 
 impl RouteOptions {
     /// Default options: auth required, no tags, the server's payload limit, any body type,
-    /// the XSRF check on.
+    /// the XSRF check on, extends sessions.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// Sets whether requests to the route extend the session's idle timeout.
+    ///
+    /// # Arguments
+    ///
+    /// * `extends_session` - `false` to leave the idle expiry of the request's session where
+    ///   it is (the session is still read and checked).
+    pub fn extends_session(mut self, extends_session: bool) -> Self {
+        self.extends_session = extends_session;
+        self
     }
     /// Sets the authentication requirement.
     ///
@@ -325,6 +340,13 @@ pub(crate) fn parse_path(path: &str) -> Result<PathPattern, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_extend_sessions_unless_told_not_to() {
+        assert!(RouteOptions::new().extends_session);
+        assert!(RouteOptions::default().extends_session);
+        assert!(!RouteOptions::new().extends_session(false).extends_session);
+    }
 
     #[test]
     fn joins_like_kibana() {

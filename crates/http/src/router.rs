@@ -209,6 +209,7 @@ impl Router {
             options: KibanaRequestRouteOptions {
                 auth_required: options.auth_required,
                 tags: options.tags.clone(),
+                extends_session: options.extends_session,
             },
         });
         let erased = move |raw: RawRequest,

@@ -338,6 +338,7 @@ impl<P, Q, B> MockRequest<P, Q, B> {
                 options: KibanaRequestRouteOptions {
                     auth_required: AuthRequired::Required,
                     tags: Vec::new(),
+                    extends_session: true,
                 },
             },
             remote_address: None,

@@ -122,6 +122,7 @@ fn unrouted(method: RouteMethod, url: &RequestUrl) -> Arc<KibanaRequestRoute> {
         options: KibanaRequestRouteOptions {
             auth_required: AuthRequired::default(),
             tags: Vec::new(),
+            extends_session: true,
         },
     })
 }

@@ -98,6 +98,28 @@ impl CookieCodec {
     /// base64 (standard, padded) of a 96-bit nonce, the ciphertext and the 128-bit tag, with the
     /// cookie name as associated data. Opened here with the cipher set up once.
     pub(crate) fn open(&self, sealed: &str) -> Option<String> {
+        self.open_with(sealed, self.name.as_bytes())
+    }
+
+    /// `plaintext` encrypted in the format [`seal`](Self::seal) uses, with `aad` as associated
+    /// data instead of the cookie name: a server-side session's content, which only opens with
+    /// the `aad` kept in its cookie. No size limit (it is not a cookie).
+    pub(crate) fn encrypt(&self, plaintext: &str, aad: &str) -> String {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&self.key)
+            .add(Cookie::new(aad.to_owned(), plaintext.to_owned()));
+        jar.get(aad)
+            .map(|cookie| cookie.value().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The plaintext of what [`encrypt`](Self::encrypt) gave for the same `aad`; `None` for
+    /// anything else.
+    pub(crate) fn decrypt(&self, encrypted: &str, aad: &str) -> Option<String> {
+        self.open_with(encrypted, aad.as_bytes())
+    }
+
+    fn open_with(&self, sealed: &str, aad: &[u8]) -> Option<String> {
         const NONCE: usize = 12;
         const TAG: usize = 16;
         let mut data = BASE64.decode(sealed).ok()?;
@@ -108,12 +130,7 @@ impl CookieCodec {
         let (nonce, rest) = data.split_at_mut(NONCE);
         let (message, tag) = rest.split_at_mut(tag_at - NONCE);
         self.cipher
-            .decrypt_in_place_detached(
-                Nonce::from_slice(nonce),
-                self.name.as_bytes(),
-                message,
-                Tag::from_slice(tag),
-            )
+            .decrypt_in_place_detached(Nonce::from_slice(nonce), aad, message, Tag::from_slice(tag))
             .ok()?;
         data.truncate(tag_at);
         data.drain(..NONCE);
@@ -232,6 +249,25 @@ mod tests {
             .add(Cookie::new("sid", "plaintext é"));
         let sealed = jar.get("sid").unwrap().value().to_owned();
         assert_eq!(codec.open(&sealed).as_deref(), Some("plaintext é"));
+    }
+
+    #[test]
+    fn content_opens_only_with_its_aad() {
+        let codec = codec();
+        let encrypted = codec.encrypt(r#"{"secret":1}"#, "aad-1");
+        assert!(!encrypted.contains("secret"), "{encrypted}");
+        assert_eq!(
+            codec.decrypt(&encrypted, "aad-1").as_deref(),
+            Some(r#"{"secret":1}"#)
+        );
+        assert_eq!(codec.decrypt(&encrypted, "aad-2"), None);
+        assert_eq!(codec.open(&encrypted), None);
+        // A large content is fine: it is not a cookie.
+        let large = "x".repeat(10_000);
+        assert_eq!(
+            codec.decrypt(&codec.encrypt(&large, "a"), "a").as_deref(),
+            Some(large.as_str())
+        );
     }
 
     #[test]

@@ -40,6 +40,22 @@ pub enum SessionError {
         /// [`MAX_COOKIE_BYTES`](super::MAX_COOKIE_BYTES).
         limit: usize,
     },
+    /// A duration option is zero.
+    #[error("session cookie [{cookie}]: {option} must be longer than 0")]
+    ZeroDuration {
+        /// The cookie name.
+        cookie: String,
+        /// The option: `idle_timeout`, `lifespan` or `cleanup_interval`.
+        option: &'static str,
+    },
+    /// The session store failed while storing a new session; no cookie is sent then.
+    #[error("session cookie [{cookie}]: the session could not be stored: {source}")]
+    Store {
+        /// The cookie name.
+        cookie: String,
+        /// The store's error.
+        source: super::SessionStoreError,
+    },
     /// The value could not be serialized to JSON.
     #[error("session cookie [{cookie}]: the value cannot be serialized: {source}")]
     Serialize {

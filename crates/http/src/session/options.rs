@@ -4,6 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::cleanup::DEFAULT_CLEANUP_INTERVAL;
+use super::store::SessionStore;
+
 /// The cookie's `SameSite` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SameSite {
@@ -18,7 +21,31 @@ pub enum SameSite {
 
 pub(crate) type Validator<T> = Arc<dyn Fn(&T) -> bool + Send + Sync>;
 
-/// Options of a cookie session storage (Kibana's `SessionStorageCookieOptions`).
+/// Options of a cookie session storage (Kibana's `SessionStorageCookieOptions`, plus the
+/// security plugin's `session.idleTimeout`, `session.lifespan` and `session.cleanupInterval`).
+///
+/// Without [`store`](Self::store) the cookie is the whole session (the value encrypted in it):
+/// [`SessionStorage::clear`](super::SessionStorage::clear) removes the cookie from the browser
+/// but a copy keeps working until it expires. With a store the cookie holds only a random
+/// session id and the value lives server-side, so `clear` revokes every copy.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use core_http::{MemorySessionStore, SessionCookieOptions};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Session { username: String }
+///
+/// let options = SessionCookieOptions::<Session>::new("sid", "a secret of at least 32 characters!!")
+///     .store(Arc::new(MemorySessionStore::new(10_000)))
+///     .idle_timeout(Duration::from_secs(30 * 60))
+///     .lifespan(Duration::from_secs(8 * 60 * 60))
+///     .cleanup_interval(Duration::from_secs(60 * 60));
+/// assert_eq!(options.name(), "sid");
+/// ```
+///
+/// The cookie-only form:
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,6 +70,10 @@ pub struct SessionCookieOptions<T> {
     pub(crate) is_secure: bool,
     pub(crate) same_site: Option<SameSite>,
     pub(crate) ttl: Option<Duration>,
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) lifespan: Option<Duration>,
+    pub(crate) cleanup_interval: Duration,
 }
 
 impl<T> SessionCookieOptions<T> {
@@ -61,6 +92,10 @@ impl<T> SessionCookieOptions<T> {
             is_secure: false,
             same_site: None,
             ttl: None,
+            store: None,
+            idle_timeout: None,
+            lifespan: None,
+            cleanup_interval: DEFAULT_CLEANUP_INTERVAL,
         }
     }
     /// Decides whether a decrypted value is still a session; `false` clears the cookie and
@@ -101,6 +136,52 @@ impl<T> SessionCookieOptions<T> {
         self.ttl = Some(ttl);
         self
     }
+    /// Keeps sessions server-side in `store` (Kibana 7.10+'s session index): the cookie holds
+    /// a random session id, the associated data the value is encrypted with and the
+    /// expiry times, all encrypted; the store holds the value, encrypted, under the id. `clear`
+    /// deletes the record, so a copy of the cookie no longer works anywhere; servers sharing
+    /// the store share the sessions. `set` always starts a new session (a new id, fixation
+    /// proof) and deletes the one the request came with.
+    ///
+    /// # Arguments
+    ///
+    /// * `store` - where the sessions live, e.g. a [`MemorySessionStore`](super::MemorySessionStore)
+    ///   or core-server's Elasticsearch index store.
+    pub fn store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// Sessions end after `idle_timeout` without a request (Kibana's `session.idleTimeout`).
+    /// Every `get` that finds the session moves the idle expiry forward, except on routes
+    /// declared with `extends_session(false)`.
+    ///
+    /// # Arguments
+    ///
+    /// * `idle_timeout` - how long a session may go unused; more than zero.
+    pub fn idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = Some(idle_timeout);
+        self
+    }
+    /// Sessions end `lifespan` after `set`, however active (Kibana's `session.lifespan`).
+    ///
+    /// # Arguments
+    ///
+    /// * `lifespan` - the longest a session lives; more than zero.
+    pub fn lifespan(mut self, lifespan: Duration) -> Self {
+        self.lifespan = Some(lifespan);
+        self
+    }
+    /// How often expired sessions are removed from the store (Kibana's
+    /// `session.cleanupInterval`, 1 hour by default); see
+    /// [`SessionStorageFactory::cleanup`](super::SessionStorageFactory::cleanup).
+    ///
+    /// # Arguments
+    ///
+    /// * `interval` - the time between two cleanup runs; more than zero.
+    pub fn cleanup_interval(mut self, interval: Duration) -> Self {
+        self.cleanup_interval = interval;
+        self
+    }
     /// The cookie name.
     pub fn name(&self) -> &str {
         &self.name
@@ -116,6 +197,10 @@ impl<T> fmt::Debug for SessionCookieOptions<T> {
             .field("is_secure", &self.is_secure)
             .field("same_site", &self.same_site)
             .field("ttl", &self.ttl)
+            .field("store", &self.store.is_some())
+            .field("idle_timeout", &self.idle_timeout)
+            .field("lifespan", &self.lifespan)
+            .field("cleanup_interval", &self.cleanup_interval)
             .finish()
     }
 }

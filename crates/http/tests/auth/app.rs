@@ -1,11 +1,12 @@
 //! A small "security plugin" used by the session tests: login sets an encrypted session, the
 //! auth handler reads it, logout clears it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use core_http::{
     AuthRequired, AuthResultParams, HttpServiceSetup, RouteConfig, RouteOptions, RouteValidation,
-    SameSite, SessionCookieOptions, SessionStorageFactory,
+    SameSite, SessionCookieOptions, SessionStorageFactory, SessionStore,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -38,6 +39,10 @@ pub(crate) struct AppOptions {
     pub(crate) ttl: Option<Duration>,
     pub(crate) secure: bool,
     pub(crate) same_site: Option<SameSite>,
+    /// Server-side sessions in this store.
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) lifespan: Option<Duration>,
 }
 
 impl Default for AppOptions {
@@ -47,13 +52,25 @@ impl Default for AppOptions {
             ttl: None,
             secure: false,
             same_site: None,
+            store: None,
+            idle_timeout: None,
+            lifespan: None,
         }
     }
 }
 
 /// Registers auth (session cookie `sid`, users named `blocked` fail validation), a login route,
-/// a logout route and `/api/me`.
+/// a logout route, `/api/me` and `/api/poll` (`/api/me` on a route that does not extend
+/// sessions).
 pub(crate) fn register_app(http: &HttpServiceSetup, options: AppOptions) {
+    register_app_with_factory(http, options);
+}
+
+/// [`register_app`], returning the session storage factory.
+pub(crate) fn register_app_with_factory(
+    http: &HttpServiceSetup,
+    options: AppOptions,
+) -> SessionStorageFactory<Session> {
     let mut cookie = SessionCookieOptions::<Session>::new("sid", options.key)
         .validate(|session| session.username != "blocked")
         .is_secure(options.secure);
@@ -62,6 +79,15 @@ pub(crate) fn register_app(http: &HttpServiceSetup, options: AppOptions) {
     }
     if let Some(same_site) = options.same_site {
         cookie = cookie.same_site(same_site);
+    }
+    if let Some(store) = options.store {
+        cookie = cookie.store(store);
+    }
+    if let Some(idle_timeout) = options.idle_timeout {
+        cookie = cookie.idle_timeout(idle_timeout);
+    }
+    if let Some(lifespan) = options.lifespan {
+        cookie = cookie.lifespan(lifespan);
     }
     let sessions: SessionStorageFactory<Session> = http
         .create_cookie_session_storage_factory(cookie)
@@ -105,7 +131,7 @@ pub(crate) fn register_app(http: &HttpServiceSetup, options: AppOptions) {
             }
         },
     );
-    let logout_sessions = sessions;
+    let logout_sessions = sessions.clone();
     router.post(
         RouteConfig::new("/logout", RouteValidation::none()),
         move |request, res| {
@@ -116,17 +142,24 @@ pub(crate) fn register_app(http: &HttpServiceSetup, options: AppOptions) {
             }
         },
     );
-    let auth = http.auth();
-    router.get(RouteConfig::new("/api/me", RouteValidation::none()), move |request, res| async move {
-        let state = auth.get(&request);
-        Ok(res.ok(json!({
-            "status": state.status,
-            "state": state.state,
-            "authenticated": auth.is_authenticated(&request),
-            "authorization": request.auth_headers().and_then(|headers| headers.get("authorization")),
-        })))
-    });
+    for (path, extends_session) in [("/api/me", true), ("/api/poll", false)] {
+        let auth = http.auth();
+        router.get(
+            RouteConfig::new(path, RouteValidation::none())
+                .options(RouteOptions::new().extends_session(extends_session)),
+            move |request, res| async move {
+                let state = auth.get(&request);
+                Ok(res.ok(json!({
+                    "status": state.status,
+                    "state": state.state,
+                    "authenticated": auth.is_authenticated(&request),
+                    "authorization": request.auth_headers().and_then(|headers| headers.get("authorization")),
+                })))
+            },
+        );
+    }
     http.register_router(router).unwrap();
+    sessions
 }
 
 /// The first `Set-Cookie` header, if any.

@@ -4,4 +4,5 @@ mod app;
 mod auth_required;
 mod interceptors;
 mod secrets;
+mod server_side;
 mod session;

@@ -271,7 +271,8 @@ async fn request_route_exposes_method_path_and_options() {
                 RouteConfig::new("/tagged", RouteValidation::none()).options(
                     RouteOptions::new()
                         .auth_required(AuthRequired::NotRequired)
-                        .tags(["access:a", "b"]),
+                        .tags(["access:a", "b"])
+                        .extends_session(false),
                 ),
                 |req, res| async move { Ok(res.ok(serde_json::to_value(req.route())?)) },
             )
@@ -285,15 +286,15 @@ async fn request_route_exposes_method_path_and_options() {
     .await;
     assert_eq!(
         server.get("/").await.json(),
-        json!({ "method": "get", "path": "/", "options": { "authRequired": true, "tags": [] } })
+        json!({ "method": "get", "path": "/", "options": { "authRequired": true, "tags": [], "extendsSession": true } })
     );
     assert_eq!(
         server.get("/tagged").await.json(),
-        json!({ "method": "get", "path": "/tagged", "options": { "authRequired": false, "tags": ["access:a", "b"] } })
+        json!({ "method": "get", "path": "/tagged", "options": { "authRequired": false, "tags": ["access:a", "b"], "extendsSession": false } })
     );
     assert_eq!(
         server.get("/optional").await.json(),
-        json!({ "authRequired": "optional", "tags": [] })
+        json!({ "authRequired": "optional", "tags": [], "extendsSession": true })
     );
     server.stop().await;
 }

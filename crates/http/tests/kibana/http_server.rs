@@ -4,8 +4,8 @@
 //! `registerRouter`, `start`), with port 0 instead of Kibana's fixed ports.
 //!
 //! Cases not
-//! ported (legacy hapi objects, the route body options `parse` and `output`, `extendsSession`)
-//! are listed in the crate README with the reason.
+//! ported (legacy hapi objects, the route body options `parse` and `output`) are listed in the
+//! crate README with the reason.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -981,8 +981,8 @@ async fn allows_attaching_metadata_to_attach_meta_data_tag_strings_to_a_route() 
     server.stop().await;
 }
 
-// test('exposes route details of incoming request to a route handler'). 7.5 added
-// `extendsSession: true` to the options: not yet supported (README).
+// test('exposes route details of incoming request to a route handler'), with the
+// `extendsSession: true` that 7.5 added to the options.
 #[tokio::test]
 async fn exposes_route_details_of_incoming_request_to_a_route_handler() {
     let server = start_server(json!({}), |http| {
@@ -1001,7 +1001,7 @@ async fn exposes_route_details_of_incoming_request_to_a_route_handler() {
             json!({
                 "method": "get",
                 "path": "/",
-                "options": { "authRequired": true, "tags": [] },
+                "options": { "authRequired": true, "tags": [], "extendsSession": true },
             })
         )
     );

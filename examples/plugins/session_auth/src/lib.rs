@@ -1,12 +1,17 @@
-//! An example plugin that authenticates users with a login form and an encrypted cookie
-//! session, as Kibana's basic auth provider did:
+//! An example plugin that authenticates users with a login form and a server-side session, as
+//! Kibana's basic auth provider did:
 //!
 //! - `POST /api/session_auth/login` `{"username","password"}` checks the credentials against
-//!   `sessionAuth.users` and stores the user's name and credentials in the session cookie
-//!   (AES-GCM encrypted with `sessionAuth.encryptionKey`, HttpOnly, expiring after
-//!   `sessionAuth.sessionTimeoutSeconds`);
-//! - `POST /api/session_auth/logout` clears the cookie;
-//! - `GET /api/session_auth/me` says who is logged in;
+//!   `sessionAuth.users` and starts a session: the user's name and credentials go to the session
+//!   store (`sessionAuth.store`: this server's memory, or an Elasticsearch index that several
+//!   servers share), encrypted with `sessionAuth.encryptionKey`; the cookie (HttpOnly,
+//!   encrypted) holds only the session id. A session ends after `sessionAuth.idleTimeout`
+//!   without a request or `sessionAuth.lifespan` after login;
+//! - `POST /api/session_auth/logout` deletes the session from the store and clears the cookie,
+//!   so a copy of the cookie no longer works;
+//! - `GET /api/session_auth/me` says who is logged in; `GET /api/session_auth/session` too, but
+//!   without extending the session (a route declared `extends_session(false)`, for pages that
+//!   poll);
 //! - an auth handler (`register_auth`) protects every route that requires authentication (every
 //!   route by default; `/api/status` and the login route opt out) and forwards the user's
 //!   credentials as the `Authorization` header for Elasticsearch, so the search plugin's
@@ -23,10 +28,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
+use core_server::services::config::values::duration;
 use core_server::{
-    AuthRequired, AuthResultParams, ConfigSchema, Core, CoreSetup, CoreStart, Logger, Plugin,
-    PluginInitializerContext, PluginRegistration, RouteConfig, RouteOptions, RouteValidation,
-    SameSite, SessionCookieOptions, SessionStorageFactory, SetupDeps, StartDeps, ValidationError,
+    AuthRequired, AuthResultParams, ConfigSchema, Core, CoreSetup, CoreStart,
+    ElasticsearchSessionStore, Logger, MemorySessionStore, Plugin, PluginInitializerContext,
+    PluginRegistration, RouteConfig, RouteOptions, RouteValidation, SameSite, SessionCookieOptions,
+    SessionStorageFactory, SessionStore, SetupDeps, StartDeps, ValidationError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,18 +55,46 @@ impl std::fmt::Debug for UserConfig {
     }
 }
 
+/// Where sessions live: `sessionAuth.store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStoreKind {
+    /// This server's memory (`memory`, the default): one server; sessions end on restart.
+    #[default]
+    Memory,
+    /// The Elasticsearch index `.kibana_security_session_1` (`elasticsearch`), shared by every
+    /// server pointed at the cluster.
+    Elasticsearch,
+}
+
 /// `sessionAuth.*` in `kibana.yml`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct SessionAuthConfig {
     /// `sessionAuth.enabled: false` turns the plugin off.
     pub enabled: bool,
-    /// The key session cookies are encrypted with; at least 32 characters when users are set.
+    /// The key session cookies and stored sessions are encrypted with; at least 32 characters
+    /// when users are set.
     pub encryption_key: Option<String>,
     /// Send the cookie over HTTPS only.
     pub secure_cookies: bool,
-    /// How long a session lives (the expiry is inside the encrypted value).
-    pub session_timeout_seconds: u64,
+    /// A session ends after this long without a request (Kibana's `session.idleTimeout`).
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
+    /// A session ends this long after login, however active (Kibana's `session.lifespan`).
+    #[serde(deserialize_with = "duration")]
+    pub lifespan: Duration,
+    /// How often expired sessions are removed from the store (Kibana's
+    /// `session.cleanupInterval`).
+    #[serde(deserialize_with = "duration")]
+    pub cleanup_interval: Duration,
+    /// Where sessions live.
+    pub store: SessionStoreKind,
+    /// The most sessions the `memory` store holds; past it, the session closest to its expiry
+    /// is evicted.
+    pub max_sessions: usize,
+    /// Replaced by `idleTimeout` and `lifespan`: setting it is an error naming them.
+    pub session_timeout_seconds: Option<u64>,
     /// Users by name. Empty: authentication is off.
     pub users: BTreeMap<String, UserConfig>,
 }
@@ -70,7 +105,12 @@ impl Default for SessionAuthConfig {
             enabled: true,
             encryption_key: None,
             secure_cookies: false,
-            session_timeout_seconds: 3600,
+            idle_timeout: Duration::from_secs(60 * 60),
+            lifespan: Duration::from_secs(8 * 60 * 60),
+            cleanup_interval: Duration::from_secs(60 * 60),
+            store: SessionStoreKind::Memory,
+            max_sessions: 10_000,
+            session_timeout_seconds: None,
             users: BTreeMap::new(),
         }
     }
@@ -80,13 +120,35 @@ impl std::fmt::Debug for SessionAuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionAuthConfig")
             .field("users", &self.users.keys().collect::<Vec<_>>())
-            .field("session_timeout_seconds", &self.session_timeout_seconds)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("lifespan", &self.lifespan)
+            .field("cleanup_interval", &self.cleanup_interval)
+            .field("store", &self.store)
+            .field("max_sessions", &self.max_sessions)
             .finish_non_exhaustive()
     }
 }
 
 impl ConfigSchema for SessionAuthConfig {
     fn validate(&self) -> Result<(), ValidationError> {
+        if self.session_timeout_seconds.is_some() {
+            return Err(ValidationError::new(
+                "sessionTimeoutSeconds",
+                "has been replaced by [idleTimeout] and [lifespan] (durations such as \"1h\")",
+            ));
+        }
+        for (key, value) in [
+            ("idleTimeout", self.idle_timeout),
+            ("lifespan", self.lifespan),
+            ("cleanupInterval", self.cleanup_interval),
+        ] {
+            if value.is_zero() {
+                return Err(ValidationError::new(key, "must be longer than 0"));
+            }
+        }
+        if self.max_sessions == 0 {
+            return Err(ValidationError::new("maxSessions", "must be at least 1"));
+        }
         if self.users.is_empty() {
             return Ok(());
         }
@@ -99,16 +161,12 @@ impl ConfigSchema for SessionAuthConfig {
                 "encryptionKey",
                 format!("must be at least [{MIN_KEY_CHARS}] characters"),
             )),
-            Some(_) if self.session_timeout_seconds == 0 => Err(ValidationError::new(
-                "sessionTimeoutSeconds",
-                "must be at least 1",
-            )),
             Some(_) => Ok(()),
         }
     }
 }
 
-/// What the session cookie holds.
+/// What a session holds (in the store, encrypted).
 #[derive(Clone, Serialize, Deserialize)]
 struct Session {
     username: String,
@@ -202,10 +260,19 @@ impl Plugin<Core> for SessionAuthPlugin {
                 .warn("no sessionAuth.users configured: authentication is off");
             return Ok(SessionAuthSetup { enabled: false });
         };
+        let store: Arc<dyn SessionStore> = match config.store {
+            SessionStoreKind::Memory => Arc::new(MemorySessionStore::new(config.max_sessions)),
+            SessionStoreKind::Elasticsearch => Arc::new(ElasticsearchSessionStore::new(
+                core.elasticsearch.admin_client.clone(),
+            )),
+        };
         let options = SessionCookieOptions::<Session>::new("sid", key)
             .is_secure(config.secure_cookies)
             .same_site(SameSite::Strict)
-            .ttl(Duration::from_secs(config.session_timeout_seconds));
+            .store(store)
+            .idle_timeout(config.idle_timeout)
+            .lifespan(config.lifespan)
+            .cleanup_interval(config.cleanup_interval);
         let sessions: SessionStorageFactory<Session> =
             core.http.create_cookie_session_storage_factory(options)?;
 
@@ -289,21 +356,27 @@ impl Plugin<Core> for SessionAuthPlugin {
                 Ok(response.no_content())
             },
         );
-        let auth = core.http.auth();
-        router.get(
-            RouteConfig::new("/me", RouteValidation::none()),
-            move |_ctx, request, response| {
-                let username = auth
-                    .get(&request)
-                    .state_as::<SignedIn>()
-                    .map(|user| user.username.clone());
-                async move { Ok(response.ok(json!({ "username": username }))) }
-            },
-        );
+        // `/session` answers what `/me` does without extending the session: a page polling it
+        // does not keep an unattended session alive.
+        for (path, extends_session) in [("/me", true), ("/session", false)] {
+            let auth = core.http.auth();
+            router.get(
+                RouteConfig::new(path, RouteValidation::none())
+                    .options(RouteOptions::new().extends_session(extends_session)),
+                move |_ctx, request, response| {
+                    let username = auth
+                        .get(&request)
+                        .state_as::<SignedIn>()
+                        .map(|user| user.username.clone());
+                    async move { Ok(response.ok(json!({ "username": username }))) }
+                },
+            );
+        }
         core.http.register_router(router)?;
         self.log.info(format_args!(
-            "{} users configured; every route that requires authentication needs a session",
-            config.users.len()
+            "{} users configured; every route that requires authentication needs a session ({:?} store)",
+            config.users.len(),
+            config.store
         ));
         Ok(SessionAuthSetup { enabled: true })
     }
@@ -363,6 +436,43 @@ mod tests {
         let error = config(Some("short"), &["ana"]).validate().unwrap_err();
         assert_eq!(error.message, "must be at least [32] characters");
         assert!(config(Some(&"k".repeat(32)), &["ana"]).validate().is_ok());
+    }
+
+    #[test]
+    fn durations_read_like_kibana_and_the_old_timeout_names_its_replacements() {
+        let config: SessionAuthConfig = serde_json::from_value(json!({
+            "idleTimeout": "30m",
+            "lifespan": 3_600_000,
+            "cleanupInterval": "10s",
+            "store": "elasticsearch",
+        }))
+        .unwrap();
+        assert_eq!(config.idle_timeout, Duration::from_secs(30 * 60));
+        assert_eq!(config.lifespan, Duration::from_secs(60 * 60));
+        assert_eq!(config.cleanup_interval, Duration::from_secs(10));
+        assert_eq!(config.store, SessionStoreKind::Elasticsearch);
+        let defaults = SessionAuthConfig::default();
+        assert_eq!(
+            (defaults.idle_timeout, defaults.lifespan, defaults.store),
+            (
+                Duration::from_secs(3600),
+                Duration::from_secs(8 * 3600),
+                SessionStoreKind::Memory
+            )
+        );
+        assert!(serde_json::from_value::<SessionAuthConfig>(json!({ "store": "redis" })).is_err());
+
+        let old: SessionAuthConfig =
+            serde_json::from_value(json!({ "sessionTimeoutSeconds": 3600 })).unwrap();
+        let error = old.validate().unwrap_err();
+        assert_eq!(error.path, "sessionTimeoutSeconds");
+        assert!(
+            error.message.contains("[idleTimeout] and [lifespan]"),
+            "{}",
+            error.message
+        );
+        let zero: SessionAuthConfig = serde_json::from_value(json!({ "idleTimeout": 0 })).unwrap();
+        assert_eq!(zero.validate().unwrap_err().path, "idleTimeout");
     }
 
     #[test]
