@@ -78,7 +78,7 @@ pub(crate) async fn try_start_server(
     })
 }
 
-/// A reqwest client builder whose requests carry `kbn-xsrf`, as Kibana's own clients send
+/// A reqwest client builder whose requests carry `kbn-xsrf` and which leaves answers encoded, as Kibana's own clients send
 /// `kbn-xsrf`/`kbn-version` on every request: the XSRF check is tested on its own, with
 /// clients that do not send it.
 pub(crate) fn client_builder() -> reqwest::ClientBuilder {
@@ -87,7 +87,13 @@ pub(crate) fn client_builder() -> reqwest::ClientBuilder {
         "kbn-xsrf",
         reqwest::header::HeaderValue::from_static("true"),
     );
-    reqwest::Client::builder().default_headers(headers)
+    // No automatic decompression (on when another crate of the build turns on reqwest's
+    // `gzip`/`brotli` features): the compression tests look at the encoded answers.
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
 }
 
 impl TestServer {
