@@ -73,6 +73,7 @@ mod scoped;
 mod service;
 mod spec;
 mod status;
+mod stream;
 
 pub use call::CallApiOptions;
 pub use client_config::{ClientConfigOverrides, ElasticsearchClientConfig};
@@ -93,6 +94,7 @@ pub use spec::{
     endpoints,
 };
 pub use status::ElasticsearchStatus;
+pub use stream::{ResponseBodyStream, StreamedResponse};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
