@@ -568,7 +568,7 @@ async fn the_timeout_covers_the_streamed_body() {
         ..Answer::chunked(pattern(MIB))
     })
     .await;
-    let client = limited_client(&[url.clone()], None);
+    let client = limited_client(std::slice::from_ref(&url), None);
     let answer = client
         .call_as_internal_user_stream(
             "search",
