@@ -162,7 +162,7 @@ pub use core_http::{
 pub use core_elasticsearch::{
     ApiCaller, CallApiOptions, ClientConfigOverrides, ClusterClient, ElasticsearchClientConfig,
     ElasticsearchError, ElasticsearchServiceSetup, ElasticsearchStatus, FakeRequest,
-    ScopeableRequest, ScopedClusterClient,
+    ResponseBodyStream, ScopeableRequest, ScopedClusterClient, StreamedResponse,
 };
 
 /// The service crates themselves, for what the facade does not re-export.

@@ -1,21 +1,28 @@
-//! Sending one resolved request: host selection and failover, timeout, abort, response decoding, 401 wrapping and
-//! query logging. Shared by the internal-user and current-user callers.
+//! Sending one resolved request: host selection and failover, timeout, abort, bounded reading of the answer,
+//! response decoding, 401 wrapping and query logging. Shared by the internal-user and current-user callers, for
+//! parsed answers ([`execute`]) and streamed ones ([`execute_stream`]).
+//!
+//! Requests go out through the crate's own `reqwest` client (built in `client_config.rs`), so the body of an answer
+//! is read chunk by chunk: `maxResponseSize` stops the read as soon as the running total passes it, whether or not
+//! the answer declared its length.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use core_logging::{LogLevel, Logger};
-use elasticsearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
-use elasticsearch::http::response::Response;
-use elasticsearch::http::transport::Transport;
+use elasticsearch::http::headers::{
+    ACCEPT, CONTENT_TYPE, DEFAULT_ACCEPT, DEFAULT_CONTENT_TYPE, DEFAULT_USER_AGENT, HeaderMap,
+    HeaderValue, USER_AGENT,
+};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{ElasticsearchError, ResponseError, classify_response_error};
-use crate::pool::{Host, HostPool, with_pinned_host};
+use crate::pool::{Host, HostPool};
 use crate::resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest};
 use crate::spec::HttpMethod;
+use crate::stream::StreamedResponse;
 
 /// Options of one call (Kibana's `CallAPIOptions`).
 #[derive(Debug, Clone)]
@@ -74,7 +81,8 @@ impl CallApiOptions {
 /// What one call needs from its client.
 pub(crate) struct CallContext<'a> {
     pub(crate) hosts: &'a HostPool,
-    pub(crate) transport: &'a Transport,
+    /// The HTTP client of the caller's user (internal or current).
+    pub(crate) http: &'a reqwest::Client,
     pub(crate) log: &'a Logger,
     pub(crate) query_log: Option<&'a Logger>,
     pub(crate) default_timeout: Duration,
@@ -88,15 +96,49 @@ pub(crate) struct CallContext<'a> {
 /// the other requests of its async worker.
 const PARSE_OFF_WORKER: usize = 1 << 20;
 
-/// Sends `request` with `headers`, honouring the abort signal of `options`.
+/// The largest buffer reserved up front from a declared `Content-Length`; a larger answer grows
+/// its buffer as it arrives (a declared length is not trusted with an allocation).
+const MAX_PREALLOCATION: u64 = 16 << 20;
+
+/// Sends `request` with `headers` and reads and parses the answer, honouring the abort signal of
+/// `options`.
 pub(crate) async fn execute(
     context: CallContext<'_>,
     request: ResolvedRequest,
     headers: HeaderMap,
     options: &CallApiOptions,
 ) -> Result<Value, ElasticsearchError> {
+    with_signal(options, async {
+        let sent = send_with_failover(&context, &request, headers, options).await?;
+        read_response(&context, &request, sent, options).await
+    })
+    .await
+}
+
+/// Sends `request` with `headers` and hands out a success answer as it arrives (an error answer
+/// is read, bounded, and returned as the usual error), honouring the abort signal of `options`
+/// until the answer's head arrived, and then while its body is read.
+pub(crate) async fn execute_stream(
+    context: CallContext<'_>,
+    request: ResolvedRequest,
+    headers: HeaderMap,
+    options: &CallApiOptions,
+) -> Result<StreamedResponse, ElasticsearchError> {
+    with_signal(options, async {
+        let sent = send_with_failover(&context, &request, headers, options).await?;
+        stream_response(&context, &request, sent, options).await
+    })
+    .await
+}
+
+/// Runs `call`, ending it with `Aborted` (and dropping it, which closes its connection) when the
+/// signal of `options` fires.
+async fn with_signal<T>(
+    options: &CallApiOptions,
+    call: impl Future<Output = Result<T, ElasticsearchError>>,
+) -> Result<T, ElasticsearchError> {
     match &options.signal {
-        None => send_with_failover(&context, &request, headers, options).await,
+        None => call.await,
         Some(token) => {
             if token.is_cancelled() {
                 return Err(ElasticsearchError::Aborted);
@@ -104,48 +146,79 @@ pub(crate) async fn execute(
             tokio::select! {
                 biased;
                 () = token.cancelled() => Err(ElasticsearchError::Aborted),
-                result = send_with_failover(&context, &request, headers, options) => result,
+                result = call => result,
             }
         }
     }
 }
 
+/// An answer whose head arrived: the response, the host that gave it and the call's timeout.
+struct Sent {
+    response: reqwest::Response,
+    host: Arc<Host>,
+    timeout: Duration,
+}
+
 async fn send_with_failover(
     context: &CallContext<'_>,
     request: &ResolvedRequest,
-    mut headers: HeaderMap,
+    headers: HeaderMap,
     options: &CallApiOptions,
-) -> Result<Value, ElasticsearchError> {
+) -> Result<Sent, ElasticsearchError> {
+    // The official client's request headers (kept so that every Elasticsearch version accepts
+    // the requests, see the README), then the caller's, which win.
+    let mut request_headers = HeaderMap::with_capacity(4 + headers.len());
+    request_headers.insert(CONTENT_TYPE, HeaderValue::from_static(DEFAULT_CONTENT_TYPE));
+    request_headers.insert(ACCEPT, HeaderValue::from_static(DEFAULT_ACCEPT));
+    request_headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+    let has_content_type = headers.contains_key(CONTENT_TYPE);
+    for (name, value) in &headers {
+        request_headers.insert(name.clone(), value.clone());
+    }
     let body: Option<Bytes> = request.body.as_ref().map(|body| {
-        if matches!(body, RequestBody::NdJson(_)) && !headers.contains_key(CONTENT_TYPE) {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(NDJSON_CONTENT_TYPE));
+        if matches!(body, RequestBody::NdJson(_)) && !has_content_type {
+            request_headers.insert(CONTENT_TYPE, HeaderValue::from_static(NDJSON_CONTENT_TYPE));
         }
         Bytes::copy_from_slice(body.as_str().as_bytes())
     });
-    let query = (!request.query.is_empty()).then_some(&request.query);
+    let method = request.method.to_reqwest();
     let timeout = options.timeout.unwrap_or(context.default_timeout);
     let mut last_error = None;
     for _ in 0..context.hosts.len() {
         let host = context.hosts.pick();
-        let sent = with_pinned_host(
-            Arc::clone(&host),
-            context.transport.send(
-                request.method.to_transport(),
-                &request.path,
-                headers.clone(),
-                query,
-                body.clone(),
-                options.timeout,
-            ),
-        )
-        .await;
+        let sent = match host.url().join(request.path.trim_start_matches('/')) {
+            Ok(url) => {
+                let mut builder = context.http.request(method.clone(), url);
+                if let Some(timeout) = options.timeout {
+                    builder = builder.timeout(timeout);
+                }
+                builder = builder.headers(request_headers.clone());
+                if let Some(body) = &body {
+                    builder = builder.body(body.clone());
+                }
+                if !request.query.is_empty() {
+                    builder = builder.query(&request.query);
+                }
+                builder
+                    .send()
+                    .await
+                    .map_err(|error| classify_transport_error(&error, host.display(), timeout))
+            }
+            Err(error) => Err(ElasticsearchError::Transport {
+                host: host.display().to_owned(),
+                message: error.to_string(),
+            }),
+        };
         match sent {
             Ok(response) => {
                 context.hosts.mark_alive(&host);
-                return read_response(context, request, response, options, &host, timeout).await;
+                return Ok(Sent {
+                    response,
+                    host,
+                    timeout,
+                });
             }
             Err(error) => {
-                let error = classify_transport_error(&error, host.display(), timeout);
                 // A connection that could not be made means the request never left: any method
                 // may go to the next host. One that broke after sending may have been applied,
                 // so only an idempotent request is sent again.
@@ -174,40 +247,26 @@ async fn send_with_failover(
     )
 }
 
-async fn read_response(
-    context: &CallContext<'_>,
-    request: &ResolvedRequest,
-    response: Response,
-    options: &CallApiOptions,
-    host: &Host,
-    timeout: Duration,
-) -> Result<Value, ElasticsearchError> {
-    let status = response.status_code().as_u16();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.contains("json"));
-    let too_large = |limit| ElasticsearchError::ResponseTooLarge {
-        host: host.display().to_owned(),
+pub(crate) fn too_large(host: &str, limit: u64) -> ElasticsearchError {
+    ElasticsearchError::ResponseTooLarge {
+        host: host.to_owned(),
         limit,
-    };
-    // A declared length over the limit is refused before a byte is read (the response is
-    // dropped, which closes its connection).
-    if let (Some(limit), Some(length)) = (context.max_response_size, response.content_length())
+    }
+}
+
+/// Refuses an answer whose declared length is over the limit before a byte of it is read (the
+/// response is dropped, which closes its connection).
+fn check_declared_length(context: &CallContext<'_>, sent: &Sent) -> Result<(), ElasticsearchError> {
+    if let (Some(limit), Some(length)) = (context.max_response_size, sent.response.content_length())
         && length > limit
     {
-        return Err(too_large(limit));
+        return Err(too_large(sent.host.display(), limit));
     }
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|error| classify_transport_error(&error, host.display(), timeout))?;
-    if let Some(limit) = context.max_response_size
-        && bytes.len() as u64 > limit
-    {
-        return Err(too_large(limit));
-    }
+    Ok(())
+}
+
+/// Logs `<status>\n<METHOD> <path>\n<body>` when `logQueries` is on.
+fn log_query(context: &CallContext<'_>, request: &ResolvedRequest, status: u16) {
     if let Some(query_log) = context.query_log
         && query_log.is_enabled(LogLevel::Debug)
     {
@@ -219,12 +278,123 @@ async fn read_response(
             body.trim_end()
         ));
     }
+}
+
+fn is_json(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"))
+}
+
+/// Reads the whole body chunk by chunk, failing with `ResponseTooLarge` as soon as the running
+/// total passes `limit` (the response is then dropped, closing its connection, so the rest of the
+/// answer is never read).
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: Option<u64>,
+    host: &Host,
+    timeout: Duration,
+) -> Result<Bytes, ElasticsearchError> {
+    let declared = response.content_length();
+    let mut first: Option<Bytes> = None;
+    let mut buffer: Option<BytesMut> = None;
+    let mut total: u64 = 0;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| classify_transport_error(&error, host.display(), timeout))?
+    {
+        total += chunk.len() as u64;
+        if let Some(limit) = limit
+            && total > limit
+        {
+            return Err(too_large(host.display(), limit));
+        }
+        if let Some(buffer) = &mut buffer {
+            buffer.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            // A second chunk: from now on the answer is gathered in one buffer.
+            let expected = declared.unwrap_or(0).max(total).min(MAX_PREALLOCATION);
+            let mut gathered = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
+            gathered.extend_from_slice(&head);
+            gathered.extend_from_slice(&chunk);
+            buffer = Some(gathered);
+        } else {
+            // Most answers arrive in one chunk, which is kept as it is.
+            first = Some(chunk);
+        }
+    }
+    Ok(match buffer {
+        Some(buffer) => buffer.freeze(),
+        None => first.unwrap_or_default(),
+    })
+}
+
+async fn read_response(
+    context: &CallContext<'_>,
+    request: &ResolvedRequest,
+    sent: Sent,
+    options: &CallApiOptions,
+) -> Result<Value, ElasticsearchError> {
+    check_declared_length(context, &sent)?;
+    let Sent {
+        response,
+        host,
+        timeout,
+    } = sent;
+    let status = response.status().as_u16();
+    let is_json = is_json(&response);
+    let bytes = read_bounded(response, context.max_response_size, &host, timeout).await?;
+    log_query(context, request, status);
 
     if request.method == HttpMethod::Head && matches!(status, 200..=299 | 404) {
         // Existence checks answer with a status only.
         return Ok(Value::Bool(status != 404));
     }
-    let decoded = if bytes.len() > PARSE_OFF_WORKER {
+    let decoded = decode(status, &bytes, is_json).await;
+    if (200..300).contains(&status) {
+        return decoded;
+    }
+    Err(response_error(status, decoded, &bytes, options))
+}
+
+async fn stream_response(
+    context: &CallContext<'_>,
+    request: &ResolvedRequest,
+    sent: Sent,
+    options: &CallApiOptions,
+) -> Result<StreamedResponse, ElasticsearchError> {
+    check_declared_length(context, &sent)?;
+    let status = sent.response.status().as_u16();
+    if !(200..300).contains(&status) {
+        // Only success answers stream: an error answer becomes the usual error.
+        let is_json = is_json(&sent.response);
+        let bytes = read_bounded(
+            sent.response,
+            context.max_response_size,
+            &sent.host,
+            sent.timeout,
+        )
+        .await?;
+        log_query(context, request, status);
+        let decoded = decode(status, &bytes, is_json).await;
+        return Err(response_error(status, decoded, &bytes, options));
+    }
+    log_query(context, request, status);
+    Ok(StreamedResponse::new(
+        sent.response,
+        sent.host.display().to_owned(),
+        context.max_response_size,
+        sent.timeout,
+        options.signal.clone(),
+    ))
+}
+
+/// Parses `bytes`, on a blocking thread when the answer is large.
+async fn decode(status: u16, bytes: &Bytes, is_json: bool) -> Result<Value, ElasticsearchError> {
+    if bytes.len() > PARSE_OFF_WORKER {
         let bytes = bytes.clone();
         tokio::task::spawn_blocking(move || decode_body(status, &bytes, is_json))
             .await
@@ -236,18 +406,24 @@ async fn read_response(
                 })
             })
     } else {
-        decode_body(status, &bytes, is_json)
-    };
-    if (200..300).contains(&status) {
-        return decoded;
+        decode_body(status, bytes, is_json)
     }
+}
+
+/// The error an error answer stands for.
+fn response_error(
+    status: u16,
+    decoded: Result<Value, ElasticsearchError>,
+    bytes: &[u8],
+    options: &CallApiOptions,
+) -> ElasticsearchError {
     // An error body that is not JSON is kept as text.
     let body =
-        decoded.unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-    Err(classify_response_error(
+        decoded.unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()));
+    classify_response_error(
         ResponseError::from_body(status, body),
         options.wrap_401_errors,
-    ))
+    )
 }
 
 fn decode_body(status: u16, bytes: &[u8], is_json: bool) -> Result<Value, ElasticsearchError> {
@@ -265,8 +441,8 @@ fn decode_body(status: u16, bytes: &[u8], is_json: bool) -> Result<Value, Elasti
 }
 
 /// Sorts a transport failure into timeout, connection failure (safe to retry elsewhere) or other.
-fn classify_transport_error(
-    error: &elasticsearch::Error,
+pub(crate) fn classify_transport_error(
+    error: &reqwest::Error,
     host: &str,
     timeout: Duration,
 ) -> ElasticsearchError {
@@ -277,10 +453,7 @@ fn classify_transport_error(
         };
     }
     let message = error_chain(error);
-    let is_connect = std::error::Error::source(error)
-        .and_then(|source| source.downcast_ref::<reqwest::Error>())
-        .is_some_and(reqwest::Error::is_connect);
-    if is_connect {
+    if error.is_connect() {
         ElasticsearchError::ConnectionFailed {
             host: host.to_owned(),
             message,

@@ -313,13 +313,12 @@ pub(crate) fn host_pool(
         .ok_or_else(|| config_error("hosts", "must contain at least one URL"))
 }
 
-/// Builds an official transport over `pool` with the config's timeout, TLS settings and custom headers.
-pub(crate) fn build_transport(
+/// The headers every request of a client carries: `customHeaders` and, for the internal user,
+/// its Basic `Authorization` (sensitive). Also whether the client certificate is presented.
+fn default_headers(
     config: &ElasticsearchClientConfig,
-    tls: &TlsMaterial,
-    pool: &Arc<HostPool>,
     user: TransportUser,
-) -> Result<Transport, ElasticsearchError> {
+) -> Result<(HeaderMap, bool), ElasticsearchError> {
     let mut default_headers = HeaderMap::with_capacity(config.custom_headers.len() + 1);
     for (name, value) in &config.custom_headers {
         let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -336,16 +335,11 @@ pub(crate) fn build_transport(
         })?;
         default_headers.insert(name, value);
     }
-    let mut builder = TransportBuilder::new(HostSelector(Arc::clone(pool)))
-        .timeout(config.request_timeout)
-        .disable_proxy()
-        .enable_meta_header(false);
-
     let present_cert = match user {
         TransportUser::Internal => {
             if let (Some(username), Some(password)) = (&config.username, &config.password) {
-                // A default header rather than `Credentials::Basic`, so that it combines with a client certificate
-                // (which travels as credentials); a per-request Authorization still replaces it.
+                // A default header rather than credentials, so that it combines with a client
+                // certificate; a per-request Authorization still replaces it.
                 let mut value = basic_auth_value(username, password.expose())?;
                 value.set_sensitive(true);
                 default_headers.insert(AUTHORIZATION, value);
@@ -354,6 +348,73 @@ pub(crate) fn build_transport(
         }
         TransportUser::CurrentUser { present_cert } => present_cert,
     };
+    Ok((default_headers, present_cert))
+}
+
+fn authorities_error(error: impl fmt::Display) -> ElasticsearchError {
+    config_error(
+        "ssl.certificateAuthorities",
+        format!("not a PEM certificate: {error}"),
+    )
+}
+
+/// Builds the HTTP client calls go through: the config's timeout, TLS settings and default
+/// headers, exactly as the official transport (kept for the typed escape hatch,
+/// [`build_transport`]) builds its own `reqwest` client from them, so both send the same
+/// requests. Hosts are not part of it: each call picks one from the pool.
+pub(crate) fn build_http_client(
+    config: &ElasticsearchClientConfig,
+    tls: &TlsMaterial,
+    user: TransportUser,
+) -> Result<reqwest::Client, ElasticsearchError> {
+    let (default_headers, present_cert) = default_headers(config, user)?;
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(config.request_timeout)
+        .no_proxy();
+    if !default_headers.is_empty() {
+        builder = builder.default_headers(default_headers);
+    }
+    if present_cert && let Some(identity) = &tls.identity_pem {
+        let identity = reqwest::Identity::from_pem(identity).map_err(|error| {
+            config_error(
+                "ssl.certificate",
+                format!("certificate and key do not form a PEM identity: {error}"),
+            )
+        })?;
+        builder = builder.identity(identity);
+    }
+    // What the official `TransportBuilder` does for each `CertificateValidation` under rustls:
+    // `None` accepts any certificate; `Full` adds the authorities to the bundled roots;
+    // `Default` keeps the bundled roots. (Its `Certificate` mode exists only with native-tls,
+    // which is why `verificationMode: certificate` is refused by the config schema.)
+    match (config.ssl.verification_mode, &tls.authorities_pem) {
+        (VerificationMode::None, _) => builder = builder.danger_accept_invalid_certs(true),
+        (_, Some(pem)) => {
+            for certificate in Certificate::from_pem(pem).map_err(authorities_error)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        (_, None) => {}
+    }
+    builder
+        .build()
+        .map_err(|error| config_error("", format!("cannot build the HTTP client: {error}")))
+}
+
+/// Builds an official transport over `pool` with the config's timeout, TLS settings and custom
+/// headers, for the typed escape hatch. It picks hosts from the same pool as the calls do.
+pub(crate) fn build_transport(
+    config: &ElasticsearchClientConfig,
+    tls: &TlsMaterial,
+    pool: &Arc<HostPool>,
+    user: TransportUser,
+) -> Result<Transport, ElasticsearchError> {
+    let (default_headers, present_cert) = default_headers(config, user)?;
+    let mut builder = TransportBuilder::new(HostSelector(Arc::clone(pool)))
+        .timeout(config.request_timeout)
+        .disable_proxy()
+        .enable_meta_header(false);
     if present_cert && let Some(identity) = &tls.identity_pem {
         builder = builder.auth(Credentials::Certificate(ClientCertificate::Pem(
             identity.clone(),
@@ -362,12 +423,7 @@ pub(crate) fn build_transport(
     let validation = match (config.ssl.verification_mode, &tls.authorities_pem) {
         (VerificationMode::None, _) => CertificateValidation::None,
         (_, Some(pem)) => {
-            CertificateValidation::Full(Certificate::from_pem(pem).map_err(|error| {
-                config_error(
-                    "ssl.certificateAuthorities",
-                    format!("not a PEM certificate: {error}"),
-                )
-            })?)
+            CertificateValidation::Full(Certificate::from_pem(pem).map_err(authorities_error)?)
         }
         (_, None) => CertificateValidation::Default,
     };

@@ -14,13 +14,15 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::ElasticsearchError;
-use crate::call::{CallApiOptions, CallContext, execute};
+use crate::call::{CallApiOptions, CallContext, execute, execute_stream};
 use crate::client_config::{
-    ElasticsearchClientConfig, TlsMaterial, TransportUser, build_transport, host_pool,
+    ElasticsearchClientConfig, TlsMaterial, TransportUser, build_http_client, build_transport,
+    host_pool,
 };
 use crate::pool::{HostPool, HostStatus};
-use crate::resolve::resolve;
+use crate::resolve::{ResolvedRequest, resolve};
 use crate::scoped::{ScopeableRequest, ScopedClusterClient, X_OPAQUE_ID, scoped_headers};
+use crate::stream::StreamedResponse;
 
 /// The future an [`ApiCaller`] returns.
 pub type ApiCallFuture<'a> =
@@ -59,9 +61,15 @@ struct Inner {
     config: ElasticsearchClientConfig,
     hosts: Arc<HostPool>,
     tls: TlsMaterial,
-    internal: Transport,
-    /// Built on the first `as_scoped`, then shared by every scoped client (Kibana did the same).
-    current_user: Mutex<Option<Transport>>,
+    /// The HTTP client of the internal user's calls.
+    internal: reqwest::Client,
+    /// The HTTP client of the current user's calls (without the internal credentials): built on
+    /// the first call as the current user, then shared by every scoped client (Kibana did the
+    /// same).
+    current_user: Mutex<Option<reqwest::Client>>,
+    /// The official transports of the typed escape hatch (internal user, current user), over the
+    /// same pool, built on first use.
+    typed: Mutex<TypedTransports>,
     /// Lower-cased `requestHeadersWhitelist`.
     whitelist: Vec<HeaderName>,
     closed: AtomicBool,
@@ -69,6 +77,12 @@ struct Inner {
     sniffing: AtomicBool,
     log: Logger,
     query_log: Option<Logger>,
+}
+
+#[derive(Default)]
+struct TypedTransports {
+    internal: Option<Transport>,
+    current_user: Option<Transport>,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -99,7 +113,7 @@ impl ClusterClient {
         config.validate()?;
         let tls = TlsMaterial::read(&config.ssl)?;
         let hosts = host_pool(&config)?;
-        let internal = build_transport(&config, &tls, &hosts, TransportUser::Internal)?;
+        let internal = build_http_client(&config, &tls, TransportUser::Internal)?;
         let whitelist = config
             .request_headers_whitelist
             .iter()
@@ -116,6 +130,7 @@ impl ClusterClient {
                 tls,
                 internal,
                 current_user: Mutex::new(None),
+                typed: Mutex::new(TypedTransports::default()),
                 whitelist,
                 closed: AtomicBool::new(false),
                 sniffing: AtomicBool::new(false),
@@ -159,12 +174,7 @@ impl ClusterClient {
         options: CallApiOptions,
         opaque_id: Option<&HeaderValue>,
     ) -> Result<Value, ElasticsearchError> {
-        self.ensure_open()?;
-        let request = resolve(endpoint, params)?;
-        let mut headers = header_map(&request.headers)?;
-        if let Some(id) = opaque_id {
-            headers.entry(X_OPAQUE_ID).or_insert_with(|| id.clone());
-        }
+        let (request, headers) = self.internal_request(endpoint, params, opaque_id)?;
         execute(
             self.context(&self.inner.internal),
             request,
@@ -172,6 +182,68 @@ impl ClusterClient {
             &options,
         )
         .await
+    }
+
+    /// Calls `endpoint` as Kibana's internal user, like
+    /// [`call_as_internal_user`](Self::call_as_internal_user), but hands out the answer as it
+    /// arrives instead of parsing it (Kibana 8's `asStream: true`): for a caller that forwards the
+    /// answer, such as a route that returns a search answer as it is. The call fails over, times
+    /// out and aborts as any call; a declared `Content-Length` over `maxResponseSize` is refused
+    /// before the body is read, and the body stream yields `ResponseTooLarge` once the bytes read
+    /// pass it. An answer whose status is not `2xx` is read (bounded) and returned as the usual
+    /// error, so only success answers stream.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout), which also govern the
+    ///   reading of the body stream; `CallApiOptions::default()` for none.
+    pub async fn call_as_internal_user_stream(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<StreamedResponse, ElasticsearchError> {
+        self.call_as_internal_user_stream_tagged(endpoint, params, options, None)
+            .await
+    }
+
+    /// [`call_as_internal_user_stream`](Self::call_as_internal_user_stream), with the
+    /// `x-opaque-id` of the request it is made for.
+    pub(crate) async fn call_as_internal_user_stream_tagged(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+        opaque_id: Option<&HeaderValue>,
+    ) -> Result<StreamedResponse, ElasticsearchError> {
+        let (request, headers) = self.internal_request(endpoint, params, opaque_id)?;
+        execute_stream(
+            self.context(&self.inner.internal),
+            request,
+            headers,
+            &options,
+        )
+        .await
+    }
+
+    /// The request and headers of a call as the internal user.
+    fn internal_request(
+        &self,
+        endpoint: &str,
+        params: Value,
+        opaque_id: Option<&HeaderValue>,
+    ) -> Result<(ResolvedRequest, HeaderMap), ElasticsearchError> {
+        self.ensure_open()?;
+        let request = resolve(endpoint, params)?;
+        let mut headers = header_map(&request.headers)?;
+        if let Some(id) = opaque_id {
+            headers.entry(X_OPAQUE_ID).or_insert_with(|| id.clone());
+        }
+        Ok((request, headers))
     }
 
     /// A client scoped to `request`: its calls as the current user forward the request's whitelisted headers and
@@ -191,6 +263,7 @@ impl ClusterClient {
     pub fn close(&self) {
         if !self.inner.closed.swap(true, Ordering::SeqCst) {
             self.inner.current_user.lock().take();
+            *self.inner.typed.lock() = TypedTransports::default();
         }
     }
 
@@ -199,11 +272,26 @@ impl ClusterClient {
         self.inner.closed.load(Ordering::SeqCst)
     }
 
-    /// The official typed client, authenticated as the internal user, over the same hosts and connections
-    /// (round-robin over living hosts; no failover: the typed API has no retry hook).
+    /// The official typed client, authenticated as the internal user, over the same hosts
+    /// (round-robin over the pool's living hosts; no failover: the typed API has no retry hook)
+    /// with the same headers, timeout and TLS settings. Its transport, the official one, is built
+    /// on first use and shared by every typed client of this client.
     pub fn internal_user_client(&self) -> Result<Elasticsearch, ElasticsearchError> {
         self.ensure_open()?;
-        Ok(Elasticsearch::new(self.inner.internal.clone()))
+        let mut typed = self.inner.typed.lock();
+        let transport = match &typed.internal {
+            Some(transport) => transport.clone(),
+            None => {
+                let transport = build_transport(
+                    &self.inner.config,
+                    &self.inner.tls,
+                    &self.inner.hosts,
+                    TransportUser::Internal,
+                )?;
+                typed.internal.insert(transport).clone()
+            }
+        };
+        Ok(Elasticsearch::new(transport))
     }
 
     /// The health of each host (alive or dead, connection failures in a row).
@@ -219,10 +307,10 @@ impl ClusterClient {
         }
     }
 
-    pub(crate) fn context<'a>(&'a self, transport: &'a Transport) -> CallContext<'a> {
+    pub(crate) fn context<'a>(&'a self, http: &'a reqwest::Client) -> CallContext<'a> {
         CallContext {
             hosts: &self.inner.hosts,
-            transport,
+            http,
             log: &self.inner.log,
             query_log: self.inner.query_log.as_ref(),
             default_timeout: self.inner.config.request_timeout,
@@ -285,11 +373,29 @@ impl ClusterClient {
         });
     }
 
-    /// The transport without the internal user's credentials, built once on first use.
-    pub(crate) fn current_user_transport(&self) -> Result<Transport, ElasticsearchError> {
+    /// The HTTP client without the internal user's credentials, built once on first use.
+    pub(crate) fn current_user_http(&self) -> Result<reqwest::Client, ElasticsearchError> {
         self.ensure_open()?;
         let mut slot = self.inner.current_user.lock();
-        if let Some(transport) = slot.as_ref() {
+        if let Some(http) = slot.as_ref() {
+            return Ok(http.clone());
+        }
+        let present_cert = self.inner.config.ssl.always_present_certificate;
+        let http = build_http_client(
+            &self.inner.config,
+            &self.inner.tls,
+            TransportUser::CurrentUser { present_cert },
+        )?;
+        *slot = Some(http.clone());
+        Ok(http)
+    }
+
+    /// The official transport without the internal user's credentials, for the typed escape
+    /// hatch, built once on first use.
+    pub(crate) fn current_user_transport(&self) -> Result<Transport, ElasticsearchError> {
+        self.ensure_open()?;
+        let mut typed = self.inner.typed.lock();
+        if let Some(transport) = &typed.current_user {
             return Ok(transport.clone());
         }
         let present_cert = self.inner.config.ssl.always_present_certificate;
@@ -299,8 +405,7 @@ impl ClusterClient {
             &self.inner.hosts,
             TransportUser::CurrentUser { present_cert },
         )?;
-        *slot = Some(transport.clone());
-        Ok(transport)
+        Ok(typed.current_user.insert(transport).clone())
     }
 }
 

@@ -55,6 +55,13 @@
 //! versions every `healthCheck.delay` and publishes an [`ElasticsearchStatus`]; the server keeps running while
 //! Elasticsearch is down.
 //!
+//! Calls go out through the crate's own HTTP client (`reqwest`), which reads an answer chunk by chunk:
+//! `elasticsearch.maxResponseSize` stops the read as soon as the bytes read pass it, declared length or not. A
+//! caller that forwards an answer rather than parsing it asks for it as a stream (Kibana 8's `asStream: true`):
+//! [`ClusterClient::call_as_internal_user_stream`] and [`ScopedClusterClient::call_as_current_user_stream`] give a
+//! [`StreamedResponse`] (status, headers, and the body as a [`ResponseBodyStream`] of `Bytes`), with the same
+//! failover, headers, timeout, abort signal and limit as any call.
+//!
 //! The typed API of the official `elasticsearch` crate is the escape hatch:
 //! [`ClusterClient::internal_user_client`] and [`ScopedClusterClient::current_user_client`].
 //!
@@ -73,6 +80,7 @@ mod scoped;
 mod service;
 mod spec;
 mod status;
+mod stream;
 
 pub use call::CallApiOptions;
 pub use client_config::{ClientConfigOverrides, ElasticsearchClientConfig};
@@ -93,6 +101,7 @@ pub use spec::{
     endpoints,
 };
 pub use status::ElasticsearchStatus;
+pub use stream::{ResponseBodyStream, StreamedResponse};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

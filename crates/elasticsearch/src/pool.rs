@@ -2,8 +2,8 @@
 //! seeds plus the nodes sniffing found.
 //!
 //! The official client's pools neither retry nor mark hosts dead (and its sniffing pool can panic), so the hosts are
-//! kept here and handed to the official transport through [`HostSelector`], a `ConnectionPool` that returns the
-//! host the retry loop pinned for the current task (or the next living host for typed calls).
+//! kept here. Calls pick a host themselves (`call.rs`); the official transport of the typed escape hatch reads the
+//! same pool through [`HostSelector`], a `ConnectionPool` that hands out the next living host.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,11 +12,6 @@ use std::time::{Duration, Instant};
 use elasticsearch::http::Url;
 use elasticsearch::http::transport::{Connection, ConnectionPool};
 use parking_lot::{Mutex, RwLock};
-
-tokio::task_local! {
-    /// The host the retry loop chose for the request being sent from this task.
-    static PINNED_HOST: Arc<Host>;
-}
 
 /// How long a host that failed once stays dead; doubled on each further failure, up to [`MAX_DEAD_TIME`].
 const BASE_DEAD_TIME: Duration = Duration::from_secs(1);
@@ -37,6 +32,7 @@ pub struct HostStatus {
 /// One host of a pool.
 #[derive(Debug)]
 pub(crate) struct Host {
+    url: Url,
     connection: Connection,
     display: String,
     health: Mutex<Health>,
@@ -46,9 +42,15 @@ impl Host {
     fn new(url: Url) -> Self {
         Self {
             display: url.as_str().trim_end_matches('/').to_owned(),
-            connection: Connection::new(url),
+            connection: Connection::new(url.clone()),
+            url,
             health: Mutex::new(Health::default()),
         }
+    }
+
+    /// The host's URL, which request paths are joined to.
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
     }
 
     /// The host's URL, as shown in errors and logs.
@@ -188,20 +190,14 @@ impl HostPool {
     }
 }
 
-/// Runs `future` (a `Transport::send`) with `host` pinned, so [`HostSelector`] hands that host out.
-pub(crate) async fn with_pinned_host<F: Future>(host: Arc<Host>, future: F) -> F::Output {
-    PINNED_HOST.scope(host, future).await
-}
-
-/// The official transport's view of a [`HostPool`].
+/// The official transport's view of a [`HostPool`], for the typed escape hatch: the next living
+/// host, round-robin (the typed API has no retry hook, so no failover).
 #[derive(Debug, Clone)]
 pub(crate) struct HostSelector(pub(crate) Arc<HostPool>);
 
 impl ConnectionPool for HostSelector {
     fn next(&self) -> Connection {
-        PINNED_HOST
-            .try_with(|host| host.connection.clone())
-            .unwrap_or_else(|_| self.0.pick().connection.clone())
+        self.0.pick().connection.clone()
     }
 }
 
@@ -292,13 +288,20 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_selector_hands_out_the_pinned_host() {
+    #[test]
+    fn the_selector_hands_out_the_living_hosts_of_the_pool() {
         let pool = Arc::new(pool(3));
         let selector = HostSelector(Arc::clone(&pool));
-        let third = pool.snapshot()[2].clone();
-        let pinned = with_pinned_host(third, async { selector.next().url().to_string() }).await;
-        assert_eq!(pinned, "http://host-2:9200/");
-        assert_eq!(selector.next().url().to_string(), "http://host-0:9200/");
+        let second = pool.snapshot()[1].clone();
+        pool.mark_dead(&second);
+        let urls: Vec<String> = (0..3).map(|_| selector.next().url().to_string()).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://host-0:9200/",
+                "http://host-2:9200/",
+                "http://host-2:9200/"
+            ]
+        );
     }
 }

@@ -7,9 +7,10 @@ use elasticsearch::http::headers::{AUTHORIZATION, HeaderMap, HeaderName, HeaderV
 use serde_json::Value;
 
 use crate::ElasticsearchError;
-use crate::call::{CallApiOptions, execute};
+use crate::call::{CallApiOptions, execute, execute_stream};
 use crate::cluster_client::{ApiCallFuture, ApiCaller, ClusterClient, header_map};
-use crate::resolve::resolve;
+use crate::resolve::{ResolvedRequest, resolve};
+use crate::stream::StreamedResponse;
 
 /// An incoming request a client can be scoped to. core-http's `KibanaRequest` implements it; tests and background
 /// tasks use [`FakeRequest`].
@@ -242,6 +243,68 @@ impl ScopedClusterClient {
         params: Value,
         options: CallApiOptions,
     ) -> Result<Value, ElasticsearchError> {
+        let (request, headers) = self.current_user_request(endpoint, params)?;
+        let http = self.client.current_user_http()?;
+        execute(self.client.context(&http), request, headers, &options).await
+    }
+
+    /// Calls `endpoint` as Kibana's internal user and hands out the answer as it arrives,
+    /// exactly like [`ClusterClient::call_as_internal_user_stream`], tagged with this client's
+    /// `x-opaque-id`.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout), which also govern the
+    ///   reading of the body stream; `CallApiOptions::default()` for none.
+    pub async fn call_as_internal_user_stream(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<StreamedResponse, ElasticsearchError> {
+        self.client
+            .call_as_internal_user_stream_tagged(endpoint, params, options, self.opaque_id.as_ref())
+            .await
+    }
+
+    /// Calls `endpoint` as the current user, with the headers of
+    /// [`call_as_current_user`](Self::call_as_current_user), but hands out the answer as it
+    /// arrives instead of parsing it (Kibana 8's `asStream: true`): for a route that forwards an
+    /// answer as it is. The call fails over, times out and aborts as any call; a declared
+    /// `Content-Length` over `maxResponseSize` is refused before the body is read, and the body
+    /// stream yields `ResponseTooLarge` once the bytes read pass it. An answer whose status is not
+    /// `2xx` is read (bounded) and returned as the usual error (a wrapped 401, ...), so only
+    /// success answers stream.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint` - the endpoint's dotted name in the REST spec, such as `search`; an unknown one
+    ///   fails with `InvalidEndpoint`.
+    /// * `params` - a JSON object (or `null`): path parts and query parameters by name, `body`, and
+    ///   extra `headers` (string values, which must not change a scoped header).
+    /// * `options` - per-call options (401 wrapping, abort signal, timeout), which also govern the
+    ///   reading of the body stream; `CallApiOptions::default()` for none.
+    pub async fn call_as_current_user_stream(
+        &self,
+        endpoint: &str,
+        params: Value,
+        options: CallApiOptions,
+    ) -> Result<StreamedResponse, ElasticsearchError> {
+        let (request, headers) = self.current_user_request(endpoint, params)?;
+        let http = self.client.current_user_http()?;
+        execute_stream(self.client.context(&http), request, headers, &options).await
+    }
+
+    /// The request and headers of a call as the current user.
+    fn current_user_request(
+        &self,
+        endpoint: &str,
+        params: Value,
+    ) -> Result<(ResolvedRequest, HeaderMap), ElasticsearchError> {
         self.client.ensure_open()?;
         if let Some(error) = &self.invalid_header {
             return Err(error.clone());
@@ -261,8 +324,7 @@ impl ScopedClusterClient {
         if let Some(id) = &self.opaque_id {
             headers.entry(X_OPAQUE_ID).or_insert_with(|| id.clone());
         }
-        let transport = self.client.current_user_transport()?;
-        execute(self.client.context(&transport), request, headers, &options).await
+        Ok((request, headers))
     }
 
     /// An [`ApiCaller`] calling as the current user.
@@ -270,8 +332,8 @@ impl ScopedClusterClient {
         CurrentUserCaller(self)
     }
 
-    /// The official typed client for the current user: it carries the scoped `Authorization` header and shares the
-    /// current-user connections. Other scoped headers (see [`ScopedClusterClient::headers`]) are not part of a
+    /// The official typed client for the current user: it carries the scoped `Authorization` header and picks
+    /// hosts from the client's pool. Other scoped headers (see [`ScopedClusterClient::headers`]) are not part of a
     /// typed client: add them to a request with its builder's `.header(..)`.
     pub fn current_user_client(&self) -> Result<Elasticsearch, ElasticsearchError> {
         let transport = self.client.current_user_transport()?;

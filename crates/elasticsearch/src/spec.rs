@@ -42,14 +42,13 @@ impl HttpMethod {
         matches!(self, HttpMethod::Post | HttpMethod::Put)
     }
 
-    pub(crate) fn to_transport(self) -> elasticsearch::http::Method {
-        use elasticsearch::http::Method;
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
         match self {
-            HttpMethod::Get => Method::Get,
-            HttpMethod::Put => Method::Put,
-            HttpMethod::Post => Method::Post,
-            HttpMethod::Delete => Method::Delete,
-            HttpMethod::Head => Method::Head,
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+            HttpMethod::Head => reqwest::Method::HEAD,
         }
     }
 }

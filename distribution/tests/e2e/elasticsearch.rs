@@ -453,3 +453,82 @@ async fn elasticsearch_down_answers_503_without_naming_the_host() {
     );
     assert_eq!(server.stop().await, 0);
 }
+
+#[tokio::test]
+async fn the_raw_search_route_streams_the_answer_of_elasticsearch_as_it_is() {
+    let stub = healthy_stub().await;
+    // 4 MiB, in a shape serde_json would not write, so only forwarded bytes compare equal.
+    let answer = format!(
+        "{{ \"hits\" : {{ \"total\" : {{ \"value\" : 1 }}, \"hits\" : [ {{ \"_source\" : {{ \"title\" : \"{}\" }} }} ] }} }}\n",
+        "r".repeat(4 << 20)
+    );
+    search_answer(
+        &stub,
+        "title:rust",
+        ResponseTemplate::new(200).set_body_raw(answer.clone(), "application/json; charset=UTF-8"),
+    )
+    .await;
+    let home = Home::new();
+    home.write(
+        "config/kibana.yml",
+        &format!(
+            "{}elasticsearch.maxResponseSize: 5mb\n",
+            elasticsearch_config(&stub)
+        ),
+    );
+    let mut server = Launch::new(Binary::Server, &home).start().await;
+
+    let response = server
+        .client
+        .get(server.url("/api/search/raw?q=title:rust&size=5"))
+        .header("authorization", USER_AUTH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/json; charset=UTF-8"
+    );
+    // Sent as it arrives: no length announced up front.
+    assert_eq!(headers.get("transfer-encoding").unwrap(), "chunked");
+    assert!(headers.get("content-length").is_none());
+    let body = response.bytes().await.unwrap();
+    assert!(body == answer.as_bytes(), "the answer was changed");
+
+    let searches = book_searches(&stub).await;
+    assert_eq!(searches.len(), 1);
+    assert_eq!(searches[0].headers.get("authorization").unwrap(), USER_AUTH);
+    let opaque_id = searches[0]
+        .headers
+        .get("x-opaque-id")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        opaque_id.ends_with(";kibana:search:/api/search/raw"),
+        "{opaque_id}"
+    );
+
+    // An answer that declares more than maxResponseSize is refused before it streams.
+    search_answer(
+        &stub,
+        "title:big",
+        ResponseTemplate::new(200).set_body_raw("x".repeat(6 << 20), "application/json"),
+    )
+    .await;
+    let response = server
+        .client
+        .get(server.url("/api/search/raw?q=title:big"))
+        .header("authorization", USER_AUTH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap()["message"],
+        "The answer of Elasticsearch is larger than elasticsearch.maxResponseSize (5242880 bytes)."
+    );
+    server.stop().await;
+}

@@ -8,5 +8,6 @@ mod live;
 mod resolve;
 mod service;
 mod sniff;
+mod streaming;
 mod support;
 mod tls;

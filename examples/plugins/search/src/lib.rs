@@ -6,6 +6,11 @@
 //! `greeting` plugin (its [`Greeter`] words the answer) and optionally uses `sessionAuth` (when
 //! present, that plugin's auth handler decides who the current user is).
 //!
+//! `GET /api/search/raw?q=<query string>&size=<n>` runs the same search, with the same
+//! validation, and forwards Elasticsearch's answer as it arrives, unparsed
+//! ([`ScopedClusterClient::call_as_current_user_stream`](core_server::ScopedClusterClient::call_as_current_user_stream)):
+//! the server holds one chunk of it at a time, whatever its size.
+//!
 //! Elasticsearch errors reach the client through `?` with the status they stand for: `503` when
 //! Elasticsearch cannot be reached, `401` with its `WWW-Authenticate` challenge when it refuses
 //! the user (see core-server's `Router`).
@@ -13,10 +18,10 @@
 use std::sync::Arc;
 
 use core_server::{
-    CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, HandlerResult, KibanaResponse,
+    CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, Empty, HandlerResult, KibanaResponse,
     Logger, Plugin, PluginInitializerContext, PluginRegistration, RequestHandlerContext,
-    RequestValidationError, RouteConfig, RouteValidation, Router, SetupDeps, StartDeps,
-    ValidationError,
+    RequestValidationError, ResponseBody, RouteConfig, RouteValidation, Router, SetupDeps,
+    StartDeps, ValidationError,
 };
 use example_greeting_plugin::{Greeter, GreetingPlugin};
 use serde::Deserialize;
@@ -95,6 +100,15 @@ fn default_size() -> u32 {
     10
 }
 
+/// The `search` params of a query.
+fn search_params(index: &str, query: &SearchQuery) -> Value {
+    json!({
+        "index": index,
+        "size": query.size,
+        "body": { "query": { "query_string": { "query": query.q } } },
+    })
+}
+
 /// One search as the current user, answered in a small, stable shape. An Elasticsearch error
 /// answers for itself through `?`: `503` while Elasticsearch is unreachable, `401` with its
 /// challenge when it refuses the user, its own status and reason for other `4xx`.
@@ -104,11 +118,7 @@ async fn search(
     query: &SearchQuery,
     greeter: &Greeter,
 ) -> HandlerResult {
-    let params = json!({
-        "index": index,
-        "size": query.size,
-        "body": { "query": { "query_string": { "query": query.q } } },
-    });
+    let params = search_params(index, query);
     let answer = ctx
         .elasticsearch
         .data_client()
@@ -132,31 +142,69 @@ async fn search(
     ))
 }
 
-/// `GET /api/search` on `router` (prefix `/api`).
+/// One search as the current user, its answer forwarded as Elasticsearch sends it: status,
+/// content type and body, chunk by chunk as they arrive. An error before the answer starts
+/// (unreachable, refused, `4xx`, an answer declaring more than `maxResponseSize`) answers for
+/// itself through `?` as in [`search`]; one once the answer has started (the connection to
+/// Elasticsearch broke, or the bytes passed `maxResponseSize`) cuts the response short, so the
+/// client sees an incomplete body rather than a truncated one passing for whole.
+async fn raw_search(ctx: RequestHandlerContext, index: &str, query: &SearchQuery) -> HandlerResult {
+    let answer = ctx
+        .elasticsearch
+        .data_client()
+        .call_as_current_user_stream(
+            "search",
+            search_params(index, query),
+            CallApiOptions::default(),
+        )
+        .await?;
+    let status = answer.status();
+    let content_type = answer
+        .content_type()
+        .unwrap_or("application/json")
+        .to_owned();
+    Ok(KibanaResponse::new(
+        status,
+        ResponseBody::stream(answer.into_body().into_io_stream()),
+    )
+    .header("content-type", content_type))
+}
+
+/// The validation of both search routes: `q` must not be blank, `size` at most `maxSize`.
+fn search_validation(max_size: u32) -> RouteValidation<Empty, SearchQuery, Empty> {
+    RouteValidation::new()
+        .query::<SearchQuery>()
+        .check(move |_, query: &SearchQuery, _| {
+            if query.q.trim().is_empty() {
+                return Err(RequestValidationError::query("q", "must not be empty"));
+            }
+            if query.size > max_size {
+                let message = format!(
+                    "Value is [{}] but it must be equal to or lower than [{max_size}].",
+                    query.size
+                );
+                return Err(RequestValidationError::query("size", message));
+            }
+            Ok(())
+        })
+}
+
+/// `GET /api/search` and `GET /api/search/raw` on `router` (prefix `/api`).
 fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>) {
-    let max_size = config.max_size;
-    let validation =
-        RouteValidation::new()
-            .query::<SearchQuery>()
-            .check(move |_, query: &SearchQuery, _| {
-                if query.q.trim().is_empty() {
-                    return Err(RequestValidationError::query("q", "must not be empty"));
-                }
-                if query.size > max_size {
-                    let message = format!(
-                        "Value is [{}] but it must be equal to or lower than [{max_size}].",
-                        query.size
-                    );
-                    return Err(RequestValidationError::query("size", message));
-                }
-                Ok(())
-            });
     let index = config.index.clone();
     router.get(
-        RouteConfig::new("/search", validation),
+        RouteConfig::new("/search", search_validation(config.max_size)),
         move |ctx, req, _res| {
             let (index, greeter) = (index.clone(), Arc::clone(&greeter));
             async move { search(ctx, &index, req.query(), &greeter).await }
+        },
+    );
+    let index = config.index.clone();
+    router.get(
+        RouteConfig::new("/search/raw", search_validation(config.max_size)),
+        move |ctx, req, _res| {
+            let index = index.clone();
+            async move { raw_search(ctx, &index, req.query()).await }
         },
     );
 }
@@ -208,6 +256,11 @@ mod tests {
     /// Runs the plugin's `setup` against a test core whose Elasticsearch is `es_url`, with the
     /// greeting dependency mocked, then calls `GET /api/search` with `request`.
     async fn search_route(es_url: String, request: TestRequest) -> TestResponse {
+        call_route(es_url, "/api/search", request).await
+    }
+
+    /// [`search_route`] for the route at `route` (`/api/search` or `/api/search/raw`).
+    async fn call_route(es_url: String, route: &str, request: TestRequest) -> TestResponse {
         let config = json!({
             "search": { "index": "books", "maxSize": 20 },
             "elasticsearch": { "hosts": [es_url] },
@@ -222,9 +275,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(contract.index, "books");
-        core.call(RouteMethod::Get, "/api/search", request)
-            .await
-            .unwrap()
+        core.call(RouteMethod::Get, route, request).await.unwrap()
     }
 
     #[tokio::test]
@@ -276,6 +327,96 @@ mod tests {
             response.json()["message"],
             "[request query.size]: Value is [21] but it must be equal to or lower than [20]."
         );
+    }
+
+    #[tokio::test]
+    async fn the_raw_route_forwards_the_answer_as_elasticsearch_sent_it() {
+        let es = MockServer::start().await;
+        // Not what serde_json would write: spacing, key order and a 2 MiB string survive only
+        // if the bytes are forwarded untouched.
+        let answer = format!(
+            "{{ \"took\" : 3,\n  \"hits\" : {{ \"total\" : {{ \"value\" : 1 }}, \"hits\" : [ {{ \"_source\" : {{ \"t\" : \"{}\" }} }} ] }} }}\n",
+            "x".repeat(2 << 20)
+        );
+        Mock::given(method("POST"))
+            .and(path("/books/_search"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(answer.clone(), "application/json; charset=UTF-8"),
+            )
+            .mount(&es)
+            .await;
+        let request = TestRequest::new()
+            .query("q=t:x&size=2")
+            .header("authorization", "Bearer caller");
+        let response = call_route(es.uri(), "/api/search/raw", request).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json; charset=UTF-8")
+        );
+        assert!(response.body() == answer.as_bytes(), "the body was changed");
+
+        let sent = es.received_requests().await.unwrap();
+        assert_eq!(
+            sent[0].headers.get("authorization").unwrap(),
+            "Bearer caller"
+        );
+        assert_eq!(sent[0].url.query(), Some("size=2"));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&sent[0].body).unwrap(),
+            json!({ "query": { "query_string": { "query": "t:x" } } })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_raw_route_validates_like_the_search_route_and_passes_errors_on() {
+        let es = MockServer::start().await;
+        let missing = json!({ "error": { "type": "index_not_found_exception", "reason": "no such index [books]" }, "status": 404 });
+        Mock::given(method("POST"))
+            .and(path("/books/_search"))
+            .respond_with(ResponseTemplate::new(404).set_body_json(missing))
+            .mount(&es)
+            .await;
+        let response = call_route(
+            es.uri(),
+            "/api/search/raw",
+            TestRequest::new().query("q=x&size=21"),
+        )
+        .await;
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.json()["message"],
+            "[request query.size]: Value is [21] but it must be equal to or lower than [20]."
+        );
+        let response = call_route(
+            es.uri(),
+            "/api/search/raw",
+            TestRequest::new().query("q=%20"),
+        )
+        .await;
+        assert_eq!(response.status(), 400);
+        assert!(es.received_requests().await.unwrap().is_empty());
+
+        let response =
+            call_route(es.uri(), "/api/search/raw", TestRequest::new().query("q=x")).await;
+        assert_eq!(response.status(), 404);
+        assert_eq!(
+            response.json()["message"],
+            "[index_not_found_exception] no such index [books]"
+        );
+
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let response = call_route(
+            format!("http://{closed}"),
+            "/api/search/raw",
+            TestRequest::new().query("q=x"),
+        )
+        .await;
+        assert_eq!(response.status(), 503);
     }
 
     #[tokio::test]
