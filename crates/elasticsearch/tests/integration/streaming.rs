@@ -175,10 +175,21 @@ async fn drain(mut body: ResponseBodyStream) -> (Vec<u8>, Option<ElasticsearchEr
 
 const MIB: usize = 1 << 20;
 
+/// A 128 MiB answer (its first MiB is `pattern(MIB)`): far more than the socket buffers between
+/// a server and a client that stopped reading hold (on Linux, at most `tcp_wmem` + `tcp_rmem`
+/// maxima, 4 + 32 MiB by default), so a client that reads no further than it must leaves most of
+/// it unwritten.
+fn big_answer() -> Vec<u8> {
+    pattern(MIB).repeat(128)
+}
+
+/// Below this, the server wrote no more than the socket buffers could take after the limit.
+const UNREAD_BOUND: usize = 64 * MIB;
+
 #[tokio::test]
 async fn a_chunked_answer_over_the_limit_is_refused_while_it_is_read_not_after() {
-    // 64 MiB without a Content-Length, against a 1 MiB limit.
-    let (url, handle) = raw_server(Answer::chunked(pattern(64 * MIB))).await;
+    // 128 MiB without a Content-Length, against a 1 MiB limit.
+    let (url, handle) = raw_server(Answer::chunked(big_answer())).await;
     let client = limited_client(&[url], Some(MIB as u64));
 
     let error = tokio::time::timeout(
@@ -198,7 +209,7 @@ async fn a_chunked_answer_over_the_limit_is_refused_while_it_is_read_not_after()
     let served = served(handle).await;
     assert!(!served.finished, "the whole answer was read: {served:?}");
     assert!(
-        served.body_written < 32 * MIB,
+        served.body_written < UNREAD_BOUND,
         "{} MiB were read before the answer was refused",
         served.body_written / MIB
     );
@@ -211,7 +222,7 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
         let (url, handle) = raw_server(Answer {
             status: "200 OK",
             content_length: Some(64 * MIB),
-            body: pattern(64 * MIB),
+            body: pattern(MIB),
             chunk: 64 * 1024,
             stall_after: Some(0),
         })
@@ -333,7 +344,7 @@ async fn a_chunked_streamed_answer_is_the_server_body_byte_for_byte() {
 
 #[tokio::test]
 async fn a_streamed_answer_over_the_limit_yields_the_error_and_the_connection_closes() {
-    let (url, handle) = raw_server(Answer::chunked(pattern(64 * MIB))).await;
+    let (url, handle) = raw_server(Answer::chunked(big_answer())).await;
     let client = limited_client(&[url], Some(MIB as u64));
 
     let answer = client
@@ -358,7 +369,7 @@ async fn a_streamed_answer_over_the_limit_yields_the_error_and_the_connection_cl
 
     let served = served(handle).await;
     assert!(!served.finished, "{served:?}");
-    assert!(served.body_written < 32 * MIB, "{served:?}");
+    assert!(served.body_written < UNREAD_BOUND, "{served:?}");
 }
 
 #[tokio::test]
@@ -403,7 +414,7 @@ async fn an_error_status_on_a_stream_call_is_the_usual_error() {
     // An error body is read within the limit too.
     let (url, handle) = raw_server(Answer {
         status: "500 Internal Server Error",
-        ..Answer::chunked(pattern(64 * MIB))
+        ..Answer::chunked(big_answer())
     })
     .await;
     let client = limited_client(&[url], Some(MIB as u64));
