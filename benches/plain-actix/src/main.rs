@@ -2,11 +2,15 @@
 //!
 //! A plain actix-web server, no platform in between, serving what core-server serves for the
 //! comparison: `GET /api/status` (startup probe), a plain JSON route, a route behind a Basic
-//! `Authorization` header check and a route with a validated path parameter. The port comes from the first argument or
+//! `Authorization` header check, a route with a validated path parameter and the greeting
+//! plugin's 2 KB list of languages, compressed by actix-web's `Compress` middleware. The port comes from the first argument or
 //! `BENCH_PORT` (default 0, a free port); the bound address is printed on stdout.
 
+use std::sync::Arc;
+
+use actix_web::middleware::Compress;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Longest name the validated route accepts, like the greeting plugin's default.
@@ -27,6 +31,20 @@ struct NameParams {
 async fn status() -> HttpResponse {
     HttpResponse::Ok()
         .json(json!({ "name": "bench-plain-actix", "status": { "overall": { "state": "green" } } }))
+}
+
+/// The greeting plugin's list of greetings, as core-server serves it.
+const GREETINGS_JSON: &str = include_str!("../../../examples/plugins/greeting/src/greetings.json");
+
+#[derive(Serialize, Deserialize)]
+struct LanguageGreeting {
+    language: String,
+    hello: String,
+}
+
+#[derive(Serialize)]
+struct Languages {
+    greetings: Vec<LanguageGreeting>,
 }
 
 async fn hello() -> HttpResponse {
@@ -68,8 +86,21 @@ fn port() -> Result<u16, String> {
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let port = port().map_err(std::io::Error::other)?;
-    let server = HttpServer::new(|| {
+    let languages: Arc<Languages> = Arc::new(Languages {
+        greetings: serde_json::from_str(GREETINGS_JSON).map_err(std::io::Error::other)?,
+    });
+    let server = HttpServer::new(move || {
+        let languages = Arc::clone(&languages);
         App::new()
+            // Compressed as core-server compresses it: the middleware on this route only.
+            .service(
+                web::resource("/api/greeting/languages")
+                    .wrap(Compress::default())
+                    .route(web::get().to(move || {
+                        let languages = Arc::clone(&languages);
+                        async move { HttpResponse::Ok().json(&*languages) }
+                    })),
+            )
             .route("/api/status", web::get().to(status))
             .route("/api/hello", web::get().to(hello))
             .route(

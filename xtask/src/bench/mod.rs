@@ -177,6 +177,17 @@ const ROUTES: &[RoutePair] = &[
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
+    // Both compress the 2 KB answer with gzip: core-server's own compression against
+    // actix-web's `Compress` middleware on the same route.
+    RoutePair {
+        name: "2 KB JSON, gzip",
+        auth: Auth::None,
+        core_path: "/api/greeting/languages",
+        plain_path: "/api/greeting/languages",
+        extra_headers: &[("accept-encoding", "gzip")],
+        min_throughput_ratio: 0.9,
+        max_p99_ratio: Some(1.2),
+    },
     RoutePair {
         name: "validated path param",
         auth: Auth::None,

@@ -10,7 +10,7 @@
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
-    self, AcceptEncoding, ContentEncoding, Encoding, Header, HeaderMap, HeaderName, HeaderValue,
+    self, AcceptEncoding, ContentEncoding, Encoding, HeaderMap, HeaderName, HeaderValue,
 };
 use core_logging::Logger;
 use serde_json::json;
@@ -123,14 +123,13 @@ impl CoreHandlers {
         }
     }
 
-    /// The encoding to answer `request` with, read before its headers are taken: the client's
-    /// preferred one of `br` and `gzip`, unless compression is off or the request came from a
-    /// referrer outside `referrerWhitelist`.
-    pub(crate) fn encoding_for(&self, request: &ServiceRequest) -> Option<ContentEncoding> {
+    /// What compression needs of `request`, read before its headers are taken: its
+    /// `Accept-Encoding` value, unless compression is off, the client sent none, or the request
+    /// came from a referrer outside `referrerWhitelist`. Nothing is parsed yet: most answers are
+    /// too small to compress, and [`compress`] negotiates only for those that qualify.
+    pub(crate) fn accepted_encodings(&self, request: &ServiceRequest) -> Option<HeaderValue> {
         let compression = self.compression.as_ref()?;
-        if !request.headers().contains_key(header::ACCEPT_ENCODING) {
-            return None;
-        }
+        let accepted = request.headers().get(header::ACCEPT_ENCODING)?;
         if let Some(list) = &compression.referrer_whitelist
             && let Some(referrer) = request.headers().get(header::REFERER)
             && !referrer_host(referrer).is_some_and(|host| {
@@ -140,19 +139,15 @@ impl CoreHandlers {
         {
             return None;
         }
-        let accepted = AcceptEncoding::parse(request).ok()?;
-        match accepted.negotiate([Encoding::brotli(), Encoding::gzip()].iter())? {
-            encoding if encoding == Encoding::brotli() => Some(ContentEncoding::Brotli),
-            encoding if encoding == Encoding::gzip() => Some(ContentEncoding::Gzip),
-            _ => None,
-        }
+        Some(accepted.clone())
     }
 }
 
-/// Compresses `response` with `encoding` when it benefits: a text-like type (JSON, text, XML,
-/// JavaScript, SVG, NDJSON) and a body of [`MIN_COMPRESSED_SIZE`] or more, or streamed; not when
-/// the handler already encoded it.
-pub(crate) fn compress(response: ServiceResponse, encoding: ContentEncoding) -> ServiceResponse {
+/// Compresses `response` when it benefits and the client accepts it: a text-like type (JSON,
+/// text, XML, JavaScript, SVG, NDJSON) and a body of [`MIN_COMPRESSED_SIZE`] or more, or
+/// streamed; not when the handler already encoded it. The encoding is the client's preferred
+/// one of `br` and `gzip` in `accepted` (an `Accept-Encoding` value).
+pub(crate) fn compress(response: ServiceResponse, accepted: &HeaderValue) -> ServiceResponse {
     let head = response.response().head();
     let worth_it = match response.response().body().size() {
         BodySize::Sized(size) => size >= MIN_COMPRESSED_SIZE,
@@ -169,6 +164,9 @@ pub(crate) fn compress(response: ServiceResponse, encoding: ContentEncoding) -> 
     {
         return response;
     }
+    let Some(encoding) = negotiate(accepted) else {
+        return response;
+    };
     response
         .map_body(|head, body| {
             BoxBody::new(actix_http::encoding::Encoder::response(
@@ -176,6 +174,17 @@ pub(crate) fn compress(response: ServiceResponse, encoding: ContentEncoding) -> 
             ))
         })
         .map_into_boxed_body()
+}
+
+/// The client's preferred one of `br` and `gzip`, by actix-web's `Accept-Encoding` rules
+/// (quality values, `*`, `identity`).
+fn negotiate(accepted: &HeaderValue) -> Option<ContentEncoding> {
+    let preferences = header::from_comma_delimited(std::iter::once(accepted)).ok()?;
+    match AcceptEncoding(preferences).negotiate([Encoding::brotli(), Encoding::gzip()].iter())? {
+        encoding if encoding == Encoding::brotli() => Some(ContentEncoding::Brotli),
+        encoding if encoding == Encoding::gzip() => Some(ContentEncoding::Gzip),
+        _ => None,
+    }
 }
 
 /// Text-like media types, which compress well.

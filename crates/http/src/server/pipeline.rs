@@ -50,7 +50,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
             request.path().to_owned(),
         )
     });
-    let encoding = context.core.encoding_for(&request);
+    let accepted_encodings = context.core.accepted_encodings(&request);
     let state = RequestState::new();
     if context.request_id.trusts_any() {
         take_trusted_request_id(&context, &request, &state);
@@ -75,8 +75,8 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         &context.interceptors,
         &context.router_logger,
     );
-    if let Some(encoding) = encoding {
-        response = compress(response, encoding);
+    if let Some(accepted) = &accepted_encodings {
+        response = compress(response, accepted);
     }
 
     if let Some((started, method, original_path)) = logged {

@@ -9,6 +9,7 @@
 //! | `GET /api/greeting/hello` | `{"message":"Hello, world!"}` (`greeting.defaultName`) |
 //! | `GET /api/greeting/hello/{name}?uppercase=true` | `{"message":"HELLO, ANA!"}` |
 //! | `POST /api/greeting/greet` `{"names":["Ana","Bo"],"punctuation":"."}` | `{"messages":["Hello, Ana.","Hello, Bo."]}` |
+//! | `GET /api/greeting/languages` | `{"greetings":[{"language":"Afrikaans","hello":"Hallo"}, ...]}`: 50 languages, about 2 KB of JSON (served compressed to clients that accept it) |
 
 mod config;
 
@@ -16,7 +17,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use core_server::{
     Core, CoreSetup, CoreStart, Logger, Plugin, PluginInitializerContext, PluginRegistration,
-    RequestValidationError, RouteConfig, RouteValidation, Router, SetupDeps, StartDeps,
+    RequestValidationError, ResponseBody, RouteConfig, RouteValidation, Router, SetupDeps,
+    StartDeps,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -156,7 +158,35 @@ fn check_name(
     })
 }
 
-fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) {
+/// "Hello" in 50 languages, as `[{"language", "hello"}]` (the bench's plain actix-web server
+/// serves the same file).
+pub const GREETINGS_JSON: &str = include_str!("greetings.json");
+
+/// One entry of [`GREETINGS_JSON`].
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+struct LanguageGreeting {
+    language: String,
+    hello: String,
+}
+
+/// The answer of `GET /api/greeting/languages`.
+#[derive(Debug, serde::Serialize)]
+struct Languages {
+    greetings: Vec<LanguageGreeting>,
+}
+
+fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Result<()> {
+    let languages = Arc::new(Languages {
+        greetings: serde_json::from_str(GREETINGS_JSON)?,
+    });
+    router.get(
+        RouteConfig::new("/languages", RouteValidation::none()),
+        move |_ctx, _req, res| {
+            let body = ResponseBody::json(&*languages);
+            async move { Ok(res.ok(body?)) }
+        },
+    );
+
     let (g, l) = (greeter.clone(), log.clone());
     router.get(
         RouteConfig::new("/hello", RouteValidation::new().query::<HelloQuery>()),
@@ -223,6 +253,7 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) {
             async move { Ok(res.ok(json!({ "messages": messages }))) }
         },
     );
+    Ok(())
 }
 
 fn shout(message: String, uppercase: bool) -> String {
@@ -260,7 +291,7 @@ impl Plugin<Core> for GreetingPlugin {
         }));
 
         let mut router = core.http.create_router("/api/greeting");
-        routes(&mut router, &greeter, &self.log);
+        routes(&mut router, &greeter, &self.log)?;
         core.http.register_router(router)?;
         self.log.debug("routes registered under /api/greeting");
         Ok(greeter)
@@ -300,6 +331,30 @@ mod tests {
             .await
             .unwrap();
         (core, greeter)
+    }
+
+    #[tokio::test]
+    async fn lists_fifty_languages() {
+        let (core, _) = set_up(json!({})).await;
+        let response = core
+            .call(
+                RouteMethod::Get,
+                "/api/greeting/languages",
+                TestRequest::new(),
+            )
+            .await
+            .unwrap();
+        let body = response.json();
+        let greetings = body["greetings"].as_array().unwrap();
+        assert_eq!(greetings.len(), 50);
+        assert_eq!(
+            greetings[11],
+            json!({ "language": "English", "hello": "Hello" })
+        );
+        assert!(
+            response.body().len() > 1024,
+            "large enough to be compressed"
+        );
     }
 
     #[tokio::test]
