@@ -126,6 +126,18 @@ fn bound_writes(listener: &TcpListener, timeout: std::time::Duration, logger: &L
     let _ = (listener, timeout, logger);
 }
 
+/// Sends what a response writes at once (`TCP_NODELAY`, inherited by every accepted socket on
+/// Linux): a response written in several pieces (a compressed or streamed body, chunk by chunk)
+/// must not wait for the client's delayed ACK, which stalls each such response for about 40 ms
+/// on a keep-alive connection (Nagle's algorithm). Node, under hapi, sets it too.
+fn disable_nagle(listener: &TcpListener, logger: &Logger) {
+    if let Err(error) = socket2::SockRef::from(listener).set_tcp_nodelay(true) {
+        logger.warn(format!(
+            "cannot turn off Nagle's algorithm (TCP_NODELAY); responses written in pieces may wait for the client's ACK: {error}"
+        ));
+    }
+}
+
 /// Binds `host:port`, telling "port in use" apart from other failures.
 pub(crate) fn bind(host: &str, port: u16, setting: &'static str) -> Result<TcpListener, HttpError> {
     TcpListener::bind((host, port)).map_err(|source| {
@@ -237,6 +249,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
 
     let listener = bind(&config.host, config.port, "server.port")?;
     bound_writes(&listener, config.socket_timeout, &http_logger);
+    disable_nagle(&listener, &http_logger);
     let local_addr = listener.local_addr().map_err(|source| HttpError::Bind {
         host: config.host.clone(),
         port: config.port,
@@ -279,4 +292,25 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         draining,
         drain_grace,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The accepted sockets must inherit `TCP_NODELAY` from the listener, or compressed and
+    /// streamed answers wait for delayed ACKs.
+    #[test]
+    fn accepted_sockets_inherit_nodelay_from_the_listener() {
+        let (loggers, _logs) = core_logging::testing::capturing_logger_factory();
+        let listener = bind("127.0.0.1", 0, "server.port").unwrap();
+        disable_nagle(&listener, &loggers.get(&["http"]));
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert!(accepted.nodelay().unwrap());
+        assert!(
+            !client.nodelay().unwrap(),
+            "a fresh socket has Nagle on: the check can fail"
+        );
+    }
 }
