@@ -8,6 +8,8 @@
 //!   target/bench/smoke/) is what CI runs.
 //! - `cargo xtask codegen [--check]`: regenerates committed generated code (the Elasticsearch endpoint table).
 //! - `cargo xtask docs [--check]`: regenerates the API docs in docs/api/, or checks that they are current.
+//! - `cargo xtask openapi [--check]`: writes the OpenAPI document of the `core-server` binary's routes to
+//!   docs/openapi/openapi.json, or checks that it is current.
 //! - `cargo xtask tidy`: fails on internal jargon and stale feature-state text in docs and comments, and on unused
 //!   workspace dependencies.
 //! - `cargo xtask new-plugin <id> [--dir DIR] [--requires a,b]`: writes a plugin crate (manifest, config,
@@ -19,6 +21,7 @@ mod bench;
 mod codegen;
 mod docs;
 mod new_plugin;
+mod openapi;
 mod shell;
 mod tidy;
 
@@ -38,6 +41,7 @@ fn main() -> Result<()> {
         "docs" => docs::run(rest),
         "fuzz" => fuzz(rest, true),
         "new-plugin" => new_plugin::run(rest),
+        "openapi" => openapi::run(rest),
         "tidy" => tidy::run(rest),
         "help" | "--help" | "-h" => {
             println!("{}", USAGE);
@@ -51,7 +55,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test               run every test (cargo nextest run, then doc tests)
-  ci                 fmt check, clippy -D warnings, tests, docs and codegen checks, bench --smoke (.ci/run)
+  ci                 fmt check, clippy -D warnings, tests, docs, openapi and codegen checks, bench --smoke (.ci/run)
   bench [--quick | --smoke]
                      core-server vs plain actix-web (startup, RSS, HTTP), plugins, logging, Elasticsearch;
                      writes target/bench/report.{md,json}; --smoke: debug builds, token sizes (CI), into target/bench/smoke/
@@ -59,6 +63,8 @@ commands:
   codegen --vendor <rest-api-spec dir>
                      re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout
   docs [--check]     regenerate the API docs in docs/api/, or check that they are current
+  openapi [--check]  write the OpenAPI document of the core-server binary's routes to
+                     docs/openapi/openapi.json (what GET /api/oas answers), or check that it is current
   tidy               fail on internal jargon or stale feature-state text in docs and comments, and on unused
                      workspace dependencies (CI runs it)
   new-plugin <id> [--dir DIR] [--requires a,b]
@@ -108,6 +114,7 @@ fn ci() -> Result<()> {
     test()?;
     rustdoc_check()?;
     docs::check_workspace()?;
+    openapi::run(&["--check".to_owned()])?;
     codegen::run(&["--check".to_owned()])?;
     // A short fuzzing smoke (debug build): a crash fails CI; longer runs are `cargo xtask fuzz`.
     fuzz(&["--time".to_owned(), "2".to_owned()], false)?;

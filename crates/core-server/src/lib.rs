@@ -90,6 +90,7 @@ mod core;
 mod elasticsearch_errors;
 mod error;
 mod instance_uuid;
+mod oas;
 mod overrides;
 mod root;
 mod route_owners;
@@ -119,6 +120,7 @@ pub mod runtime {
     pub use crate::core::{InternalCoreSetup, InternalCoreStart};
     pub use crate::error::ServerError;
     pub use crate::instance_uuid::{PathConfig, UuidError, resolve_instance_uuid};
+    pub use crate::oas::{OAS_PATH, OAS_TITLE, OasFilter, oas_document};
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;
@@ -157,6 +159,11 @@ pub use core_http::{
     RequestId, RequestPart, RequestUrl, RequestValidationError, ResponseBody, ResponseError,
     ResponseFactory, RouteConfig, RouteInfo, RouteMethod, RouteOptions, RouteValidation,
     ServerInfo,
+};
+// HTTP: route documentation (the OpenAPI document at `GET /api/oas`).
+pub use core_http::{
+    OPENAPI_SECURITY_SCHEME, OpenApiInfo, PartSchema, ResponseDoc, RouteDocs, RouteSchemas,
+    TypeSchema, openapi_document,
 };
 // Elasticsearch.
 pub use core_elasticsearch::{

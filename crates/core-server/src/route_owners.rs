@@ -7,26 +7,31 @@ use core_http::{HttpError, RouteInfo, RouteMethod};
 /// The owner recorded for core's own routes.
 pub(crate) const CORE_OWNER: &str = "core";
 
-/// `(method, full path, owner)` of every route registered through core so far.
+/// Every route registered through core so far, with its owner (a plugin id, or `core`): for
+/// conflict messages and the OpenAPI document.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RouteOwners(Arc<Mutex<Vec<(RouteMethod, String, String)>>>);
+pub(crate) struct RouteOwners(Arc<Mutex<Vec<(RouteInfo, String)>>>);
 
 impl RouteOwners {
     pub(crate) fn record(&self, routes: &[RouteInfo], owner: &str) {
         let mut owners = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        owners.extend(
-            routes
-                .iter()
-                .map(|route| (route.method, route.full_path.clone(), owner.to_owned())),
-        );
+        owners.extend(routes.iter().map(|route| (route.clone(), owner.to_owned())));
+    }
+
+    /// A copy of every route recorded so far, with its owner, in registration order.
+    pub(crate) fn routes(&self) -> Vec<(RouteInfo, String)> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn owner_of(&self, method: RouteMethod, full_path: &str) -> Option<String> {
         let owners = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         owners
             .iter()
-            .find(|(m, path, _)| *m == method && path == full_path)
-            .map(|(_, _, owner)| owner.clone())
+            .find(|(route, _)| route.method == method && route.full_path == full_path)
+            .map(|(_, owner)| owner.clone())
     }
 
     /// Wraps a registration error, naming the owner of the route it conflicts with.

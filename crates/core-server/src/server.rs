@@ -96,6 +96,11 @@ impl Server {
         let core_routes = status_router.get_routes();
         http.http.register_router(status_router)?;
         owners.record(&core_routes, CORE_OWNER);
+        let version = self.config.env().package_info.version.clone();
+        let oas_router = crate::oas::oas_router(owners.clone(), version);
+        let oas_routes = oas_router.get_routes();
+        http.http.register_router(oas_router)?;
+        owners.record(&oas_routes, CORE_OWNER);
 
         let elasticsearch = self.elasticsearch.setup().await?;
         self.status.set_elasticsearch(elasticsearch.status.clone());

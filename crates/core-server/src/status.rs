@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use core_config::PackageInfo;
 use core_elasticsearch::ElasticsearchStatus;
-use core_http::{AuthRequired, KibanaResponse, RouteConfig, RouteOptions, RouteValidation, Router};
+use core_http::{
+    AuthRequired, KibanaResponse, RouteConfig, RouteDocs, RouteOptions, RouteValidation, Router,
+};
 use core_plugins::{PluginName, PluginStatus};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -260,7 +262,14 @@ pub(crate) fn status_router(registry: Arc<StatusRegistry>) -> Router {
     let mut router = Router::new("/api");
     let options = RouteOptions::new().auth_required(AuthRequired::NotRequired);
     router.get(
-        RouteConfig::new("/status", RouteValidation::none()).options(options),
+        RouteConfig::new("/status", RouteValidation::none())
+            .options(options)
+            .docs(
+                RouteDocs::new()
+                    .summary("The server's status")
+                    .response(200, "Green or yellow: the server serves")
+                    .response(503, "Red: plugins are not started, or are stopping"),
+            ),
         move |_request, response| {
             let (document, required_down) = registry.document();
             async move {

@@ -70,6 +70,7 @@ mod error;
 mod handler_error;
 mod headers;
 mod lifecycle;
+mod openapi;
 mod request;
 mod response;
 mod route;
@@ -92,6 +93,10 @@ pub use lifecycle::{
     AuthResult, AuthResultParams, AuthState, AuthStateValue, AuthStatus, AuthToolkit,
     AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
     OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
+};
+pub use openapi::{
+    OPENAPI_SECURITY_SCHEME, OpenApiInfo, PartSchema, ResponseDoc, RouteDocs, RouteSchemas,
+    TypeSchema, openapi_document,
 };
 pub use request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestId, RequestIdHandle,

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::openapi::RouteDocs;
 use crate::validation::{Empty, RouteValidation};
 
 /// HTTP methods a route may answer.
@@ -189,6 +190,8 @@ pub struct RouteConfig<P = Empty, Q = Empty, B = Empty> {
     pub validate: RouteValidation<P, Q, B>,
     /// Options.
     pub options: RouteOptions,
+    /// Summary, description, tags and responses for the OpenAPI document.
+    pub docs: RouteDocs,
 }
 
 impl<P, Q, B> RouteConfig<P, Q, B> {
@@ -204,6 +207,7 @@ impl<P, Q, B> RouteConfig<P, Q, B> {
             path: path.into(),
             validate,
             options: RouteOptions::default(),
+            docs: RouteDocs::default(),
         }
     }
     /// Replaces the options.
@@ -213,6 +217,16 @@ impl<P, Q, B> RouteConfig<P, Q, B> {
     /// * `options` - the route's options, replacing the defaults.
     pub fn options(mut self, options: RouteOptions) -> Self {
         self.options = options;
+        self
+    }
+    /// Replaces the documentation (summary, description, tags, responses) that the OpenAPI
+    /// document shows for the route.
+    ///
+    /// # Arguments
+    ///
+    /// * `docs` - the route's documentation.
+    pub fn docs(mut self, docs: RouteDocs) -> Self {
+        self.docs = docs;
         self
     }
 }

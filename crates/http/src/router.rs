@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::handler_error::HandlerResult;
 use crate::headers::RequestHeaders;
 use crate::lifecycle::panic_text;
+use crate::openapi::{RouteDocs, RouteSchemas};
 use crate::request::{
     KibanaRequest, KibanaRequestRoute, KibanaRequestRouteOptions, RequestFacts, RequestState,
     RequestUrl,
@@ -46,6 +47,8 @@ pub(crate) struct RouteEntry {
     pub(crate) full_path: String,
     pub(crate) method: RouteMethod,
     pub(crate) options: RouteOptions,
+    pub(crate) schemas: RouteSchemas,
+    pub(crate) docs: RouteDocs,
     pub(crate) request_route: Arc<KibanaRequestRoute>,
     pub(crate) handler: Arc<ErasedHandler>,
 }
@@ -61,6 +64,10 @@ pub struct RouteInfo {
     pub full_path: String,
     /// The options.
     pub options: RouteOptions,
+    /// The schemas its validation declared.
+    pub schemas: RouteSchemas,
+    /// Its documentation.
+    pub docs: RouteDocs,
 }
 
 /// A group of routes under a path prefix (Kibana's `Router`). Build it, add routes, then hand it
@@ -159,6 +166,8 @@ impl Router {
                 path: route.path.clone(),
                 full_path: route.full_path.clone(),
                 options: route.options.clone(),
+                schemas: route.schemas,
+                docs: route.docs.clone(),
             })
             .collect()
     }
@@ -201,7 +210,9 @@ impl Router {
             path,
             validate,
             options,
+            docs,
         } = config;
+        let schemas = validate.schemas();
         let full_path = full_path(&self.prefix, &path);
         let request_route = Arc::new(KibanaRequestRoute {
             path: full_path.clone(),
@@ -255,6 +266,8 @@ impl Router {
             full_path,
             method,
             options,
+            schemas,
+            docs,
             request_route,
             handler: Arc::new(erased),
         });

@@ -313,3 +313,23 @@ async fn the_binary_checks_xsrf_sends_its_headers_and_keeps_its_instance_uuid() 
         uuid
     );
 }
+
+/// `docs/openapi/openapi.json` is what the binary answers at `GET /api/oas`, pretty-printed (as
+/// `cargo xtask openapi` writes it): a stale file fails here as well as in `--check`.
+#[tokio::test]
+async fn the_checked_in_openapi_document_is_what_the_binary_serves() {
+    let home = Home::new();
+    let mut server = Launch::new(Binary::Server, &home)
+        .elasticsearch(&unreachable_elasticsearch())
+        .start()
+        .await;
+    let (status, document) = server.get("/api/oas").await;
+    assert_eq!(status, 200, "{document}");
+    let served = serde_json::to_string_pretty(&document).unwrap() + "\n";
+    let checked_in = include_str!("../../../docs/openapi/openapi.json");
+    assert!(
+        served == checked_in,
+        "docs/openapi/openapi.json is stale: run `cargo xtask openapi` and commit it"
+    );
+    assert_eq!(server.stop().await, 0);
+}

@@ -12,6 +12,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 use self::coerce::Coerce;
 use self::text_de::TextMap;
 use self::value_de::{FieldError, ValueDeserializer};
+use crate::openapi::{PartSchema, RouteSchemas, TypeSchema};
 
 /// The value of a request part that a route did not declare: accepts anything, holds nothing
 /// (Kibana gave such parts as `{}`).
@@ -144,6 +146,7 @@ type CheckFn<P, Q, B> = dyn Fn(&P, &Q, &B) -> Result<(), RequestValidationError>
 /// ```
 pub struct RouteValidation<P = Empty, Q = Empty, B = Empty> {
     declared: Declared,
+    schemas: RouteSchemas,
     check: Option<Arc<CheckFn<P, Q, B>>>,
     _types: PartTypes<P, Q, B>,
 }
@@ -159,6 +162,7 @@ impl<P, Q, B> Clone for RouteValidation<P, Q, B> {
     fn clone(&self) -> Self {
         Self {
             declared: self.declared,
+            schemas: self.schemas,
             check: self.check.clone(),
             _types: PhantomData,
         }
@@ -170,6 +174,7 @@ impl RouteValidation {
     pub fn none() -> Self {
         Self {
             declared: Declared::default(),
+            schemas: RouteSchemas::default(),
             check: None,
             _types: PhantomData,
         }
@@ -197,6 +202,10 @@ impl<P, Q, B> RouteValidation<P, Q, B> {
                 params: true,
                 ..self.declared
             },
+            schemas: RouteSchemas {
+                params: PartSchema::Untyped,
+                ..self.schemas
+            },
             check: None,
             _types: PhantomData,
         }
@@ -209,6 +218,10 @@ impl<P, Q, B> RouteValidation<P, Q, B> {
             declared: Declared {
                 query: true,
                 ..self.declared
+            },
+            schemas: RouteSchemas {
+                query: PartSchema::Untyped,
+                ..self.schemas
             },
             check: None,
             _types: PhantomData,
@@ -225,9 +238,41 @@ impl<P, Q, B> RouteValidation<P, Q, B> {
                 body: true,
                 ..self.declared
             },
+            schemas: RouteSchemas {
+                body: PartSchema::Untyped,
+                ..self.schemas
+            },
             check: None,
             _types: PhantomData,
         }
+    }
+
+    /// Like [`params`](Self::params), and the params' JSON Schema goes into the OpenAPI
+    /// document (see [`openapi_document`](crate::openapi_document)).
+    pub fn params_documented<T: DeserializeOwned + JsonSchema>(self) -> RouteValidation<T, Q, B> {
+        let mut validation = self.params::<T>();
+        validation.schemas.params = PartSchema::Typed(TypeSchema::of::<T>());
+        validation
+    }
+
+    /// Like [`query`](Self::query), and the query's JSON Schema goes into the OpenAPI
+    /// document, one parameter per field.
+    pub fn query_documented<T: DeserializeOwned + JsonSchema>(self) -> RouteValidation<P, T, B> {
+        let mut validation = self.query::<T>();
+        validation.schemas.query = PartSchema::Typed(TypeSchema::of::<T>());
+        validation
+    }
+
+    /// Like [`body`](Self::body), and the body's JSON Schema goes into the OpenAPI document.
+    pub fn body_documented<T: DeserializeOwned + JsonSchema>(self) -> RouteValidation<P, Q, T> {
+        let mut validation = self.body::<T>();
+        validation.schemas.body = PartSchema::Typed(TypeSchema::of::<T>());
+        validation
+    }
+
+    /// The schemas of the declared parts, for the OpenAPI document.
+    pub fn schemas(&self) -> RouteSchemas {
+        self.schemas
     }
 
     /// Adds a check run after deserialization, for rules serde cannot express. Call it last:

@@ -17,9 +17,10 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use core_server::{
     Core, CoreSetup, CoreStart, Logger, Plugin, PluginInitializerContext, PluginRegistration,
-    RequestValidationError, ResponseBody, RouteConfig, RouteValidation, Router, SetupDeps,
-    StartDeps,
+    RequestValidationError, ResponseBody, RouteConfig, RouteDocs, RouteValidation, Router,
+    SetupDeps, StartDeps,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -107,24 +108,44 @@ pub fn registration() -> PluginRegistration {
         .with_config::<GreetingConfig>()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NameParams {
+    /// Who to greet.
     name: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct HelloQuery {
+    /// Shout the greeting.
     uppercase: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GreetBody {
+    /// The names to greet, 1 to 10.
     names: Vec<String>,
+    /// What ends each greeting, at most 3 characters.
     #[serde(default = "exclamation")]
     punctuation: String,
+}
+
+/// The answer of the `/hello` routes.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Greeting {
+    /// The greeting.
+    message: String,
+}
+
+/// The answer of `POST /api/greeting/greet`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct Greetings {
+    /// One greeting per name, in order.
+    messages: Vec<String>,
 }
 
 fn exclamation() -> String {
@@ -163,14 +184,14 @@ fn check_name(
 pub const GREETINGS_JSON: &str = include_str!("greetings.json");
 
 /// One entry of [`GREETINGS_JSON`].
-#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize, JsonSchema)]
 struct LanguageGreeting {
     language: String,
     hello: String,
 }
 
 /// The answer of `GET /api/greeting/languages`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, JsonSchema)]
 struct Languages {
     greetings: Vec<LanguageGreeting>,
 }
@@ -180,7 +201,11 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
         greetings: serde_json::from_str(GREETINGS_JSON)?,
     });
     router.get(
-        RouteConfig::new("/languages", RouteValidation::none()),
+        RouteConfig::new("/languages", RouteValidation::none()).docs(
+            RouteDocs::new()
+                .summary("\"Hello\" in 50 languages")
+                .response_with::<Languages>(200, "The greetings"),
+        ),
         move |_ctx, _req, res| {
             let body = ResponseBody::json(&*languages);
             async move { Ok(res.ok(body?)) }
@@ -189,7 +214,15 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
 
     let (g, l) = (greeter.clone(), log.clone());
     router.get(
-        RouteConfig::new("/hello", RouteValidation::new().query::<HelloQuery>()),
+        RouteConfig::new(
+            "/hello",
+            RouteValidation::new().query_documented::<HelloQuery>(),
+        )
+        .docs(
+            RouteDocs::new()
+                .summary("Greets the configured default name")
+                .response_with::<Greeting>(200, "The greeting"),
+        ),
         move |_ctx, req, res| {
             let message = shout(g.greet_default(), req.query().uppercase);
             l.debug(format_args!("greeted the default name"));
@@ -200,11 +233,16 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
     let (g, l) = (greeter.clone(), log.clone());
     let max = greeter.config().max_name_length;
     let validation = RouteValidation::new()
-        .params::<NameParams>()
-        .query::<HelloQuery>()
+        .params_documented::<NameParams>()
+        .query_documented::<HelloQuery>()
         .check(move |params: &NameParams, _, _| check_name("params", "name", &params.name, max));
     router.get(
-        RouteConfig::new("/hello/{name}", validation),
+        RouteConfig::new("/hello/{name}", validation).docs(
+            RouteDocs::new()
+                .summary("Greets a name")
+                .response_with::<Greeting>(200, "The greeting")
+                .response(400, "The name is blank or too long"),
+        ),
         move |_ctx, req, res| {
             let message = shout(g.greet(&req.params().name), req.query().uppercase);
             l.debug(format_args!(
@@ -218,7 +256,7 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
     let g = greeter.clone();
     let validation =
         RouteValidation::new()
-            .body::<GreetBody>()
+            .body_documented::<GreetBody>()
             .check(move |_, _, body: &GreetBody| {
                 if body.names.is_empty() || body.names.len() > MAX_NAMES {
                     let message = format!(
@@ -242,7 +280,12 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
                 Ok(())
             });
     router.post(
-        RouteConfig::new("/greet", validation),
+        RouteConfig::new("/greet", validation).docs(
+            RouteDocs::new()
+                .summary("Greets several names")
+                .response_with::<Greetings>(200, "The greetings")
+                .response(400, "No names, too many, or a name blank or too long"),
+        ),
         move |_ctx, req, res| {
             let body = req.body();
             let messages: Vec<String> = body

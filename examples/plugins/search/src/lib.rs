@@ -20,10 +20,11 @@ use std::sync::Arc;
 use core_server::{
     CallApiOptions, ConfigSchema, Core, CoreSetup, CoreStart, Empty, HandlerResult, KibanaResponse,
     Logger, Plugin, PluginInitializerContext, PluginRegistration, RequestHandlerContext,
-    RequestValidationError, ResponseBody, RouteConfig, RouteValidation, Router, SetupDeps,
-    StartDeps, ValidationError,
+    RequestValidationError, ResponseBody, RouteConfig, RouteDocs, RouteValidation, Router,
+    SetupDeps, StartDeps, ValidationError,
 };
 use example_greeting_plugin::{Greeter, GreetingPlugin};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -88,10 +89,12 @@ pub fn registration() -> PluginRegistration {
     core_server::plugin_registration!(SearchPlugin, SearchPlugin::new).with_config::<SearchConfig>()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SearchQuery {
+    /// The query, in Elasticsearch's `query_string` syntax; not blank.
     q: String,
+    /// How many hits to return, at most `search.maxSize`.
     #[serde(default = "default_size")]
     size: u32,
 }
@@ -173,7 +176,7 @@ async fn raw_search(ctx: RequestHandlerContext, index: &str, query: &SearchQuery
 /// The validation of both search routes: `q` must not be blank, `size` at most `maxSize`.
 fn search_validation(max_size: u32) -> RouteValidation<Empty, SearchQuery, Empty> {
     RouteValidation::new()
-        .query::<SearchQuery>()
+        .query_documented::<SearchQuery>()
         .check(move |_, query: &SearchQuery, _| {
             if query.q.trim().is_empty() {
                 return Err(RequestValidationError::query("q", "must not be empty"));
@@ -193,7 +196,12 @@ fn search_validation(max_size: u32) -> RouteValidation<Empty, SearchQuery, Empty
 fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>) {
     let index = config.index.clone();
     router.get(
-        RouteConfig::new("/search", search_validation(config.max_size)),
+        RouteConfig::new("/search", search_validation(config.max_size)).docs(
+            RouteDocs::new()
+                .summary("Searches the configured index as the current user")
+                .response(200, "`message`, `total` and the hits' sources")
+                .response(503, "Elasticsearch is unreachable"),
+        ),
         move |ctx, req, _res| {
             let (index, greeter) = (index.clone(), Arc::clone(&greeter));
             async move { search(ctx, &index, req.query(), &greeter).await }
@@ -201,7 +209,11 @@ fn routes(router: &mut Router, config: &SearchConfig, greeter: Arc<Greeter>) {
     );
     let index = config.index.clone();
     router.get(
-        RouteConfig::new("/search/raw", search_validation(config.max_size)),
+        RouteConfig::new("/search/raw", search_validation(config.max_size)).docs(
+            RouteDocs::new()
+                .summary("Searches as the current user; Elasticsearch's answer as it is sent")
+                .response(200, "Elasticsearch's search answer, streamed"),
+        ),
         move |ctx, req, _res| {
             let index = index.clone();
             async move { raw_search(ctx, &index, req.query()).await }

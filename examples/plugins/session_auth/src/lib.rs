@@ -32,9 +32,11 @@ use core_server::services::config::values::duration;
 use core_server::{
     AuthRequired, AuthResultParams, ConfigSchema, Core, CoreSetup, CoreStart,
     ElasticsearchSessionStore, Logger, MemorySessionStore, Plugin, PluginInitializerContext,
-    PluginRegistration, RouteConfig, RouteOptions, RouteValidation, SameSite, SessionCookieOptions,
-    SessionStorageFactory, SessionStore, SetupDeps, StartDeps, ValidationError,
+    PluginRegistration, RouteConfig, RouteDocs, RouteOptions, RouteValidation, SameSite,
+    SessionCookieOptions, SessionStorageFactory, SessionStore, SetupDeps, StartDeps,
+    ValidationError,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -205,16 +207,26 @@ pub fn registration() -> PluginRegistration {
         .with_config::<SessionAuthConfig>()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
+    /// A user of `session_auth.users`.
     username: String,
+    /// The user's password.
     password: String,
+}
+
+/// The answer of `/me` and `/session`.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct CurrentUser {
+    /// Who is signed in.
+    username: Option<String>,
 }
 
 /// The auth state of a signed-in request, read back by routes with
 /// `core.http.auth().get(&request).state_as::<SignedIn>()`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SignedIn {
     /// Who is signed in.
     pub username: String,
@@ -327,8 +339,17 @@ impl Plugin<Core> for SessionAuthPlugin {
         let users = config.users.clone();
         let mut routes = router.with_state((sessions.clone(), self.log.clone()));
         routes.post(
-            RouteConfig::new("/login", RouteValidation::new().body::<Credentials>())
-                .options(open.clone()),
+            RouteConfig::new(
+                "/login",
+                RouteValidation::new().body_documented::<Credentials>(),
+            )
+            .options(open.clone())
+            .docs(
+                RouteDocs::new()
+                    .summary("Signs a user in: sets the session cookie")
+                    .response_with::<SignedIn>(200, "Signed in")
+                    .response(401, "Unknown user or wrong password"),
+            ),
             move |(sessions, log), _ctx, request, response| {
                 let Credentials { username, password } = request.body();
                 let known = users
@@ -350,7 +371,13 @@ impl Plugin<Core> for SessionAuthPlugin {
             },
         );
         routes.post(
-            RouteConfig::new("/logout", RouteValidation::none()).options(open),
+            RouteConfig::new("/logout", RouteValidation::none())
+                .options(open)
+                .docs(
+                    RouteDocs::new()
+                        .summary("Signs out: clears the session")
+                        .response(204, "Signed out"),
+                ),
             |(sessions, _log), _ctx, request, response| async move {
                 sessions.as_scoped(&request).clear().await;
                 Ok(response.no_content())
@@ -362,7 +389,16 @@ impl Plugin<Core> for SessionAuthPlugin {
             let auth = core.http.auth();
             router.get(
                 RouteConfig::new(path, RouteValidation::none())
-                    .options(RouteOptions::new().extends_session(extends_session)),
+                    .options(RouteOptions::new().extends_session(extends_session))
+                    .docs(
+                        RouteDocs::new()
+                            .summary(if extends_session {
+                                "The signed-in user"
+                            } else {
+                                "The signed-in user, without extending the session"
+                            })
+                            .response_with::<CurrentUser>(200, "The user"),
+                    ),
                 move |_ctx, request, response| {
                     let username = auth
                         .get(&request)
