@@ -90,6 +90,7 @@ mod core;
 mod elasticsearch_errors;
 mod error;
 mod instance_uuid;
+mod metrics;
 mod overrides;
 mod root;
 mod route_owners;
@@ -107,6 +108,10 @@ pub use crate::context::{
     ElasticsearchRequestContext, RequestHandlerContext, Router, RouterWithState,
 };
 pub use crate::core::{Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup};
+pub use crate::metrics::{
+    MetricsServiceStart, OpsMetrics, OsLoad, OsMemory, OsMetrics, ProcessCpu, ProcessMemory,
+    ProcessMetrics, RequestsMetrics, ResponseTimes, RuntimeMetrics,
+};
 pub use crate::route_owners::RegisterRouterError;
 pub use crate::scoped_request::RequestScope;
 pub use crate::session_index::{DEFAULT_SESSION_INDEX, ElasticsearchSessionStore};
@@ -119,6 +124,7 @@ pub mod runtime {
     pub use crate::core::{InternalCoreSetup, InternalCoreStart};
     pub use crate::error::ServerError;
     pub use crate::instance_uuid::{PathConfig, UuidError, resolve_instance_uuid};
+    pub use crate::metrics::OpsConfig;
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;

@@ -1,8 +1,10 @@
 //! [`Server`]: creates the core services and runs them in Kibana's order.
 //!
 //! setup: http → (core routes) → elasticsearch → plugins → unknown-key check;
-//! start: http → elasticsearch (health check in the background) → plugins → session cleanups;
-//! stop: plugins → session cleanups → elasticsearch → http (which drains in-flight requests).
+//! start: http → ops metrics (first collection) → elasticsearch (health check in the
+//! background) → plugins → session cleanups;
+//! stop: plugins → session cleanups → elasticsearch → ops metrics → http (which drains
+//! in-flight requests).
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use crate::core::{
 };
 use crate::error::ServerError;
 use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
+use crate::metrics::{MetricsService, OpsConfig};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
 use crate::status::{Phase, StatusRegistry, status_router};
@@ -34,6 +37,8 @@ pub struct Server {
     elasticsearch: ElasticsearchService,
     plugins: PluginsService<Core>,
     status: Arc<StatusRegistry>,
+    /// Ops metrics, collected every `ops.interval` from start to stop.
+    metrics: MetricsService,
     /// The periodic cleanups of server-side session stores, run from start to stop.
     session_cleanups: SessionCleanups,
     setup: Option<InternalCoreSetup>,
@@ -57,6 +62,10 @@ impl Server {
         let http = HttpService::new(&config, loggers)?;
         let elasticsearch = ElasticsearchService::new(config.clone(), loggers.clone());
         let plugins = PluginsService::new(config.clone(), loggers.clone(), registrations);
+        let metrics = MetricsService::new(
+            config.at_path::<OpsConfig>("ops")?,
+            loggers.get(&["metrics", "ops"]),
+        );
         let status = StatusRegistry::new(
             http.config().name.clone(),
             config.env().package_info.clone(),
@@ -69,6 +78,7 @@ impl Server {
             elasticsearch,
             plugins,
             status,
+            metrics,
             session_cleanups: SessionCleanups::default(),
             setup: None,
             started: false,
@@ -152,17 +162,20 @@ impl Server {
             self.status
                 .set_http_address(format!("{}://{address}{base_path}", info.protocol));
         }
+        let metrics = self.metrics.start(self.http.server_metrics()).await;
         self.elasticsearch.start().await?;
         let elasticsearch = ElasticsearchServiceStart {
             admin_client: setup.elasticsearch.admin_client.clone(),
             data_client: setup.elasticsearch.data_client.clone(),
         };
-        let (http_start, es_start) = (http.clone(), elasticsearch.clone());
+        let (http_start, es_start, metrics_start) =
+            (http.clone(), elasticsearch.clone(), metrics.clone());
         let plugins = self
             .plugins
             .start(PluginsServiceStartDeps::new(move |_plugin| CoreStart {
                 http: http_start.clone(),
                 elasticsearch: es_start.clone(),
+                metrics: metrics_start.clone(),
             }))
             .await?;
         self.session_cleanups.start();
@@ -170,6 +183,7 @@ impl Server {
         Ok(InternalCoreStart {
             http,
             elasticsearch,
+            metrics,
             plugins,
         })
     }
@@ -183,6 +197,7 @@ impl Server {
         // Before Elasticsearch: a session index's cleanup calls it.
         self.session_cleanups.stop().await;
         self.elasticsearch.stop().await;
+        self.metrics.stop().await;
         if let Err(error) = self.http.stop().await {
             self.log
                 .error(format_args!("stopping the http server failed: {error}"));

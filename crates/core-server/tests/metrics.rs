@@ -1,0 +1,144 @@
+//! Ops metrics, `/api/stats` and the Prometheus endpoint, on a real server over loopback.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use core_server::testing::TestServer;
+use core_server::{
+    Core, CoreSetup, CoreStart, MetricsServiceStart, Plugin, PluginRegistration, RouteConfig,
+    RouteValidation, SetupDeps, StartDeps,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Serves `GET /api/probe/hello/{name}` and `GET /api/probe/ops` (the latest ops metrics
+/// core handed the plugin at start).
+struct Probe {
+    metrics: Arc<OnceLock<MetricsServiceStart>>,
+}
+
+#[derive(Deserialize)]
+struct Name {
+    #[allow(dead_code)]
+    name: String,
+}
+
+impl Plugin<Core> for Probe {
+    type Setup = ();
+    type Start = ();
+
+    async fn setup(&mut self, core: CoreSetup, _deps: SetupDeps) -> anyhow::Result<()> {
+        let mut router = core.http.create_router("/api/probe");
+        let metrics = Arc::clone(&self.metrics);
+        router
+            .get(
+                RouteConfig::new("/hello/{name}", RouteValidation::new().params::<Name>()),
+                |_ctx, _req, res| async move { Ok(res.ok(json!({ "hello": true }))) },
+            )
+            .get(
+                RouteConfig::new("/ops", RouteValidation::none()),
+                move |_ctx, _req, res| {
+                    let ops = metrics.get().map(|start| {
+                        let latest = start.ops_metrics().borrow().clone();
+                        (latest, start.collection_interval())
+                    });
+                    async move {
+                        let (latest, interval) = ops.expect("set at start");
+                        Ok(res.ok(json!({
+                            "metrics": latest,
+                            "interval_ms": interval.as_millis() as u64,
+                        })))
+                    }
+                },
+            );
+        core.http.register_router(router)?;
+        Ok(())
+    }
+
+    async fn start(&mut self, core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+        let _ = self.metrics.set(core.metrics);
+        Ok(())
+    }
+}
+
+fn probe() -> PluginRegistration {
+    let manifest =
+        r#"{ "id": "probe", "version": "1.0.0", "kibanaVersion": "kibana", "server": true }"#;
+    PluginRegistration::new::<Probe>(manifest, "test/probe/kibana.json", |_| Probe {
+        metrics: Arc::default(),
+    })
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn get_json(server: &TestServer, path: &str) -> (u16, Value) {
+    let response = client().get(server.url(path)).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// Asks `/api/probe/ops` until `done` holds, at most for ten seconds.
+async fn ops_until(server: &TestServer, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let (_, body) = get_json(server, "/api/probe/ops").await;
+        if done(&body["metrics"]) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the ops metrics never got there")
+}
+
+#[tokio::test]
+async fn plugins_read_ops_metrics_collected_every_interval_and_logged_under_metrics_ops() {
+    let server = TestServer::start(vec![probe()], json!({ "ops": { "interval": "100ms" } }))
+        .await
+        .unwrap();
+    for name in ["a", "b", "c"] {
+        let response = client()
+            .get(server.url(&format!("/api/probe/hello/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    // A later collection counts the three answers (each collection resets the counters).
+    let body = ops_until(&server, |metrics| {
+        metrics["requests"]["status_codes"]["200"].as_u64() >= Some(3)
+    })
+    .await;
+    assert_eq!(body["interval_ms"], 100);
+    let metrics = &body["metrics"];
+    assert!(metrics["process"]["memory"]["resident_set_size_in_bytes"].as_u64() > Some(0));
+    assert_eq!(metrics["process"]["pid"], std::process::id());
+    assert!(metrics["process"]["event_loop_delay"].as_f64() >= Some(0.0));
+    assert!(metrics["runtime"]["workers"].as_u64() >= Some(1));
+    assert!(metrics["os"]["memory"]["total_in_bytes"].as_u64() > Some(0));
+    assert!(metrics["response_times"]["max_in_millis"].as_f64() >= Some(0.0));
+    assert!(metrics["concurrent_connections"].is_u64());
+
+    let lines: Vec<String> = server
+        .logs()
+        .records()
+        .into_iter()
+        .filter(|record| record.context == "metrics.ops")
+        .map(|record| record.message)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("memory: ") && line.contains(" delay: ")),
+        "{lines:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ops_interval_is_checked() {
+    let error = TestServer::start(vec![], json!({ "ops": { "interval": "1ms" } }))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("[ops.interval]"), "{error}");
+}
