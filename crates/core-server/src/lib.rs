@@ -98,6 +98,7 @@ mod scoped_request;
 mod server;
 mod session_cleanups;
 mod session_index;
+mod stats;
 mod status;
 
 pub mod cli;
@@ -128,6 +129,7 @@ pub mod runtime {
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;
+    pub use crate::stats::STATS_PATH;
     pub use crate::status::{STATUS_PATH, ServiceStatus, StatusState};
     pub use core_plugins::{
         PluginContract, PluginManifest, PluginsServiceSetup, PluginsServiceStart,

@@ -1,6 +1,6 @@
 //! [`Server`]: creates the core services and runs them in Kibana's order.
 //!
-//! setup: http → (core routes) → elasticsearch → plugins → unknown-key check;
+//! setup: http → (core routes) → elasticsearch → `/api/stats` → plugins → unknown-key check;
 //! start: http → ops metrics (first collection) → elasticsearch (health check in the
 //! background) → plugins → session cleanups;
 //! stop: plugins → session cleanups → elasticsearch → ops metrics → http (which drains
@@ -25,6 +25,7 @@ use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
 use crate::metrics::{MetricsService, OpsConfig};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
+use crate::stats::{StatsSources, stats_router};
 use crate::status::{Phase, StatusRegistry, status_router};
 
 /// The composition of the core services and the plugins (Kibana's `Server`).
@@ -110,6 +111,20 @@ impl Server {
         let elasticsearch = self.elasticsearch.setup().await?;
         self.status.set_elasticsearch(elasticsearch.status.clone());
         let es_contract: ElasticsearchServiceSetup = elasticsearch.contract.clone();
+        let config = self.http.config();
+        let stats_router = stats_router(StatsSources {
+            status: Arc::clone(&self.status),
+            ops: self.metrics.subscribe(),
+            interval: self.metrics.interval(),
+            package: self.config.env().package_info.clone(),
+            name: config.name.clone(),
+            host: config.host.clone(),
+            port: config.port,
+            elasticsearch: es_contract.data_client.clone(),
+        });
+        let stats_routes = stats_router.get_routes();
+        http.http.register_router(stats_router)?;
+        owners.record(&stats_routes, CORE_OWNER);
 
         let discovered = self.plugins.discover()?.plugins.clone();
         self.status.set_discovered(discovered);

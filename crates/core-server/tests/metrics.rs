@@ -142,3 +142,75 @@ async fn ops_interval_is_checked() {
         .unwrap_err();
     assert!(error.to_string().contains("[ops.interval]"), "{error}");
 }
+
+#[tokio::test]
+async fn stats_has_kibanas_shape_and_extended_adds_the_cluster_uuid() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let es = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "cluster_uuid": "c-1" })))
+        .mount(&es)
+        .await;
+    let server = TestServer::start(
+        vec![probe()],
+        json!({
+            "server": { "name": "stats-test" },
+            "elasticsearch": { "hosts": [es.uri()] },
+        }),
+    )
+    .await
+    .unwrap();
+
+    let (status, stats) = get_json(&server, "/api/stats").await;
+    assert_eq!(status, 200, "{stats}");
+    let kibana = &stats["kibana"];
+    assert!(kibana["uuid"].is_string());
+    assert_eq!(kibana["name"], "stats-test");
+    assert_eq!(kibana["index"], ".kibana");
+    assert_eq!(kibana["host"], "127.0.0.1");
+    assert_eq!(kibana["transport_address"], "127.0.0.1:0");
+    assert!(kibana["version"].is_string());
+    assert!(kibana["snapshot"].is_boolean());
+    assert!(["green", "yellow", "red"].contains(&kibana["status"].as_str().unwrap()));
+    assert!(stats["last_updated"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stats["collection_interval_in_millis"], 5000);
+    for field in [
+        "process",
+        "os",
+        "response_times",
+        "requests",
+        "concurrent_connections",
+    ] {
+        assert!(!stats[field].is_null(), "no {field} in {stats}");
+    }
+    assert!(stats["requests"]["status_codes"].is_object());
+    assert!(stats["os"]["load"]["1m"].is_number());
+    assert!(stats.get("cluster_uuid").is_none());
+
+    for query in ["?extended=true", "?extended"] {
+        let (status, extended) = get_json(&server, &format!("/api/stats{query}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(extended["cluster_uuid"], "c-1", "{query}: {extended}");
+    }
+    let (status, _) = get_json(&server, "/api/stats?extended=maybe").await;
+    assert_eq!(status, 400);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn extended_stats_leave_the_cluster_uuid_out_when_elasticsearch_is_down() {
+    let server = TestServer::start(
+        vec![],
+        json!({ "elasticsearch": { "hosts": ["http://127.0.0.1:9"], "requestTimeout": "2s" } }),
+    )
+    .await
+    .unwrap();
+    let (status, stats) = get_json(&server, "/api/stats?extended=true").await;
+    assert_eq!(status, 200, "{stats}");
+    assert!(stats.get("cluster_uuid").is_none());
+    assert!(stats["kibana"].is_object());
+    server.stop().await;
+}

@@ -279,6 +279,11 @@ impl MetricsService {
         self.sender.subscribe()
     }
 
+    /// How often metrics are collected.
+    pub(crate) fn interval(&self) -> Duration {
+        self.config.interval
+    }
+
     /// Collects once, then every interval in the background.
     pub(crate) async fn start(&mut self, server: ServerMetrics) -> MetricsServiceStart {
         let mut collection = Collection {
