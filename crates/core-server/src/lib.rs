@@ -125,7 +125,7 @@ pub mod runtime {
     pub use crate::core::{InternalCoreSetup, InternalCoreStart};
     pub use crate::error::ServerError;
     pub use crate::instance_uuid::{PathConfig, UuidError, resolve_instance_uuid};
-    pub use crate::metrics::OpsConfig;
+    pub use crate::metrics::{MetricsConfig, OpsConfig, PROMETHEUS_PATH, PrometheusConfig};
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;

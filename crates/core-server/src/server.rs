@@ -22,7 +22,7 @@ use crate::core::{
 };
 use crate::error::ServerError;
 use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
-use crate::metrics::{MetricsService, OpsConfig};
+use crate::metrics::{MetricsConfig, MetricsService, OpsConfig, Prometheus, prometheus_router};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
 use crate::stats::{StatsSources, stats_router};
@@ -125,6 +125,21 @@ impl Server {
         let stats_routes = stats_router.get_routes();
         http.http.register_router(stats_router)?;
         owners.record(&stats_routes, CORE_OWNER);
+        if self
+            .config
+            .at_path::<MetricsConfig>("metrics")?
+            .prometheus
+            .enabled
+        {
+            let prometheus = Prometheus::new(self.metrics.subscribe());
+            let router = prometheus_router(Arc::clone(&prometheus));
+            let routes = router.get_routes();
+            http.http.register_router(router)?;
+            owners.record(&routes, CORE_OWNER);
+            // Called at start, once every plugin has registered its routes.
+            self.http
+                .observe_routes(prometheus.observer(owners.clone()));
+        }
 
         let discovered = self.plugins.discover()?.plugins.clone();
         self.status.set_discovered(discovered);

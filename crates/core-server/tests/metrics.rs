@@ -214,3 +214,174 @@ async fn extended_stats_leave_the_cluster_uuid_out_when_elasticsearch_is_down() 
     assert!(stats["kibana"].is_object());
     server.stop().await;
 }
+
+/// One sample line of the text format: `name{labels} value`, checked as Prometheus reads it.
+#[derive(Debug)]
+struct Sample {
+    name: String,
+    labels: Vec<(String, String)>,
+    value: f64,
+}
+
+/// Parses the exposition text: `# TYPE`/`# HELP`/`# UNIT` comments, samples, and the final
+/// `# EOF`; panics on anything else.
+fn parse_exposition(text: &str) -> Vec<Sample> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.pop(), Some("# EOF"), "no # EOF at the end of {text}");
+    let mut samples = Vec::new();
+    for line in lines {
+        if let Some(comment) = line.strip_prefix("# ") {
+            let kind = comment.split(' ').next().unwrap();
+            assert!(
+                ["TYPE", "HELP", "UNIT"].contains(&kind),
+                "bad comment: {line}"
+            );
+            continue;
+        }
+        let name_end = line
+            .find(['{', ' '])
+            .unwrap_or_else(|| panic!("bad line: {line}"));
+        let name = &line[..name_end];
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad name: {line}"
+        );
+        let mut rest = &line[name_end..];
+        let mut labels = Vec::new();
+        if let Some(inner) = rest.strip_prefix('{') {
+            let mut remaining = inner;
+            loop {
+                let (key, after) = remaining
+                    .split_once("=\"")
+                    .unwrap_or_else(|| panic!("bad label: {line}"));
+                let end = after
+                    .find('"')
+                    .unwrap_or_else(|| panic!("bad label: {line}"));
+                labels.push((key.to_owned(), after[..end].to_owned()));
+                remaining = &after[end + 1..];
+                if let Some(next) = remaining.strip_prefix(',') {
+                    remaining = next;
+                } else {
+                    rest = remaining
+                        .strip_prefix('}')
+                        .unwrap_or_else(|| panic!("bad labels: {line}"));
+                    break;
+                }
+            }
+        }
+        let value = rest
+            .trim()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
+        samples.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+    samples
+}
+
+#[tokio::test]
+async fn prometheus_is_off_by_default() {
+    let server = TestServer::start(vec![probe()], json!({})).await.unwrap();
+    let response = client()
+        .get(server.url("/api/metrics/prometheus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn prometheus_exposes_ops_metrics_and_latencies_by_route_template() {
+    let server = TestServer::start(
+        vec![probe()],
+        json!({ "metrics": { "prometheus": { "enabled": true } } }),
+    )
+    .await
+    .unwrap();
+    for name in ["a", "b"] {
+        let response = client()
+            .get(server.url(&format!("/api/probe/hello/{name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let response = client()
+        .get(server.url("/api/metrics/prometheus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    let samples = parse_exposition(&text);
+    assert!(!text.contains("/api/probe/hello/a"), "a raw path: {text}");
+
+    let count = samples
+        .iter()
+        .find(|sample| {
+            sample.name == "kibana_http_server_request_duration_seconds_count"
+                && sample.labels
+                    == [
+                        ("route".to_owned(), "/api/probe/hello/{name}".to_owned()),
+                        ("method".to_owned(), "GET".to_owned()),
+                        ("status_class".to_owned(), "2xx".to_owned()),
+                        ("plugin".to_owned(), "probe".to_owned()),
+                    ]
+        })
+        .unwrap_or_else(|| panic!("no count for the hello route in {text}"));
+    assert_eq!(count.value, 2.0);
+    // Core's own routes are there too, owned by core.
+    assert!(samples.iter().any(|sample| {
+        sample
+            .labels
+            .iter()
+            .any(|(key, value)| key == "route" && value == "/api/status")
+            && sample
+                .labels
+                .iter()
+                .any(|(key, value)| key == "plugin" && value == "core")
+    }));
+    let value_of = |name: &str| {
+        samples
+            .iter()
+            .find(|sample| sample.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .value
+    };
+    assert!(value_of("kibana_process_resident_memory_bytes") > 0.0);
+    assert!(value_of("kibana_process_cpu_seconds_total") >= 0.0);
+    assert!(value_of("kibana_runtime_workers") >= 1.0);
+    assert!(value_of("kibana_os_memory_total_bytes") > 0.0);
+    server.stop().await;
+}
+
+#[test]
+fn the_exposition_check_can_fail() {
+    for bad in [
+        "kibana_x 1\n",
+        "kibana_x{a=\"1\" 1\n# EOF",
+        "kibana x 1\n# EOF",
+        "kibana_x one\n# EOF",
+    ] {
+        assert!(
+            std::panic::catch_unwind(|| parse_exposition(bad)).is_err(),
+            "{bad}"
+        );
+    }
+}

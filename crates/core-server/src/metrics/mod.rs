@@ -6,6 +6,7 @@
 
 mod collectors;
 mod log;
+mod prometheus;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -18,6 +19,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::collectors::Collector;
+pub use self::prometheus::{MetricsConfig, PROMETHEUS_PATH, PrometheusConfig};
+pub(crate) use self::prometheus::{Prometheus, prometheus_router};
 
 /// The `ops.*` config section (Kibana's `ops`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
