@@ -134,11 +134,12 @@ impl ServerMetrics {
         }
     }
 
-    /// Counts a request as received and returns the guard that counts its end.
-    pub(crate) fn request_started(&self) -> RequestGuard {
+    /// Counts a request as received and returns the guard that counts its end (borrowing the
+    /// counters: no reference count is touched per request).
+    pub(crate) fn request_started(&self) -> RequestGuard<'_> {
         self.0.total.fetch_add(1, Ordering::Relaxed);
         RequestGuard {
-            metrics: self.clone(),
+            counters: &self.0,
             started: Instant::now(),
             finished: false,
         }
@@ -153,19 +154,19 @@ impl ServerMetrics {
 
 /// A request in flight: [`finish`](Self::finish) counts its response; dropped unfinished (the
 /// client went away and actix dropped the pipeline's future), it counts a disconnect.
-pub(crate) struct RequestGuard {
-    metrics: ServerMetrics,
+pub(crate) struct RequestGuard<'a> {
+    counters: &'a Counters,
     started: Instant,
     finished: bool,
 }
 
-impl RequestGuard {
+impl RequestGuard<'_> {
     /// Counts the response: its status code and how long the request took. Returns the
     /// duration, for the route observer.
     pub(crate) fn finish(mut self, status: u16) -> Duration {
         self.finished = true;
         let elapsed = self.started.elapsed();
-        let counters = &self.metrics.0;
+        let counters = self.counters;
         match status
             .checked_sub(FIRST_STATUS)
             .and_then(|slot| counters.status_codes.get(usize::from(slot)))
@@ -185,10 +186,10 @@ impl RequestGuard {
     }
 }
 
-impl Drop for RequestGuard {
+impl Drop for RequestGuard<'_> {
     fn drop(&mut self) {
         if !self.finished {
-            self.metrics.0.disconnects.fetch_add(1, Ordering::Relaxed);
+            self.counters.disconnects.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
