@@ -6,11 +6,15 @@
 //! `/api/greeting/hello/{name}`, never the raw path, so the number of series stays the number of
 //! routes), `method`, `status_class` (`2xx`...) and `plugin` (the plugin that registered it, or
 //! `core`). They are created when the server starts, one per route and status class, so a
-//! request only observes its duration into a histogram prepared for it. When the endpoint is
-//! off no observer is set and requests pay nothing for it.
+//! request only observes its duration into a histogram prepared for it: three relaxed atomic
+//! adds, no lock (the crate's own `Histogram` takes a mutex per observation, which two workers
+//! answering the same route contend for). They are encoded at each scrape with the crate's
+//! encoder. When the endpoint is off no observer is set and requests pay nothing for it.
 
 use std::fmt::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use core_config::ConfigSchema;
 use core_http::{
@@ -18,11 +22,10 @@ use core_http::{
     RouteValidation, Router,
 };
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
-use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -37,9 +40,10 @@ pub const PROMETHEUS_PATH: &str = "/api/metrics/prometheus";
 /// it).
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Upper bounds of the latency buckets, in seconds: 1 ms to 10 s.
-const BUCKETS: [f64; 13] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+/// Upper bounds of the latency buckets, in microseconds: 1 ms to 10 s (then `+Inf`).
+const BUCKETS_MICROS: [u64; 13] = [
+    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000,
+    5_000_000, 10_000_000,
 ];
 
 /// The `metrics.*` config section.
@@ -64,14 +68,69 @@ impl ConfigSchema for MetricsConfig {}
 /// The labels of a route's latency histogram: route, method, status class, plugin.
 type RouteLabels = [(&'static str, String); 4];
 
-fn new_histogram() -> Histogram {
-    Histogram::new(BUCKETS)
+/// One latency histogram, in relaxed atomics: a count per bucket (the last one `+Inf`) and
+/// the sum in microseconds.
+#[derive(Debug, Default)]
+struct AtomicHistogram {
+    buckets: [AtomicU64; BUCKETS_MICROS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+impl AtomicHistogram {
+    fn observe(&self, elapsed: Duration) {
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let bucket = BUCKETS_MICROS
+            .iter()
+            .position(|bound| micros <= *bound)
+            .unwrap_or(BUCKETS_MICROS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+/// Every route's histograms with their labels, encoded at each scrape.
+#[derive(Debug, Default)]
+struct RouteHistograms {
+    series: Mutex<Vec<(RouteLabels, Arc<AtomicHistogram>)>>,
+}
+
+impl Collector for RouteHistograms {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let series = self.series.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut metric = encoder.encode_descriptor(
+            "http_server_request_duration_seconds",
+            "Time from receiving a request to its response, by route template, method, status \
+             class and owning plugin",
+            None,
+            MetricType::Histogram,
+        )?;
+        for (labels, histogram) in series.iter() {
+            let buckets: Vec<(f64, u64)> = histogram
+                .buckets
+                .iter()
+                .enumerate()
+                .map(|(index, count)| {
+                    let bound = BUCKETS_MICROS
+                        .get(index)
+                        .map_or(f64::MAX, |micros| *micros as f64 / 1e6);
+                    (bound, count.load(Ordering::Relaxed))
+                })
+                .collect();
+            // The count is the buckets' total, so the two always agree within a scrape.
+            let count = buckets.iter().map(|(_, count)| count).sum();
+            let sum = histogram.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+            metric
+                .encode_family(labels)?
+                .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+        }
+        Ok(())
+    }
 }
 
 /// The registry behind the endpoint.
 pub(crate) struct Prometheus {
     registry: Registry,
-    durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    routes: Arc<RouteHistograms>,
 }
 
 impl Prometheus {
@@ -79,41 +138,35 @@ impl Prometheus {
     /// histograms.
     pub(crate) fn new(ops: watch::Receiver<OpsMetrics>) -> Arc<Self> {
         let mut registry = Registry::with_prefix("kibana");
-        let durations: Family<RouteLabels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(new_histogram);
-        registry.register(
-            "http_server_request_duration_seconds",
-            "Time from receiving a request to its response, by route template, method, status \
-             class and owning plugin",
-            durations.clone(),
-        );
+        let routes = Arc::new(RouteHistograms::default());
+        registry.register_collector(Box::new(Arc::clone(&routes)));
         registry.register_collector(Box::new(OpsCollector { ops }));
-        Arc::new(Self {
-            registry,
-            durations,
-        })
+        Arc::new(Self { registry, routes })
     }
 
     /// The route observer to set on the HTTP service: one histogram per status class for each
     /// route, labelled with the route's owner from `owners`.
     pub(crate) fn observer(self: &Arc<Self>, owners: RouteOwners) -> RouteObserver {
-        let this = Arc::clone(self);
+        let routes = Arc::clone(&self.routes);
         Arc::new(move |route: &RouteInfo| -> RouteRecorder {
             let plugin = owners
                 .owner_of(route.method, &route.full_path)
                 .unwrap_or_else(|| "unknown".to_owned());
-            let histograms: [Histogram; 5] = std::array::from_fn(|class| {
+            let mut series = routes.series.lock().unwrap_or_else(PoisonError::into_inner);
+            let histograms: [Arc<AtomicHistogram>; 5] = std::array::from_fn(|class| {
                 let labels: RouteLabels = [
                     ("route", route.full_path.clone()),
                     ("method", route.method.as_str().to_owned()),
                     ("status_class", format!("{}xx", class + 1)),
                     ("plugin", plugin.clone()),
                 ];
-                this.durations.get_or_create(&labels).clone()
+                let histogram = Arc::new(AtomicHistogram::default());
+                series.push((labels, Arc::clone(&histogram)));
+                histogram
             });
             Box::new(move |status, elapsed| {
                 let class = usize::from(status / 100).clamp(1, 5) - 1;
-                histograms[class].observe(elapsed.as_secs_f64());
+                histograms[class].observe(elapsed);
             })
         })
     }
@@ -256,5 +309,30 @@ impl Collector for OpsCollector {
             "Longest response time during the last ops.interval",
             ops.response_times.max_in_millis / 1000.0,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observations_land_in_their_bucket_and_the_sum() {
+        let histogram = AtomicHistogram::default();
+        histogram.observe(Duration::from_micros(1_000));
+        histogram.observe(Duration::from_micros(1_001));
+        histogram.observe(Duration::from_secs(60));
+        let counts: Vec<u64> = histogram
+            .buckets
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(counts[0], 1);
+        assert_eq!(counts[1], 1);
+        assert_eq!(counts[BUCKETS_MICROS.len()], 1);
+        assert_eq!(
+            histogram.sum_micros.load(Ordering::Relaxed),
+            2_001 + 60_000_000
+        );
     }
 }
