@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::context::{ContextFactory, Router};
+use crate::metrics::MetricsServiceStart;
 use crate::route_owners::{RegisterRouterError, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
 
@@ -42,6 +43,8 @@ pub struct CoreStart {
     pub http: core_http::HttpServiceStart,
     /// The Elasticsearch clients.
     pub elasticsearch: ElasticsearchServiceStart,
+    /// The ops metrics: process, runtime, OS and HTTP server, every `ops.interval`.
+    pub metrics: MetricsServiceStart,
 }
 
 /// The Elasticsearch clients at start.
@@ -238,6 +241,8 @@ pub struct InternalCoreStart {
     pub http: core_http::HttpServiceStart,
     /// The Elasticsearch clients.
     pub elasticsearch: ElasticsearchServiceStart,
+    /// The ops metrics.
+    pub metrics: MetricsServiceStart,
     /// The plugins' start contracts.
     pub plugins: PluginsServiceStart,
 }

@@ -90,6 +90,7 @@ mod core;
 mod elasticsearch_errors;
 mod error;
 mod instance_uuid;
+mod metrics;
 mod oas;
 mod overrides;
 mod root;
@@ -98,6 +99,7 @@ mod scoped_request;
 mod server;
 mod session_cleanups;
 mod session_index;
+mod stats;
 mod status;
 
 pub mod cli;
@@ -108,6 +110,10 @@ pub use crate::context::{
     ElasticsearchRequestContext, RequestHandlerContext, Router, RouterWithState,
 };
 pub use crate::core::{Core, CoreSetup, CoreStart, ElasticsearchServiceStart, HttpServiceSetup};
+pub use crate::metrics::{
+    MetricsServiceStart, OpsMetrics, OsLoad, OsMemory, OsMetrics, ProcessCpu, ProcessMemory,
+    ProcessMetrics, RequestsMetrics, ResponseTimes, RuntimeMetrics,
+};
 pub use crate::route_owners::RegisterRouterError;
 pub use crate::scoped_request::RequestScope;
 pub use crate::session_index::{DEFAULT_SESSION_INDEX, ElasticsearchSessionStore};
@@ -120,10 +126,12 @@ pub mod runtime {
     pub use crate::core::{InternalCoreSetup, InternalCoreStart};
     pub use crate::error::ServerError;
     pub use crate::instance_uuid::{PathConfig, UuidError, resolve_instance_uuid};
+    pub use crate::metrics::{MetricsConfig, OpsConfig, PROMETHEUS_PATH, PrometheusConfig};
     pub use crate::oas::{OAS_PATH, OAS_TITLE, OasFilter, oas_document};
     pub use crate::overrides::{ConfigOverride, OverrideError, parse_scalar, split_overrides};
     pub use crate::root::{OnShutdown, Root};
     pub use crate::server::Server;
+    pub use crate::stats::STATS_PATH;
     pub use crate::status::{STATUS_PATH, ServiceStatus, StatusState};
     pub use core_plugins::{
         PluginContract, PluginManifest, PluginsServiceSetup, PluginsServiceStart,

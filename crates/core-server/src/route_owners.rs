@@ -26,7 +26,8 @@ impl RouteOwners {
             .clone()
     }
 
-    fn owner_of(&self, method: RouteMethod, full_path: &str) -> Option<String> {
+    /// Who registered the route with `method` and `full_path`, if anyone did.
+    pub(crate) fn owner_of(&self, method: RouteMethod, full_path: &str) -> Option<String> {
         let owners = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         owners
             .iter()

@@ -1,8 +1,10 @@
 //! [`Server`]: creates the core services and runs them in Kibana's order.
 //!
-//! setup: http → (core routes) → elasticsearch → plugins → unknown-key check;
-//! start: http → elasticsearch (health check in the background) → plugins → session cleanups;
-//! stop: plugins → session cleanups → elasticsearch → http (which drains in-flight requests).
+//! setup: http → (core routes) → elasticsearch → `/api/stats` → plugins → unknown-key check;
+//! start: http → ops metrics (first collection) → elasticsearch (health check in the
+//! background) → plugins → session cleanups;
+//! stop: plugins → session cleanups → elasticsearch → ops metrics → http (which drains
+//! in-flight requests).
 
 use std::sync::Arc;
 
@@ -20,8 +22,10 @@ use crate::core::{
 };
 use crate::error::ServerError;
 use crate::instance_uuid::{PathConfig, resolve_instance_uuid};
+use crate::metrics::{MetricsConfig, MetricsService, OpsConfig, Prometheus, prometheus_router};
 use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
+use crate::stats::{StatsSources, stats_router};
 use crate::status::{Phase, StatusRegistry, status_router};
 
 /// The composition of the core services and the plugins (Kibana's `Server`).
@@ -34,6 +38,8 @@ pub struct Server {
     elasticsearch: ElasticsearchService,
     plugins: PluginsService<Core>,
     status: Arc<StatusRegistry>,
+    /// Ops metrics, collected every `ops.interval` from start to stop.
+    metrics: MetricsService,
     /// The periodic cleanups of server-side session stores, run from start to stop.
     session_cleanups: SessionCleanups,
     setup: Option<InternalCoreSetup>,
@@ -57,6 +63,10 @@ impl Server {
         let http = HttpService::new(&config, loggers)?;
         let elasticsearch = ElasticsearchService::new(config.clone(), loggers.clone());
         let plugins = PluginsService::new(config.clone(), loggers.clone(), registrations);
+        let metrics = MetricsService::new(
+            config.at_path::<OpsConfig>("ops")?,
+            loggers.get(&["metrics", "ops"]),
+        );
         let status = StatusRegistry::new(
             http.config().name.clone(),
             config.env().package_info.clone(),
@@ -69,6 +79,7 @@ impl Server {
             elasticsearch,
             plugins,
             status,
+            metrics,
             session_cleanups: SessionCleanups::default(),
             setup: None,
             started: false,
@@ -105,6 +116,35 @@ impl Server {
         let elasticsearch = self.elasticsearch.setup().await?;
         self.status.set_elasticsearch(elasticsearch.status.clone());
         let es_contract: ElasticsearchServiceSetup = elasticsearch.contract.clone();
+        let config = self.http.config();
+        let stats_router = stats_router(StatsSources {
+            status: Arc::clone(&self.status),
+            ops: self.metrics.subscribe(),
+            interval: self.metrics.interval(),
+            package: self.config.env().package_info.clone(),
+            name: config.name.clone(),
+            host: config.host.clone(),
+            port: config.port,
+            elasticsearch: es_contract.data_client.clone(),
+        });
+        let stats_routes = stats_router.get_routes();
+        http.http.register_router(stats_router)?;
+        owners.record(&stats_routes, CORE_OWNER);
+        if self
+            .config
+            .at_path::<MetricsConfig>("metrics")?
+            .prometheus
+            .enabled
+        {
+            let prometheus = Prometheus::new(self.metrics.subscribe());
+            let router = prometheus_router(Arc::clone(&prometheus));
+            let routes = router.get_routes();
+            http.http.register_router(router)?;
+            owners.record(&routes, CORE_OWNER);
+            // Called at start, once every plugin has registered its routes.
+            self.http
+                .observe_routes(prometheus.observer(owners.clone()));
+        }
 
         let discovered = self.plugins.discover()?.plugins.clone();
         self.status.set_discovered(discovered);
@@ -157,17 +197,20 @@ impl Server {
             self.status
                 .set_http_address(format!("{}://{address}{base_path}", info.protocol));
         }
+        let metrics = self.metrics.start(self.http.server_metrics()).await;
         self.elasticsearch.start().await?;
         let elasticsearch = ElasticsearchServiceStart {
             admin_client: setup.elasticsearch.admin_client.clone(),
             data_client: setup.elasticsearch.data_client.clone(),
         };
-        let (http_start, es_start) = (http.clone(), elasticsearch.clone());
+        let (http_start, es_start, metrics_start) =
+            (http.clone(), elasticsearch.clone(), metrics.clone());
         let plugins = self
             .plugins
             .start(PluginsServiceStartDeps::new(move |_plugin| CoreStart {
                 http: http_start.clone(),
                 elasticsearch: es_start.clone(),
+                metrics: metrics_start.clone(),
             }))
             .await?;
         self.session_cleanups.start();
@@ -175,6 +218,7 @@ impl Server {
         Ok(InternalCoreStart {
             http,
             elasticsearch,
+            metrics,
             plugins,
         })
     }
@@ -188,6 +232,7 @@ impl Server {
         // Before Elasticsearch: a session index's cleanup calls it.
         self.session_cleanups.stop().await;
         self.elasticsearch.stop().await;
+        self.metrics.stop().await;
         if let Err(error) = self.http.stop().await {
             self.log
                 .error(format_args!("stopping the http server failed: {error}"));

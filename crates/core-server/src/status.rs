@@ -115,6 +115,11 @@ impl StatusRegistry {
         let _ = self.uuid.set(uuid);
     }
 
+    /// The instance UUID, once set up.
+    pub(crate) fn uuid(&self) -> Option<&str> {
+        self.uuid.get().map(String::as_str)
+    }
+
     pub(crate) fn set_phase(&self, phase: Phase) {
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
     }

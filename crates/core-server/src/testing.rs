@@ -144,6 +144,10 @@ impl TestCore {
                 admin_client: elasticsearch.admin_client.clone(),
                 data_client: elasticsearch.data_client.clone(),
             },
+            metrics: crate::metrics::MetricsServiceStart::new(
+                tokio::sync::watch::channel(crate::metrics::OpsMetrics::default()).1,
+                crate::metrics::OpsConfig::default().interval,
+            ),
         };
         Ok(Self {
             context,

@@ -44,6 +44,9 @@
 //!   [`KibanaResponse`] used as the error is sent as it is.
 //! * One debug record per response under `http.server.response` (method, path, status,
 //!   duration, request id; never header values).
+//! * Request counters per server ([`ServerMetrics`], from [`HttpService::server_metrics`]):
+//!   requests, status codes, disconnects, open connections and response times, in relaxed
+//!   atomics; an optional [`RouteObserver`] sees every routed response with its route.
 //! * [`BasePath`] handles `server.basePath`, per-request base paths and URL prefixing.
 //!
 //! Interceptors, auth and sessions, all registered on [`HttpServiceSetup`] during setup:
@@ -70,6 +73,7 @@ mod error;
 mod handler_error;
 mod headers;
 mod lifecycle;
+mod metrics;
 mod openapi;
 mod request;
 mod response;
@@ -94,6 +98,7 @@ pub use lifecycle::{
     AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
     OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
 };
+pub use metrics::{RouteObserver, RouteRecorder, ServerMetrics, ServerMetricsSnapshot};
 pub use openapi::{
     OPENAPI_SECURITY_SCHEME, OpenApiInfo, PartSchema, ResponseDoc, RouteDocs, RouteSchemas,
     TypeSchema, openapi_document,

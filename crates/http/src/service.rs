@@ -18,6 +18,7 @@ use crate::lifecycle::{
     AuthResult, AuthToolkit, HttpAuth, InterceptorRegistry, InterceptorResult, OnPostAuthResult,
     OnPostAuthToolkit, OnPreAuthResult, OnPreAuthToolkit,
 };
+use crate::metrics::{RouteObserver, ServerMetrics};
 use crate::request::KibanaRequest;
 use crate::route::{RouteMethod, parse_path};
 use crate::router::{RouteEntry, Router};
@@ -355,6 +356,10 @@ pub struct HttpService {
     listening: Arc<AtomicBool>,
     /// The server's version, which a `kbn-version` request header must equal.
     version: String,
+    /// The request counters of the main server (the redirect server is not counted).
+    metrics: ServerMetrics,
+    /// Makes a recorder per route at start, when set.
+    route_observer: Option<RouteObserver>,
 }
 
 impl HttpService {
@@ -389,7 +394,27 @@ impl HttpService {
             redirect_server: None,
             listening: Arc::new(AtomicBool::new(false)),
             version: core_config::PackageInfo::default().version,
+            metrics: ServerMetrics::default(),
+            route_observer: None,
         }
+    }
+
+    /// The server's request counters (Kibana's server collector): requests, status codes,
+    /// disconnects, open connections and response times. Whoever collects them resets the
+    /// per-interval counters, so core alone reads them; plugins get core's ops metrics.
+    pub fn server_metrics(&self) -> ServerMetrics {
+        self.metrics.clone()
+    }
+
+    /// Sets the route observer: at start it is called once per route, and the recorder it
+    /// returns is called with the status and duration of each response that route gives.
+    /// Without one (the default), routed requests pay nothing for it.
+    ///
+    /// # Arguments
+    ///
+    /// * `observer` - makes a route's recorder from its [`RouteInfo`](crate::RouteInfo).
+    pub fn observe_routes(&mut self, observer: RouteObserver) {
+        self.route_observer = Some(observer);
     }
 
     /// Sets the server version a `kbn-version` request header is checked against (`new`
@@ -492,6 +517,8 @@ impl HttpService {
             router_logger: self.loggers.get(&["http", "router"]),
             interceptors,
             version: self.version.clone(),
+            metrics: self.metrics.clone(),
+            route_observer: self.route_observer.clone(),
         };
         let server = match server::start(plan) {
             Ok(server) => server,

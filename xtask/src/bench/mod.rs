@@ -23,7 +23,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::shell;
-use report::{HapiPeer, HapiRoute, HttpComparison, HttpFigures, Report, RssAfterLoad, Startup};
+use report::{
+    HapiPeer, HapiRoute, HttpComparison, HttpFigures, MetricsComparison, Report, RssAfterLoad,
+    Startup,
+};
 use server::Kind;
 
 /// How much to measure.
@@ -260,6 +263,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 
     let startup = measure_startup(&plan, &bin_dir, &mut hapi_peer)?;
     let (http, rss_after_load) = measure_http(&plan, &bin_dir, &tool, &mut hapi_peer)?;
+    let prometheus = measure_prometheus(&plan, &bin_dir, &tool)?;
     let probes = probe::Probes::new(&bin_dir);
     let sizes: Vec<String> = plan.plugin_sizes.iter().map(usize::to_string).collect();
     let mut plugin_args: Vec<&str> = sizes.iter().map(String::as_str).collect();
@@ -300,6 +304,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         startup,
         http,
         rss_after_load,
+        prometheus,
         hapi_peer,
         plugins,
         logging,
@@ -548,6 +553,61 @@ fn measure_http(
         hapi.rss_after_load_kib = server.rss_kib().ok().map(|kib| kib as f64);
     }
     Ok((comparisons, after_load))
+}
+
+/// The route both core-servers are loaded on in [`measure_prometheus`]: a validated param
+/// route, so its histogram is labelled by the template, not the path.
+const METRICS_ROUTE: &str = "/api/greeting/hello/Ana";
+
+/// core-server with `metrics.prometheus.enabled` against core-server with the defaults:
+/// alternating rounds on [`METRICS_ROUTE`].
+fn measure_prometheus(
+    plan: &Plan,
+    bin_dir: &Path,
+    tool: &load::LoadTool,
+) -> Result<MetricsComparison> {
+    let default = server::start(Kind::Core, bin_dir)?;
+    let prometheus =
+        server::start_with(Kind::Core, bin_dir, &["--metrics.prometheus.enabled=true"])?;
+    let target = |addr| load::Target {
+        addr,
+        path: METRICS_ROUTE.to_owned(),
+        headers: vec![],
+    };
+    let targets = [target(default.addr), target(prometheus.addr)];
+    if !plan.warm_up.is_zero() {
+        for target in &targets {
+            tool.run(target, plan.connections, plan.warm_up)?;
+        }
+    }
+    let mut runs = [vec![], vec![]];
+    for round in 0..plan.rounds {
+        let sides = if round.is_multiple_of(2) {
+            [0, 1]
+        } else {
+            [1, 0]
+        };
+        for side in sides {
+            let result = tool.run(&targets[side], plan.connections, plan.round_duration)?;
+            eprintln!(
+                "metrics round {round}: {:<13} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}",
+                ["defaults", "Prometheus on"][side],
+                result.requests_per_sec,
+                result.p50.as_secs_f64() * 1e3,
+                result.p99.as_secs_f64() * 1e3,
+                result.errors
+            );
+            runs[side].push(result);
+        }
+    }
+    let (default, prometheus) = (figures(&runs[0])?, figures(&runs[1])?);
+    Ok(MetricsComparison {
+        route: format!("GET {METRICS_ROUTE}"),
+        throughput_ratio: stats::ratio(prometheus.requests_per_sec, default.requests_per_sec),
+        p99_ratio: stats::ratio(prometheus.p99_ms, default.p99_ms),
+        default,
+        prometheus,
+    })
 }
 
 /// Medians of the rounds of one server.

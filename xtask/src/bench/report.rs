@@ -19,6 +19,8 @@ pub(crate) struct Report {
     pub(crate) http: Vec<HttpComparison>,
     /// RSS of each server after all the HTTP rounds.
     pub(crate) rss_after_load: RssAfterLoad,
+    /// core-server with the Prometheus endpoint on against the defaults.
+    pub(crate) prometheus: MetricsComparison,
     /// The optional hapi peer (Kibana 7.x's stack), for information.
     pub(crate) hapi_peer: HapiPeer,
     /// The plugins lifecycle at several sizes.
@@ -127,6 +129,26 @@ pub(crate) struct HttpComparison {
     /// The most `p99_ratio` may be, when the route has a latency target.
     pub(crate) max_p99_ratio: Option<f64>,
 }
+
+/// core-server with `metrics.prometheus.enabled` (the request counters plus a per-route
+/// histogram per request) against core-server with the defaults (the request counters only), on
+/// one route, alternating rounds.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MetricsComparison {
+    /// Request line sent to both.
+    pub(crate) route: String,
+    /// Median over rounds, the defaults.
+    pub(crate) default: HttpFigures,
+    /// Median over rounds, Prometheus on.
+    pub(crate) prometheus: HttpFigures,
+    /// Prometheus-on req/s divided by default req/s.
+    pub(crate) throughput_ratio: Option<f64>,
+    /// Prometheus-on p99 divided by default p99.
+    pub(crate) p99_ratio: Option<f64>,
+}
+
+/// The goal for [`MetricsComparison::throughput_ratio`]: per-route metrics cost at most 3%.
+pub(crate) const METRICS_MIN_THROUGHPUT_RATIO: f64 = 0.97;
 
 /// Medians of one side's rounds.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -256,10 +278,33 @@ impl Report {
                 self.rss_after_load.plain_kib
             ))
         ));
+        out.push_str(&self.metrics_markdown());
         out.push_str(&self.hapi_markdown());
         out.push_str(&self.plugins_markdown());
         out.push_str(&self.logging_markdown());
         out.push_str(&self.elasticsearch_markdown());
+        out
+    }
+
+    fn metrics_markdown(&self) -> String {
+        let m = &self.prometheus;
+        let mut out = format!(
+            "\n## Metrics\n\ncore-server with `metrics.prometheus.enabled: true` (per-route latency \
+             histograms) against the defaults (the request counters every request pays), alternating \
+             rounds; goal: throughput ratio at least {METRICS_MIN_THROUGHPUT_RATIO:.2}.\n\n\
+             | server | request | req/s | p50 (ms) | p99 (ms) | errors |\n|---|---|---:|---:|---:|---:|\n"
+        );
+        for (server, f) in [("defaults", &m.default), ("Prometheus on", &m.prometheus)] {
+            out.push_str(&format!(
+                "| {server} | `{}` | {:.0} | {:.3} | {:.3} | {} |\n",
+                m.route, f.requests_per_sec, f.p50_ms, f.p99_ms, f.errors
+            ));
+        }
+        out.push_str(&format!(
+            "| ratio | | {} | | {} | |\n",
+            fmt_ratio(m.throughput_ratio),
+            fmt_ratio(m.p99_ratio)
+        ));
         out
     }
 
@@ -416,6 +461,13 @@ pub(crate) mod tests {
                 core_kib: 16384.0,
                 plain_kib: 8192.0,
             },
+            prometheus: MetricsComparison {
+                route: "GET /api/greeting/hello/Ana".to_owned(),
+                default: figures(90_000.0, 0.25, 1.2),
+                prometheus: figures(88_200.0, 0.25, 1.2),
+                throughput_ratio: Some(0.98),
+                p99_ratio: Some(1.0),
+            },
             hapi_peer: HapiPeer {
                 skipped: None,
                 node_version: Some("v20.0.0".to_owned()),
@@ -462,6 +514,14 @@ pub(crate) mod tests {
                 platform_us_per_call: 105.0,
             },
         }
+    }
+
+    #[test]
+    fn markdown_has_the_metrics_comparison() {
+        let markdown = sample().to_markdown();
+        assert!(markdown.contains("## Metrics"), "{markdown}");
+        assert!(markdown.contains("| Prometheus on | `GET /api/greeting/hello/Ana` | 88200 |"));
+        assert!(markdown.contains("| ratio | | 0.98 | | 1.00 | |"));
     }
 
     #[test]

@@ -22,8 +22,9 @@ use self::core_handlers::CoreHandlers;
 use crate::config::HttpConfig;
 use crate::error::HttpError;
 use crate::lifecycle::Interceptors;
+use crate::metrics::{RouteObserver, RouteRecorder, ServerMetrics};
 use crate::route::{RouteMethod, parse_path};
-use crate::router::RouteEntry;
+use crate::router::{RouteEntry, RouteInfo};
 
 pub(crate) use self::redirect::start_redirect_server;
 
@@ -60,6 +61,10 @@ pub(crate) struct AppContext {
     pub(crate) request_id: crate::config::RequestIdConfig,
     /// Core's XSRF and version checks, response headers and compression.
     pub(crate) core: CoreHandlers,
+    /// The server's request counters.
+    pub(crate) metrics: ServerMetrics,
+    /// One recorder per route (same index as `routes`), when a route observer is set.
+    pub(crate) route_recorders: Option<Vec<RouteRecorder>>,
 }
 
 /// What the server is started with.
@@ -73,6 +78,10 @@ pub(crate) struct ServerPlan {
     pub(crate) interceptors: Arc<Interceptors>,
     /// The server's version (`kbn-version` must equal it).
     pub(crate) version: String,
+    /// The request counters the pipeline bumps.
+    pub(crate) metrics: ServerMetrics,
+    /// Makes each route's recorder at start, when set.
+    pub(crate) route_observer: Option<RouteObserver>,
 }
 
 /// How long a stopping server goes on serving before it stops accepting and closes its idle
@@ -169,6 +178,8 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         router_logger,
         interceptors,
         version,
+        metrics,
+        route_observer,
     } = plan;
     let core = CoreHandlers::new(&config, &version);
     let http_logger = interceptors.server_logger().clone();
@@ -217,6 +228,21 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
             })?;
     }
 
+    let route_recorders = route_observer.map(|observer| {
+        mounted
+            .iter()
+            .map(|route| {
+                observer(&RouteInfo {
+                    method: route.entry.method,
+                    path: route.entry.path.clone(),
+                    full_path: route.entry.full_path.clone(),
+                    options: route.entry.options.clone(),
+                    schemas: route.entry.schemas,
+                    docs: route.entry.docs.clone(),
+                })
+            })
+            .collect()
+    });
     let draining = Arc::new(AtomicBool::new(false));
     let drain_grace = DRAIN_GRACE.min(config.shutdown_timeout);
     let context = Arc::new(AppContext {
@@ -235,6 +261,8 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         draining: Arc::clone(&draining),
         request_id: config.request_id.clone(),
         core,
+        metrics: metrics.clone(),
+        route_recorders,
     });
 
     // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so
@@ -257,7 +285,15 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         source,
     })?;
     let server = HttpServer::new(factory)
+        // The guard lives in the connection's extensions and drops when the connection closes.
+        .on_connect(move |_, extensions| {
+            extensions.insert(metrics.connection_opened());
+        })
         .workers(workers.max(1))
+        // A client that closes its side while its request is in flight has gone away, as Node
+        // (hence Kibana) treats it: the request's future is dropped, which counts a disconnect
+        // and stops the handler. actix-web otherwise keeps serving half-closed connections.
+        .h1_allow_half_closed(false)
         .keep_alive(config.keepalive_timeout)
         .client_request_timeout(config.socket_timeout)
         // The grace is part of the shutdown timeout (actix counts whole seconds).

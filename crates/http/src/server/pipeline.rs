@@ -14,7 +14,9 @@
 //!    result headers, both replacing the response's own (with Kibana's warning), then session
 //!    cookies (appended);
 //! 6. compression, when enabled and the client accepts it (`core_handlers`);
-//! 7. one debug line per response under `http.server.response`.
+//! 7. the server's counters (request, status code, response time; a request whose future is
+//!    dropped unanswered is a disconnect) and the route observer, if any (`metrics`);
+//! 8. one debug line per response under `http.server.response`.
 //!
 //! It is one actix service rather than actix routing plus middleware: interceptors are one list
 //! walked here (actix runs stacked middleware in reverse registration order), the route is one
@@ -50,6 +52,9 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
             request.path().to_owned(),
         )
     });
+    // Counts the request now, and its end below; dropped with this future before then (the
+    // client went away), it counts a disconnect.
+    let counted = context.metrics.request_started();
     let accepted_encodings = context.core.accepted_encodings(&request);
     let state = RequestState::new();
     if context.request_id.trusts_any() {
@@ -59,7 +64,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         state.lifecycle.set_auth_registered();
     }
 
-    let mut response = respond(&context, request, &state).await;
+    let (mut response, route_index) = respond(&context, request, &state).await;
     if context.draining.load(Ordering::Relaxed) {
         response
             .response_mut()
@@ -77,6 +82,13 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
     );
     if let Some(accepted) = &accepted_encodings {
         response = compress(response, accepted);
+    }
+    let status = response.status().as_u16();
+    let elapsed = counted.finish(status);
+    if let (Some(recorders), Some(index)) = (&context.route_recorders, route_index)
+        && let Some(record) = recorders.get(index)
+    {
+        record(status, elapsed);
     }
 
     if let Some((started, method, original_path)) = logged {
@@ -122,14 +134,19 @@ fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state
 }
 
 /// Everything but what [`serve`] adds to every response: base path, onPreAuth, routing, the
-/// route.
+/// route. Returns the response and the index of the route that answered, if one did.
 async fn respond(
     context: &Arc<AppContext>,
     mut request: ServiceRequest,
     state: &Arc<RequestState>,
-) -> ServiceResponse {
+) -> (ServiceResponse, Option<usize>) {
     match route_path(context, request.path()) {
-        None => return request.into_response(error_response(404, "Not Found")),
+        None => {
+            return (
+                request.into_response(error_response(404, "Not Found")),
+                None,
+            );
+        }
         Some(Some(new_path)) => rewrite_path(&mut request, &new_path),
         Some(None) => {}
     }
@@ -139,20 +156,20 @@ async fn respond(
     if context.interceptors.has_on_pre_auth()
         && let Err(response) = on_pre_auth(context, &mut request, &headers, state).await
     {
-        return request.into_response(response);
+        return (request.into_response(response), None);
     }
     route(context, request, Arc::clone(state), headers).await
 }
 
 /// Finds the route for the (possibly rewritten) path and method and runs it; `404` when none
 /// answers. Params are taken from the path actix has already re-quoted for matching, then
-/// percent-decoded.
+/// percent-decoded. Returns the response and the route's index.
 async fn route(
     context: &Arc<AppContext>,
     request: ServiceRequest,
     state: Arc<RequestState>,
     headers: RequestHeaders,
-) -> ServiceResponse {
+) -> (ServiceResponse, Option<usize>) {
     // A `HEAD` request is answered by the `GET` route, without the body (actix-web sends
     // the headers only), as on hapi.
     let method = if request.method() == Method::HEAD {
@@ -177,7 +194,10 @@ async fn route(
         Some((*index, params))
     });
     let Some((index, params)) = found else {
-        return request.into_response(error_response(404, "Not Found"));
+        return (
+            request.into_response(error_response(404, "Not Found")),
+            None,
+        );
     };
     let (http_request, payload) = request.into_parts();
     let response = handle(
@@ -190,7 +210,7 @@ async fn route(
         headers,
     )
     .await;
-    ServiceResponse::new(http_request, response)
+    (ServiceResponse::new(http_request, response), Some(index))
 }
 
 /// The route method a request method can reach; other methods (HEAD, OPTIONS, ...) reach none.

@@ -12,6 +12,7 @@ mod errors;
 mod harness;
 mod lifecycle;
 mod logging;
+mod metrics;
 mod paths;
 mod payload;
 mod protections;
