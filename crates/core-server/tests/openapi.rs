@@ -157,6 +157,7 @@ async fn the_document_is_valid_openapi_and_shows_each_routes_schemas() {
             "/api/documented/optional",
             "/api/documented/optional/{name}",
             "/api/oas",
+            "/api/stats",
             "/api/status",
         ]
     );
@@ -232,7 +233,7 @@ async fn plugin_id_and_path_starts_with_filter_the_routes() {
         .await
         .unwrap();
     let (_, core) = get(&server, "/api/oas?pluginId=core").await;
-    assert_eq!(paths(&core), ["/api/oas", "/api/status"]);
+    assert_eq!(paths(&core), ["/api/oas", "/api/stats", "/api/status"]);
     assert_eq!(core["paths"]["/api/oas"]["get"]["tags"], json!(["core"]));
 
     let (_, plugin) = get(&server, "/api/oas?pluginId=documented").await;
