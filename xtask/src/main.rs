@@ -90,6 +90,8 @@ fn ci() -> Result<()> {
     shell::cargo(&["fmt", "--all", "--check"])?;
     // Jargon and stale text in the docs, unused workspace dependencies.
     tidy::run(&[])?;
+    // Licenses, duplicate versions and sources of the dependency tree (deny.toml).
+    deny()?;
     // Libraries and binaries alone first: with `--all-targets`, dev-dependencies switch the `testing`
     // features on, which would hide warnings in what users actually build.
     shell::cargo(&["clippy", "--workspace", "--", "-D", "warnings"])?;
@@ -120,6 +122,31 @@ fn ci() -> Result<()> {
     fuzz(&["--time".to_owned(), "2".to_owned()], false)?;
     // Keeps the benchmark harness from rotting; asserts nothing about timings.
     bench::run(&["--smoke".to_owned()])
+}
+
+/// The cargo-deny version CI installs when the machine has none.
+const CARGO_DENY_VERSION: &str = "0.20.2";
+
+/// `cargo deny check licenses bans sources` (see deny.toml), installing cargo-deny first when it is
+/// missing. Advisories are left out: their database is a GitHub repository, which CI cannot reach.
+fn deny() -> Result<()> {
+    let installed = std::process::Command::new("cargo")
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed {
+        eprintln!(
+            "cargo-deny is not installed: installing {CARGO_DENY_VERSION} (a few minutes, once)"
+        );
+        shell::cargo(&[
+            "install",
+            "--locked",
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+        ])?;
+    }
+    shell::cargo(&["deny", "check", "licenses", "bans", "sources"])
 }
 
 /// Runs the fuzz targets (`fuzz/src/main.rs` has the options), in a release build unless
