@@ -75,6 +75,7 @@ mod router;
 mod routing;
 mod service;
 mod text;
+mod trace_context;
 
 pub use config::{
     AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggerConfig, LoggingConfig, RootLoggerConfig,
@@ -84,6 +85,7 @@ pub use level::{LogLevel, ParseLogLevelError};
 pub use logger::{Logger, LoggerFactory};
 pub use meta::LogMeta;
 pub use service::LoggingService;
+pub use trace_context::TraceParent;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
