@@ -34,6 +34,22 @@ impl TraceParent {
         }
     }
 
+    /// A trace context from its parts (e.g. an OpenTelemetry span's ids); `None` when either
+    /// id is all zeros.
+    ///
+    /// # Arguments
+    ///
+    /// * `trace_id` - the trace id's 16 bytes.
+    /// * `parent_id` - the span id's 8 bytes.
+    /// * `sampled` - whether the trace is sampled.
+    pub fn from_parts(trace_id: [u8; 16], parent_id: [u8; 8], sampled: bool) -> Option<Self> {
+        (trace_id != [0; 16] && parent_id != [0; 8]).then_some(Self {
+            trace_id,
+            parent_id,
+            flags: if sampled { SAMPLED } else { 0 },
+        })
+    }
+
     /// Parses a `traceparent` header value; `None` unless it is a valid version `00` value.
     ///
     /// # Arguments

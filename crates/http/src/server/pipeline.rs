@@ -86,8 +86,17 @@ async fn serve_in_span(
     let counted = context.metrics.request_started();
     let accepted_encodings = context.core.accepted_encodings(&request);
     let state = RequestState::new();
-    if context.request_id.trusts_any() {
-        take_trusted_request_id(&context, &request, &state);
+    let continued = if context.request_id.trusts_any() {
+        take_trusted_request_id(&context, &request, &state)
+    } else {
+        None
+    };
+    let trace = match &context.span_hook {
+        Some(hook) if !span.is_disabled() => hook(span, continued).or(continued),
+        _ => continued,
+    };
+    if let Some(trace) = trace {
+        state.set_trace(trace);
     }
     if context.interceptors.has_auth() {
         state.lifecycle.set_auth_registered();
@@ -155,23 +164,24 @@ async fn serve_in_span(
 const MAX_REQUEST_ID_LEN: usize = 256;
 
 /// Takes the `x-opaque-id` header of a client `server.requestId.*` trusts as the request's id,
-/// and its valid W3C `traceparent` as the trace the request continues. Anyone else's headers
-/// are ignored: the request gets a new id and starts a new trace.
-fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state: &RequestState) {
+/// and returns its valid W3C `traceparent`: the trace the request continues. Anyone else's
+/// headers are ignored: the request gets a new id and starts a new trace.
+fn take_trusted_request_id(
+    context: &AppContext,
+    request: &ServiceRequest,
+    state: &RequestState,
+) -> Option<TraceParent> {
     let trusted = request
         .peer_addr()
         .is_some_and(|peer| context.request_id.trusts(peer.ip()));
     if !trusted {
-        return;
+        return None;
     }
-    if let Some(trace) = request
+    let trace = request
         .headers()
         .get("traceparent")
         .and_then(|value| value.to_str().ok())
-        .and_then(TraceParent::parse)
-    {
-        state.set_trace(trace);
-    }
+        .and_then(TraceParent::parse);
     if let Some(id) = request
         .headers()
         .get("x-opaque-id")
@@ -180,6 +190,7 @@ fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state
     {
         state.set_id(id);
     }
+    trace
 }
 
 /// Everything but what [`serve`] adds to every response: base path, onPreAuth, routing, the
