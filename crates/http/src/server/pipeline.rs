@@ -61,7 +61,21 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         trace.id = Empty,
         kibana.plugin = Empty,
     );
-    serve_in_span(context, request, &span)
+    // Before the span is first entered: a hook may still set its parent.
+    let state = RequestState::new();
+    let continued = if context.request_id.trusts_any() {
+        take_trusted_request_id(&context, &request, &state)
+    } else {
+        None
+    };
+    let trace = match &context.span_hook {
+        Some(hook) if !span.is_disabled() => hook(&span, continued).or(continued),
+        _ => continued,
+    };
+    if let Some(trace) = trace {
+        state.set_trace(trace);
+    }
+    serve_in_span(context, request, state, &span)
         .instrument(span.clone())
         .await
 }
@@ -70,6 +84,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
 async fn serve_in_span(
     context: Arc<AppContext>,
     request: ServiceRequest,
+    state: Arc<RequestState>,
     span: &Span,
 ) -> ServiceResponse {
     let log_response = context.response_logger.is_enabled(LogLevel::Debug);
@@ -85,19 +100,7 @@ async fn serve_in_span(
     // client went away), it counts a disconnect.
     let counted = context.metrics.request_started();
     let accepted_encodings = context.core.accepted_encodings(&request);
-    let state = RequestState::new();
-    let continued = if context.request_id.trusts_any() {
-        take_trusted_request_id(&context, &request, &state)
-    } else {
-        None
-    };
-    let trace = match &context.span_hook {
-        Some(hook) if !span.is_disabled() => hook(span, continued).or(continued),
-        _ => continued,
-    };
-    if let Some(trace) = trace {
-        state.set_trace(trace);
-    }
+
     if context.interceptors.has_auth() {
         state.lifecycle.set_auth_registered();
     }
