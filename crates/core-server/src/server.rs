@@ -14,7 +14,7 @@ use std::sync::Arc;
 use core_config::ConfigService;
 use core_elasticsearch::{ElasticsearchService, ElasticsearchServiceSetup};
 use core_http::HttpService;
-use core_logging::{Logger, LoggerFactory};
+use core_logging::{Logger, LoggerFactory, TracingEvents};
 use core_plugins::{PluginsService, PluginsServiceSetupDeps, PluginsServiceStartDeps};
 
 use crate::PluginRegistration;
@@ -50,6 +50,8 @@ pub struct Server {
     started: bool,
     /// The span exporter, when `telemetry.tracing.enabled`.
     tracing: TracingGuard,
+    /// Libraries' `tracing` events into the platform's loggers.
+    tracing_events: TracingEvents,
 }
 
 impl Server {
@@ -90,6 +92,7 @@ impl Server {
             setup: None,
             started: false,
             tracing: TracingGuard::default(),
+            tracing_events: TracingEvents::new(loggers.clone()),
         })
     }
 
@@ -100,7 +103,8 @@ impl Server {
         }
         self.log.debug("setting up server");
         let tracing = self.config.at_path::<TracingConfig>("telemetry.tracing")?;
-        self.tracing = telemetry::install(&tracing, &self.log, &mut self.http)?;
+        self.tracing =
+            telemetry::install(&tracing, &self.log, &mut self.http, &self.tracing_events)?;
         let paths = self.config.at_path::<PathConfig>("path")?;
         let data_dir = paths.data_dir(&self.config.env().home_dir);
         let uuid = resolve_instance_uuid(

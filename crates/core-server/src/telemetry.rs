@@ -4,9 +4,10 @@
 //! calls, core-plugins' lifecycle phases); what becomes of them is decided here, once, at
 //! setup:
 //!
-//! * `telemetry.tracing.enabled: false` (the default): a no-op subscriber is installed as the
-//!   process's default (unless the embedding program installed one first), so every span
-//!   callsite caches the interest `never` and a span costs one branch. Without it, `tracing`'s
+//! * `telemetry.tracing.enabled: false` (the default): core-logging's [`TracingEvents`] is
+//!   installed as the process's default subscriber (unless the embedding program installed one
+//!   first): libraries' `tracing` events go to the platform's loggers, and every span callsite
+//!   caches the interest `never`, so a span costs one branch. Without a subscriber, `tracing`'s
 //!   `log` fallback (turned on by a dependency) would hand every span to the `log` bridge.
 //! * `telemetry.tracing.enabled: true`: spans are exported over OTLP (HTTP/protobuf) to
 //!   `telemetry.tracing.exporter.otlp.endpoint`, sampled at `telemetry.tracing.sample_rate`. This
@@ -14,7 +15,7 @@
 //!   the feature.
 
 use core_config::{ConfigSchema, ValidationError};
-use core_logging::Logger;
+use core_logging::{Logger, TracingEvents};
 use serde::Deserialize;
 
 use crate::error::ServerError;
@@ -130,17 +131,19 @@ pub(crate) const MISSING_FEATURE: &str = "telemetry.tracing.enabled is true, but
 /// * `log` - where the exporter's start (or a subscriber already in place) is logged.
 /// * `http` - handed the request-span hook that makes the exported trace and the forwarded
 ///   `traceparent` agree, when spans are exported.
+/// * `events` - where libraries' `tracing` events go: the platform's loggers.
 pub(crate) fn install(
     config: &TracingConfig,
     log: &Logger,
     http: &mut core_http::HttpService,
+    events: &TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
     if !config.enabled {
         // Fails when the embedding program (or a test) installed its own: then that one rules.
-        let _ = tracing::dispatcher::set_global_default(tracing::Dispatch::none());
+        let _ = tracing::subscriber::set_global_default(events.clone());
         return Ok(TracingGuard::default());
     }
-    install_exporter(config, log, http)
+    install_exporter(config, log, http, events)
 }
 
 #[cfg(not(feature = "otlp"))]
@@ -148,6 +151,7 @@ fn install_exporter(
     _config: &TracingConfig,
     _log: &Logger,
     _http: &mut core_http::HttpService,
+    _events: &TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
     Err(ServerError::Telemetry(MISSING_FEATURE.to_owned()))
 }
@@ -157,8 +161,9 @@ fn install_exporter(
     config: &TracingConfig,
     log: &Logger,
     http: &mut core_http::HttpService,
+    events: &TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
-    let provider = otlp::install(config, log)?;
+    let provider = otlp::install(config, log, events.clone())?;
     http.on_request_span(otlp::request_span_hook());
     Ok(TracingGuard {
         provider: Some(provider),
@@ -177,7 +182,24 @@ mod otlp {
 
     pub(super) type Provider = opentelemetry_sdk::trace::SdkTracerProvider;
 
-    pub(super) fn install(config: &TracingConfig, log: &Logger) -> Result<Provider, ServerError> {
+    /// Libraries' `tracing` events, next to the exported spans.
+    struct Events(core_logging::TracingEvents);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _ctx: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            self.0.event(event);
+        }
+    }
+
+    pub(super) fn install(
+        config: &TracingConfig,
+        log: &Logger,
+        events: core_logging::TracingEvents,
+    ) -> Result<Provider, ServerError> {
         use opentelemetry::trace::TracerProvider as _;
         use opentelemetry_otlp::WithExportConfig as _;
         use tracing_subscriber::layer::SubscriberExt as _;
@@ -191,8 +213,9 @@ mod otlp {
             })?;
         let provider = provider(exporter, config.sample_rate);
         let tracer = provider.tracer("kibana");
-        let subscriber =
-            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tracer));
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(tracer))
+            .with(Events(events));
         if tracing::subscriber::set_global_default(subscriber).is_err() {
             log.warn("telemetry.tracing: a tracing subscriber is already installed; spans go to it, not to the OTLP exporter");
         } else {

@@ -76,6 +76,7 @@ mod routing;
 mod service;
 mod text;
 mod trace_context;
+mod tracing_bridge;
 
 pub use config::{
     AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggerConfig, LoggingConfig, RootLoggerConfig,
@@ -86,6 +87,7 @@ pub use logger::{Logger, LoggerFactory};
 pub use meta::LogMeta;
 pub use service::LoggingService;
 pub use trace_context::TraceParent;
+pub use tracing_bridge::TracingEvents;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
