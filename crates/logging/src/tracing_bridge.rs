@@ -125,11 +125,12 @@ impl Visit for Line {
 
 impl Subscriber for TracingEvents {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if metadata.is_span() {
-            Interest::never()
-        } else {
+        if metadata.is_event() {
             // Levels change when the config is reloaded: asked again for each event.
             Interest::sometimes()
+        } else {
+            // Spans, and `enabled!` hints about them.
+            Interest::never()
         }
     }
 
@@ -167,6 +168,7 @@ mod tests {
         tracing::subscriber::with_default(TracingEvents::new(loggers), || {
             let span = tracing::info_span!("ignored");
             assert!(span.is_disabled());
+            assert!(!tracing::enabled!(target: "http.server", tracing::Level::INFO));
             tracing::warn!(target: "h2::codec", stream = 3, "connection reset");
         });
         let lines = logs.lines();
