@@ -18,7 +18,8 @@ use crate::scoped_request::RequestScope;
 /// Elasticsearch clients scoped to the current request: `call_as_current_user` sends the user's
 /// whitelisted headers (e.g. `Authorization`), never the internal credentials. Every call, as
 /// the internal user too, carries `x-opaque-id: <request id>;kibana:<plugin id>:<route path>`,
-/// so Elasticsearch's slow log and tasks name the request, plugin and route that made it.
+/// so Elasticsearch's slow log and tasks name the request, plugin and route that made it, and
+/// `traceparent` with the request's trace id (see [`core_http::RequestIdHandle::trace`]).
 ///
 /// Each client is scoped the first time it is asked for, so a handler that never calls
 /// Elasticsearch pays nothing for it.
@@ -64,7 +65,10 @@ impl ElasticsearchRequestContext {
             let scope = RequestScope::from_request_headers(&self.headers)
                 .with_auth_headers(self.auth_headers.as_ref());
             let opaque_id = format!("{};{}", self.request_id.get(), self.origin);
-            lazy.client.as_scoped(&scope).with_opaque_id(&opaque_id)
+            lazy.client
+                .as_scoped(&scope)
+                .with_opaque_id(&opaque_id)
+                .with_trace_parent(*self.request_id.trace())
         })
     }
 }
@@ -118,6 +122,15 @@ impl ContextFactory {
         request: &KibanaRequest<P, Q, B>,
         origin: &Arc<str>,
     ) -> RequestHandlerContext {
+        // The handler runs inside core-http's `http.request` span, which leaves the plugin to
+        // core. `enabled!` is a check of its callsite's cached interest: nothing more is done
+        // without a subscriber.
+        if tracing::enabled!(target: "http.server", tracing::Level::INFO) {
+            let span = tracing::Span::current();
+            if !span.is_disabled() {
+                span.record("kibana.plugin", &*self.plugin_id);
+            }
+        }
         RequestHandlerContext {
             elasticsearch: ElasticsearchRequestContext {
                 headers: request.headers().clone(),

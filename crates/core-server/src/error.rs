@@ -41,6 +41,10 @@ pub enum ServerError {
     /// The async runtime or a signal handler could not be created.
     #[error("cannot start the server runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// `telemetry.tracing` asks for what this build cannot do (no `otlp` feature), or the
+    /// exporter could not be built.
+    #[error("{0}")]
+    Telemetry(String),
     /// A lifecycle method was called out of order (a bug in the embedding code).
     #[error("the server cannot {0}: {1}")]
     OutOfOrder(&'static str, &'static str),

@@ -101,6 +101,7 @@ mod session_cleanups;
 mod session_index;
 mod stats;
 mod status;
+mod telemetry;
 
 pub mod cli;
 #[cfg(feature = "testing")]
@@ -117,6 +118,7 @@ pub use crate::metrics::{
 pub use crate::route_owners::RegisterRouterError;
 pub use crate::scoped_request::RequestScope;
 pub use crate::session_index::{DEFAULT_SESSION_INDEX, ElasticsearchSessionStore};
+pub use crate::telemetry::{DEFAULT_OTLP_ENDPOINT, ExporterConfig, OtlpConfig, TracingConfig};
 
 /// Running the server: what the binary and code embedding the server use, not plugins.
 ///

@@ -7,22 +7,28 @@
 //! the answer declared its length.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use core_logging::{LogLevel, Logger};
+use core_logging::{LogLevel, Logger, TraceParent};
 use elasticsearch::http::headers::{
     ACCEPT, CONTENT_TYPE, DEFAULT_ACCEPT, DEFAULT_CONTENT_TYPE, DEFAULT_USER_AGENT, HeaderMap,
     HeaderValue, USER_AGENT,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 use crate::error::{ElasticsearchError, ResponseError, classify_response_error};
 use crate::pool::{Host, HostPool};
 use crate::resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest};
 use crate::spec::HttpMethod;
 use crate::stream::StreamedResponse;
+
+/// The W3C Trace Context header sent with every call made for a request.
+pub(crate) const TRACEPARENT: elasticsearch::http::headers::HeaderName =
+    elasticsearch::http::headers::HeaderName::from_static("traceparent");
 
 /// Options of one call (Kibana's `CallAPIOptions`).
 #[derive(Debug, Clone)]
@@ -90,6 +96,34 @@ pub(crate) struct CallContext<'a> {
     pub(crate) max_response_size: Option<u64>,
     /// Told when a connection to a host fails (it may sniff).
     pub(crate) on_connection_fault: &'a crate::cluster_client::ClusterClient,
+    /// The trace of the request the call is made for: each call sends `traceparent` with this
+    /// trace id and a new span id of its own (unless the caller's headers set one).
+    pub(crate) trace: Option<TraceParent>,
+}
+
+/// The call's span (target `elasticsearch.query`): disabled, at the cost of a check of its
+/// callsite's cached interest, when no subscriber wants it. Fields are recorded as they become
+/// known, and only on an enabled span.
+fn call_span(request: &ResolvedRequest) -> Span {
+    tracing::info_span!(
+        target: "elasticsearch.query",
+        "elasticsearch.call",
+        db.system = "elasticsearch",
+        http.request.method = request.method.to_reqwest().as_str(),
+        url.path = request.path.as_str(),
+        server.address = Empty,
+        http.response.status_code = Empty,
+        retries = Empty,
+        duration_ms = Empty,
+        span.id = Empty,
+    )
+}
+
+/// Records how long the call took on its span, when the span is enabled.
+fn record_duration(span: &Span, started: Option<Instant>) {
+    if let Some(started) = started {
+        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
 }
 
 /// Answers larger than this are parsed on a blocking thread, so a large answer does not hold up
@@ -108,11 +142,16 @@ pub(crate) async fn execute(
     headers: HeaderMap,
     options: &CallApiOptions,
 ) -> Result<Value, ElasticsearchError> {
-    with_signal(options, async {
-        let sent = send_with_failover(&context, &request, headers, options).await?;
+    let span = call_span(&request);
+    let started = (!span.is_disabled()).then(Instant::now);
+    let result = with_signal(options, async {
+        let sent = send_with_failover(&context, &request, headers, options, &span).await?;
         read_response(&context, &request, sent, options).await
     })
-    .await
+    .instrument(span.clone())
+    .await;
+    record_duration(&span, started);
+    result
 }
 
 /// Sends `request` with `headers` and hands out a success answer as it arrives (an error answer
@@ -124,11 +163,17 @@ pub(crate) async fn execute_stream(
     headers: HeaderMap,
     options: &CallApiOptions,
 ) -> Result<StreamedResponse, ElasticsearchError> {
-    with_signal(options, async {
-        let sent = send_with_failover(&context, &request, headers, options).await?;
+    let span = call_span(&request);
+    let started = (!span.is_disabled()).then(Instant::now);
+    let result = with_signal(options, async {
+        let sent = send_with_failover(&context, &request, headers, options, &span).await?;
         stream_response(&context, &request, sent, options).await
     })
-    .await
+    .instrument(span.clone())
+    .await;
+    // Until the answer's head arrived (or the call failed): the body is read by the caller.
+    record_duration(&span, started);
+    result
 }
 
 /// Runs `call`, ending it with `Aborted` (and dropping it, which closes its connection) when the
@@ -164,6 +209,7 @@ async fn send_with_failover(
     request: &ResolvedRequest,
     headers: HeaderMap,
     options: &CallApiOptions,
+    span: &Span,
 ) -> Result<Sent, ElasticsearchError> {
     // The official client's request headers (kept so that every Elasticsearch version accepts
     // the requests, see the README), then the caller's, which win.
@@ -172,6 +218,18 @@ async fn send_with_failover(
     request_headers.insert(ACCEPT, HeaderValue::from_static(DEFAULT_ACCEPT));
     request_headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
     let has_content_type = headers.contains_key(CONTENT_TYPE);
+    if let Some(trace) = &context.trace
+        && !headers.contains_key(TRACEPARENT)
+    {
+        // This call is a span of the request's trace: a new span id, the same trace id.
+        let call = trace.child();
+        if let Ok(value) = HeaderValue::from_str(&call.to_string()) {
+            request_headers.insert(TRACEPARENT, value);
+        }
+        if !span.is_disabled() {
+            span.record("span.id", call.parent_id_hex());
+        }
+    }
     for (name, value) in &headers {
         request_headers.insert(name.clone(), value.clone());
     }
@@ -184,8 +242,12 @@ async fn send_with_failover(
     let method = request.method.to_reqwest();
     let timeout = options.timeout.unwrap_or(context.default_timeout);
     let mut last_error = None;
-    for _ in 0..context.hosts.len() {
+    for attempt in 0..context.hosts.len() {
         let host = context.hosts.pick();
+        if !span.is_disabled() {
+            span.record("server.address", host.display());
+            span.record("retries", attempt);
+        }
         let sent = match host.url().join(request.path.trim_start_matches('/')) {
             Ok(url) => {
                 let mut builder = context.http.request(method.clone(), url);
@@ -211,6 +273,7 @@ async fn send_with_failover(
         };
         match sent {
             Ok(response) => {
+                span.record("http.response.status_code", response.status().as_u16());
                 context.hosts.mark_alive(&host);
                 return Ok(Sent {
                     response,

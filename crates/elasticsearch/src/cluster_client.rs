@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use core_logging::{Logger, LoggerFactory};
+use core_logging::{Logger, LoggerFactory, TraceParent};
 use elasticsearch::Elasticsearch;
 use elasticsearch::http::headers::{HeaderMap, HeaderName, HeaderValue};
 use elasticsearch::http::transport::Transport;
@@ -161,22 +161,27 @@ impl ClusterClient {
         params: Value,
         options: CallApiOptions,
     ) -> Result<Value, ElasticsearchError> {
-        self.call_as_internal_user_tagged(endpoint, params, options, None)
+        self.call_as_internal_user_tagged(endpoint, params, options, None, None)
             .await
     }
 
     /// [`call_as_internal_user`](Self::call_as_internal_user), with the `x-opaque-id` of the
-    /// request it is made for (unless the caller's `params.headers` set one).
+    /// request it is made for (unless the caller's `params.headers` set one) and its trace
+    /// (sent as `traceparent`).
     pub(crate) async fn call_as_internal_user_tagged(
         &self,
         endpoint: &str,
         params: Value,
         options: CallApiOptions,
         opaque_id: Option<&HeaderValue>,
+        trace: Option<TraceParent>,
     ) -> Result<Value, ElasticsearchError> {
         let (request, headers) = self.internal_request(endpoint, params, opaque_id)?;
         execute(
-            self.context(&self.inner.internal),
+            CallContext {
+                trace,
+                ..self.context(&self.inner.internal)
+            },
             request,
             headers,
             &options,
@@ -207,7 +212,7 @@ impl ClusterClient {
         params: Value,
         options: CallApiOptions,
     ) -> Result<StreamedResponse, ElasticsearchError> {
-        self.call_as_internal_user_stream_tagged(endpoint, params, options, None)
+        self.call_as_internal_user_stream_tagged(endpoint, params, options, None, None)
             .await
     }
 
@@ -219,10 +224,14 @@ impl ClusterClient {
         params: Value,
         options: CallApiOptions,
         opaque_id: Option<&HeaderValue>,
+        trace: Option<TraceParent>,
     ) -> Result<StreamedResponse, ElasticsearchError> {
         let (request, headers) = self.internal_request(endpoint, params, opaque_id)?;
         execute_stream(
-            self.context(&self.inner.internal),
+            CallContext {
+                trace,
+                ..self.context(&self.inner.internal)
+            },
             request,
             headers,
             &options,
@@ -316,6 +325,7 @@ impl ClusterClient {
             default_timeout: self.inner.config.request_timeout,
             max_response_size: self.inner.config.max_response_size,
             on_connection_fault: self,
+            trace: None,
         }
     }
 

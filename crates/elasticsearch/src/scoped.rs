@@ -1,13 +1,14 @@
 //! Scoping a client to an incoming request: which headers are forwarded for the current user, and
 //! [`ScopedClusterClient`].
 
+use core_logging::TraceParent;
 use elasticsearch::Elasticsearch;
 use elasticsearch::auth::Credentials;
 use elasticsearch::http::headers::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::ElasticsearchError;
-use crate::call::{CallApiOptions, execute, execute_stream};
+use crate::call::{CallApiOptions, CallContext, execute, execute_stream};
 use crate::cluster_client::{ApiCallFuture, ApiCaller, ClusterClient, header_map};
 use crate::resolve::{ResolvedRequest, resolve};
 use crate::stream::StreamedResponse;
@@ -153,6 +154,8 @@ pub struct ScopedClusterClient {
     invalid_header: Option<ElasticsearchError>,
     /// Sent as `x-opaque-id` with every call, internal or current user.
     opaque_id: Option<HeaderValue>,
+    /// The request's trace: every call sends `traceparent` with its trace id.
+    trace: Option<TraceParent>,
 }
 
 impl std::fmt::Debug for ScopedClusterClient {
@@ -161,6 +164,7 @@ impl std::fmt::Debug for ScopedClusterClient {
             .field("client", &self.client)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("opaque_id", &self.opaque_id())
+            .field("trace", &self.trace)
             .finish()
     }
 }
@@ -176,7 +180,26 @@ impl ScopedClusterClient {
             headers,
             invalid_header,
             opaque_id: None,
+            trace: None,
         }
+    }
+
+    /// This client, making every call (as the internal user too) a span of `trace`: each call
+    /// sends `traceparent: 00-<trace id>-<a new span id>-<flags>`, so that Elasticsearch (and an
+    /// APM agent in front of it) can tie the call to the request's trace. A caller's own
+    /// `traceparent` in `params.headers` wins.
+    ///
+    /// # Arguments
+    ///
+    /// * `trace` - the trace context of the request the calls are made for.
+    pub fn with_trace_parent(mut self, trace: TraceParent) -> Self {
+        self.trace = Some(trace);
+        self
+    }
+
+    /// The trace this client's calls belong to, if any.
+    pub fn trace_parent(&self) -> Option<&TraceParent> {
+        self.trace.as_ref()
     }
 
     /// This client, tagging every call (as the internal user too) with `x-opaque-id: <id>`, so
@@ -222,7 +245,13 @@ impl ScopedClusterClient {
         options: CallApiOptions,
     ) -> Result<Value, ElasticsearchError> {
         self.client
-            .call_as_internal_user_tagged(endpoint, params, options, self.opaque_id.as_ref())
+            .call_as_internal_user_tagged(
+                endpoint,
+                params,
+                options,
+                self.opaque_id.as_ref(),
+                self.trace,
+            )
             .await
     }
 
@@ -245,7 +274,7 @@ impl ScopedClusterClient {
     ) -> Result<Value, ElasticsearchError> {
         let (request, headers) = self.current_user_request(endpoint, params)?;
         let http = self.client.current_user_http()?;
-        execute(self.client.context(&http), request, headers, &options).await
+        execute(self.context(&http), request, headers, &options).await
     }
 
     /// Calls `endpoint` as Kibana's internal user and hands out the answer as it arrives,
@@ -267,7 +296,13 @@ impl ScopedClusterClient {
         options: CallApiOptions,
     ) -> Result<StreamedResponse, ElasticsearchError> {
         self.client
-            .call_as_internal_user_stream_tagged(endpoint, params, options, self.opaque_id.as_ref())
+            .call_as_internal_user_stream_tagged(
+                endpoint,
+                params,
+                options,
+                self.opaque_id.as_ref(),
+                self.trace,
+            )
             .await
     }
 
@@ -296,7 +331,15 @@ impl ScopedClusterClient {
     ) -> Result<StreamedResponse, ElasticsearchError> {
         let (request, headers) = self.current_user_request(endpoint, params)?;
         let http = self.client.current_user_http()?;
-        execute_stream(self.client.context(&http), request, headers, &options).await
+        execute_stream(self.context(&http), request, headers, &options).await
+    }
+
+    /// The call context of a call as the current user, with this client's trace.
+    fn context<'a>(&'a self, http: &'a reqwest::Client) -> CallContext<'a> {
+        CallContext {
+            trace: self.trace,
+            ..self.client.context(http)
+        }
     }
 
     /// The request and headers of a call as the current user.

@@ -98,7 +98,9 @@ pub use lifecycle::{
     AuthenticationHandler, HttpAuth, InterceptorResult, OnPostAuthHandler, OnPostAuthResult,
     OnPostAuthToolkit, OnPreAuthHandler, OnPreAuthResult, OnPreAuthToolkit,
 };
-pub use metrics::{RouteObserver, RouteRecorder, ServerMetrics, ServerMetricsSnapshot};
+pub use metrics::{
+    RequestSpanHook, RouteObserver, RouteRecorder, ServerMetrics, ServerMetricsSnapshot,
+};
 pub use openapi::{
     OPENAPI_SECURITY_SCHEME, OpenApiInfo, PartSchema, ResponseDoc, RouteDocs, RouteSchemas,
     TypeSchema, openapi_document,

@@ -212,6 +212,18 @@ pub type RouteRecorder = Box<dyn Fn(u16, Duration) + Send + Sync>;
 /// request only calls what was prepared for its route.
 pub type RouteObserver = Arc<dyn Fn(&RouteInfo) -> RouteRecorder + Send + Sync>;
 
+/// Called with each request's `http.request` span when a subscriber records it, and the
+/// `traceparent` of a trusted client, if it sent one (see
+/// [`HttpService::on_request_span`](crate::HttpService::on_request_span)). It may link the
+/// span to that trace (an OpenTelemetry layer's `set_parent`) and returns the trace context
+/// the request then has (forwarded to Elasticsearch, logged as `trace.id`), or `None` to keep
+/// core-http's own (the caller's trace, or a new one).
+pub type RequestSpanHook = Arc<
+    dyn Fn(&tracing::Span, Option<core_logging::TraceParent>) -> Option<core_logging::TraceParent>
+        + Send
+        + Sync,
+>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use core_logging::TraceParent;
 use serde::Serialize;
 
 use crate::headers::{Headers, RequestHeaders};
@@ -44,6 +45,12 @@ impl RequestIdHandle {
     pub fn get(&self) -> &RequestId {
         self.0.id()
     }
+
+    /// The request's trace context: a trusted client's `traceparent`, or a new trace (made on
+    /// first use). Calls made for the request forward it to Elasticsearch as `traceparent`.
+    pub fn trace(&self) -> &TraceParent {
+        self.0.trace()
+    }
 }
 
 /// Per-request state shared by every view of one request (the pipeline's interceptors, the
@@ -53,6 +60,9 @@ pub(crate) struct RequestState {
     /// Made on first use: most requests never need it (no error, debug logging off), and a
     /// UUID v4 costs a `getrandom` system call.
     id: OnceLock<RequestId>,
+    /// The trace the request belongs to: a trusted client's `traceparent`, or a new trace made
+    /// on first use.
+    trace: OnceLock<TraceParent>,
     /// The request-specific base path, settable once.
     pub(crate) base_path: OnceLock<String>,
     /// Auth outcome, response headers and session cookies decided during the request.
@@ -73,6 +83,16 @@ impl RequestState {
     /// already made.
     pub(crate) fn set_id(&self, id: &str) {
         let _first = self.id.set(RequestId(id.into()));
+    }
+
+    /// The request's trace context, a new trace on first use.
+    pub(crate) fn trace(&self) -> &TraceParent {
+        self.trace.get_or_init(TraceParent::new_root)
+    }
+
+    /// Continues a trusted client's trace, unless one was already made.
+    pub(crate) fn set_trace(&self, trace: TraceParent) {
+        let _first = self.trace.set(trace);
     }
 }
 

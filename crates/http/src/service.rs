@@ -360,6 +360,7 @@ pub struct HttpService {
     metrics: ServerMetrics,
     /// Makes a recorder per route at start, when set.
     route_observer: Option<RouteObserver>,
+    span_hook: Option<crate::RequestSpanHook>,
 }
 
 impl HttpService {
@@ -396,6 +397,7 @@ impl HttpService {
             version: core_config::PackageInfo::default().version,
             metrics: ServerMetrics::default(),
             route_observer: None,
+            span_hook: None,
         }
     }
 
@@ -415,6 +417,17 @@ impl HttpService {
     /// * `observer` - makes a route's recorder from its [`RouteInfo`](crate::RouteInfo).
     pub fn observe_routes(&mut self, observer: RouteObserver) {
         self.route_observer = Some(observer);
+    }
+
+    /// Sets the hook each enabled `http.request` span is handed to, with the trusted caller's
+    /// `traceparent` (see [`RequestSpanHook`](crate::RequestSpanHook)). Core sets it when it
+    /// exports spans, so that the exported trace and the forwarded `traceparent` agree.
+    ///
+    /// # Arguments
+    ///
+    /// * `hook` - links the span to the caller's trace and returns the request's trace context.
+    pub fn on_request_span(&mut self, hook: crate::RequestSpanHook) {
+        self.span_hook = Some(hook);
     }
 
     /// Sets the server version a `kbn-version` request header is checked against (`new`
@@ -519,6 +532,7 @@ impl HttpService {
             version: self.version.clone(),
             metrics: self.metrics.clone(),
             route_observer: self.route_observer.clone(),
+            span_hook: self.span_hook.clone(),
         };
         let server = match server::start(plan) {
             Ok(server) => server,

@@ -33,7 +33,7 @@ fn level_of(level: log::Level) -> LogLevel {
 /// Records a library logs at error level for what is a client's mistake, not the server's fault:
 /// `(target, start of the message)`. They are logged at debug, so a client cannot fill the logs
 /// with ERROR lines.
-const CLIENT_FAULTS: &[(&str, &str)] = &[
+pub(crate) const CLIENT_FAULTS: &[(&str, &str)] = &[
     // actix-http's connection loop: a malformed request (a bad request line, header or chunk)
     // or a connection the client broke off.
     ("actix_http::h1::dispatcher", "stream error"),

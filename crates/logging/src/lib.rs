@@ -75,6 +75,8 @@ mod router;
 mod routing;
 mod service;
 mod text;
+mod trace_context;
+mod tracing_bridge;
 
 pub use config::{
     AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggerConfig, LoggingConfig, RootLoggerConfig,
@@ -84,6 +86,8 @@ pub use level::{LogLevel, ParseLogLevelError};
 pub use logger::{Logger, LoggerFactory};
 pub use meta::LogMeta;
 pub use service::LoggingService;
+pub use trace_context::TraceParent;
+pub use tracing_bridge::TracingEvents;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 use core_logging::Logger;
 
@@ -151,7 +152,16 @@ impl<C: CoreContracts> PluginsSystem<C> {
             let deps = self.deps_of(i, &contracts);
             let core_setup = core(&self.plugins[i].info);
             let plugin = &mut self.plugins[i];
-            match plugin.setup(&self.sources, core_setup, deps, timeout).await {
+            let span = tracing::info_span!(
+                target: "plugins",
+                "plugin.setup",
+                plugin.id = &*plugin.id,
+            );
+            match plugin
+                .setup(&self.sources, core_setup, deps, timeout)
+                .instrument(span)
+                .await
+            {
                 Ok(contract) => {
                     out.insert(Arc::clone(&plugin.id), contract.clone());
                     contracts.set(i, contract);
@@ -191,7 +201,16 @@ impl<C: CoreContracts> PluginsSystem<C> {
             let deps = self.deps_of(i, &contracts);
             let core_start = core(&self.plugins[i].info);
             let plugin = &mut self.plugins[i];
-            match plugin.start(core_start, deps, timeout).await {
+            let span = tracing::info_span!(
+                target: "plugins",
+                "plugin.start",
+                plugin.id = &*plugin.id,
+            );
+            match plugin
+                .start(core_start, deps, timeout)
+                .instrument(span)
+                .await
+            {
                 Ok(contract) => {
                     out.insert(Arc::clone(&plugin.id), contract.clone());
                     contracts.set(i, contract);

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use tracing::Instrument;
 
 use actix_web::http::uri::PathAndQuery;
 use core_logging::{LogMeta, Logger};
@@ -243,7 +244,9 @@ impl Interceptors {
             .as_ref()
             .filter(|_| auth_required != AuthRequired::NotRequired)
         {
-            let result = guarded(|| auth(request.clone(), AuthToolkit::default())).await;
+            let result = guarded(|| auth(request.clone(), AuthToolkit::default()))
+                .instrument(tracing::info_span!(target: "http.server", "auth"))
+                .await;
             let AuthResult { decision, headers } = match result {
                 Ok(result) => result,
                 Err(cause) => return Some(self.failure(Stage::Auth, &request, &cause)),
@@ -288,7 +291,9 @@ impl Interceptors {
         }
         for (index, handler) in self.on_post_auth.iter().enumerate() {
             let stage = Stage::OnPostAuth(index);
-            let result = guarded(|| handler(request.clone(), OnPostAuthToolkit::default())).await;
+            let result = guarded(|| handler(request.clone(), OnPostAuthToolkit::default()))
+                .instrument(tracing::info_span!(target: "http.server", "onPostAuth", index))
+                .await;
             match result {
                 Ok(OnPostAuthResult {
                     decision: Decision::Next,

@@ -9,6 +9,7 @@ use actix_web::http::Uri;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use core_logging::Logger;
+use tracing::Instrument;
 
 use super::AppContext;
 use super::convert::to_http_response;
@@ -38,7 +39,12 @@ pub(crate) async fn on_pre_auth(
         remote_address: request.peer_addr(),
         state: Arc::clone(state),
     };
-    match context.interceptors.run_on_pre_auth(view).await {
+    let outcome = context
+        .interceptors
+        .run_on_pre_auth(view)
+        .instrument(tracing::info_span!(target: "http.server", "onPreAuth"))
+        .await;
+    match outcome {
         PreAuthOutcome::Continue { rewritten: None } => Ok(()),
         PreAuthOutcome::Continue {
             rewritten: Some(url),

@@ -65,6 +65,8 @@ pub(crate) struct AppContext {
     pub(crate) metrics: ServerMetrics,
     /// One recorder per route (same index as `routes`), when a route observer is set.
     pub(crate) route_recorders: Option<Vec<RouteRecorder>>,
+    /// Handed each enabled request span with the trusted caller's trace, when set.
+    pub(crate) span_hook: Option<crate::RequestSpanHook>,
 }
 
 /// What the server is started with.
@@ -82,6 +84,8 @@ pub(crate) struct ServerPlan {
     pub(crate) metrics: ServerMetrics,
     /// Makes each route's recorder at start, when set.
     pub(crate) route_observer: Option<RouteObserver>,
+    /// Handed each enabled request span, when set.
+    pub(crate) span_hook: Option<crate::RequestSpanHook>,
 }
 
 /// How long a stopping server goes on serving before it stops accepting and closes its idle
@@ -180,6 +184,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         version,
         metrics,
         route_observer,
+        span_hook,
     } = plan;
     let core = CoreHandlers::new(&config, &version);
     let http_logger = interceptors.server_logger().clone();
@@ -263,6 +268,7 @@ pub(crate) fn start(plan: ServerPlan) -> Result<RunningServer, HttpError> {
         core,
         metrics: metrics.clone(),
         route_recorders,
+        span_hook,
     });
 
     // No actix routing or middleware: one service runs the whole pipeline (see `pipeline`), so

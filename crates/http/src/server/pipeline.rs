@@ -18,6 +18,10 @@
 //!    dropped unanswered is a disconnect) and the route observer, if any (`metrics`);
 //! 8. one debug line per response under `http.server.response`.
 //!
+//! The whole of it runs inside the request's `http.request` span (target `http.server`), and
+//! each interceptor stage in its own child span (`onPreAuth`, `auth`, `onPostAuth`); a trusted
+//! client's `traceparent` is continued, as its `x-opaque-id` is taken as the request id.
+//!
 //! It is one actix service rather than actix routing plus middleware: interceptors are one list
 //! walked here (actix runs stacked middleware in reverse registration order), the route is one
 //! lookup in the server's routing table, and the per-request state is passed along rather than
@@ -29,8 +33,10 @@ use std::time::Instant;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{ConnectionType, Method, Uri};
-use core_logging::{LogLevel, LogMeta};
+use core_logging::{LogLevel, LogMeta, TraceParent};
 use percent_encoding::percent_decode_str;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 use super::AppContext;
 use super::convert::{error_response, handle};
@@ -43,6 +49,44 @@ use crate::route::RouteMethod;
 /// Serves one request, start to end: the whole pipeline above. Never fails: every outcome is a
 /// response.
 pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> ServiceResponse {
+    // Without a subscriber interested in it this is `Span::none()` (a check of the callsite's
+    // cached interest): no field is evaluated, and every `record` below is skipped.
+    let span = tracing::info_span!(
+        target: "http.server",
+        "http.request",
+        http.request.method = request.method().as_str(),
+        http.route = Empty,
+        http.response.status_code = Empty,
+        request.id = Empty,
+        trace.id = Empty,
+        kibana.plugin = Empty,
+    );
+    // Before the span is first entered: a hook may still set its parent.
+    let state = RequestState::new();
+    let continued = if context.request_id.trusts_any() {
+        take_trusted_request_id(&context, &request, &state)
+    } else {
+        None
+    };
+    let trace = match &context.span_hook {
+        Some(hook) if !span.is_disabled() => hook(&span, continued).or(continued),
+        _ => continued,
+    };
+    if let Some(trace) = trace {
+        state.set_trace(trace);
+    }
+    serve_in_span(context, request, state, &span)
+        .instrument(span.clone())
+        .await
+}
+
+/// [`serve`], inside the request's span (which may be disabled).
+async fn serve_in_span(
+    context: Arc<AppContext>,
+    request: ServiceRequest,
+    state: Arc<RequestState>,
+    span: &Span,
+) -> ServiceResponse {
     let log_response = context.response_logger.is_enabled(LogLevel::Debug);
     // Kept for the log line only: routing may rewrite the path.
     let logged = log_response.then(|| {
@@ -56,10 +100,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
     // client went away), it counts a disconnect.
     let counted = context.metrics.request_started();
     let accepted_encodings = context.core.accepted_encodings(&request);
-    let state = RequestState::new();
-    if context.request_id.trusts_any() {
-        take_trusted_request_id(&context, &request, &state);
-    }
+
     if context.interceptors.has_auth() {
         state.lifecycle.set_auth_registered();
     }
@@ -91,6 +132,15 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
         record(status, elapsed);
     }
 
+    if !span.is_disabled() {
+        span.record("http.response.status_code", status);
+        if let Some(route) = route_index.and_then(|index| context.routes.get(index)) {
+            span.record("http.route", route.entry.full_path.as_str());
+        }
+        span.record("request.id", state.id().as_str());
+        span.record("trace.id", state.trace().trace_id_hex());
+    }
+
     if let Some((started, method, original_path)) = logged {
         let status = response.status().as_u16();
         let millis = started.elapsed().as_secs_f64() * 1000.0;
@@ -103,6 +153,7 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
             ),
             LogMeta::new()
                 .with("requestId", state.id().as_str())
+                .with("trace.id", state.trace().trace_id_hex())
                 .with("method", method.as_str())
                 .with("path", &original_path)
                 .with("statusCode", status)
@@ -115,14 +166,25 @@ pub(crate) async fn serve(context: Arc<AppContext>, request: ServiceRequest) -> 
 /// The longest `x-opaque-id` taken as a request id; a longer one is replaced by a UUID.
 const MAX_REQUEST_ID_LEN: usize = 256;
 
-/// Takes the `x-opaque-id` header of a client `server.requestId.*` trusts as the request's id.
-fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state: &RequestState) {
+/// Takes the `x-opaque-id` header of a client `server.requestId.*` trusts as the request's id,
+/// and returns its valid W3C `traceparent`: the trace the request continues. Anyone else's
+/// headers are ignored: the request gets a new id and starts a new trace.
+fn take_trusted_request_id(
+    context: &AppContext,
+    request: &ServiceRequest,
+    state: &RequestState,
+) -> Option<TraceParent> {
     let trusted = request
         .peer_addr()
         .is_some_and(|peer| context.request_id.trusts(peer.ip()));
     if !trusted {
-        return;
+        return None;
     }
+    let trace = request
+        .headers()
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .and_then(TraceParent::parse);
     if let Some(id) = request
         .headers()
         .get("x-opaque-id")
@@ -131,6 +193,7 @@ fn take_trusted_request_id(context: &AppContext, request: &ServiceRequest, state
     {
         state.set_id(id);
     }
+    trace
 }
 
 /// Everything but what [`serve`] adds to every response: base path, onPreAuth, routing, the
