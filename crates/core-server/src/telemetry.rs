@@ -209,7 +209,9 @@ mod otlp {
             .with_endpoint(config.exporter.otlp.endpoint.clone())
             .build()
             .map_err(|error| {
-                ServerError::Telemetry(format!("cannot build the OTLP exporter: {error}"))
+                ServerError::Telemetry(format!(
+                    "[telemetry.tracing.exporter.otlp.endpoint]: cannot build the OTLP exporter: {error}"
+                ))
             })?;
         let provider = provider(exporter, config.sample_rate);
         let tracer = provider.tracer("kibana");
