@@ -1,14 +1,16 @@
-//! [`Root`]: owns logging and the [`Server`]; applies the `logging` config first, turns a failed
-//! setup or start into one fatal log line plus an orderly shutdown, and reloads on request.
+//! [`Root`]: owns logging, the process's `tracing` subscriber and the [`Server`]; applies the
+//! `logging` config first, turns a failed setup or start into one fatal log line plus an orderly
+//! shutdown, and reloads on request.
 
 use core_config::ConfigService;
 use core_http::HttpConfig;
-use core_logging::{Logger, LoggingConfig, LoggingService};
+use core_logging::{Logger, LoggingConfig, LoggingService, TracingEvents};
 
 use crate::PluginRegistration;
 use crate::core::{InternalCoreSetup, InternalCoreStart};
 use crate::error::ServerError;
 use crate::server::Server;
+use crate::telemetry::{self, TracingConfig, TracingGuard};
 
 /// Called once the root has shut down, with the reason when it was a failure.
 pub type OnShutdown = Box<dyn FnOnce(Option<&ServerError>) + Send>;
@@ -20,6 +22,8 @@ pub struct Root {
     log: Logger,
     registrations: Option<Vec<PluginRegistration>>,
     server: Option<Server>,
+    /// The span exporter, when `telemetry.tracing.enabled`.
+    tracing: TracingGuard,
     on_shutdown: Option<OnShutdown>,
     shut_down: bool,
 }
@@ -44,6 +48,7 @@ impl Root {
             log,
             registrations: Some(registrations),
             server: None,
+            tracing: TracingGuard::default(),
             on_shutdown: None,
             shut_down: false,
         }
@@ -68,8 +73,9 @@ impl Root {
         &self.log
     }
 
-    /// Applies the `logging` config, routes the `log` crate into it, creates and sets up the
-    /// server. On failure: one fatal line, shutdown, and the error is returned.
+    /// Applies the `logging` config, routes the `log` crate and `tracing` into it (or exports
+    /// spans, as `telemetry.tracing` asks), creates and sets up the server. On failure: one
+    /// fatal line, shutdown, and the error is returned.
     pub async fn setup(&mut self) -> Result<InternalCoreSetup, ServerError> {
         match self.try_setup().await {
             Ok(setup) => Ok(setup),
@@ -85,6 +91,9 @@ impl Root {
                 "log records of libraries stay with the existing logger: {error}"
             ));
         }
+        let tracing: TracingConfig = self.config.at_path("telemetry.tracing")?;
+        let events = TracingEvents::new(self.logging.logger_factory());
+        self.tracing = telemetry::install_subscriber(&tracing, &self.log, events)?;
         let registrations = self
             .registrations
             .take()
@@ -133,6 +142,11 @@ impl Root {
         }
         if let Some(server) = &mut self.server {
             server.stop().await;
+        }
+        // After the server: the spans of the stop itself are exported too. Flushing blocks.
+        let mut tracing = std::mem::take(&mut self.tracing);
+        if tracing.is_active() {
+            let _ = tokio::task::spawn_blocking(move || tracing.shutdown()).await;
         }
         if reason.is_none() {
             self.log.info("Server stopped");

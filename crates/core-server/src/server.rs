@@ -6,15 +6,15 @@
 //! stop: plugins → session cleanups → elasticsearch → ops metrics → http (which drains
 //! in-flight requests) → span exporter (flushed).
 //!
-//! Setup first installs the process's `tracing` subscriber from `telemetry.tracing.*` (see
-//! `telemetry.rs`).
+//! Setup first links the HTTP service's trace contexts to exported spans when
+//! `telemetry.tracing.*` exports them (see `telemetry.rs`; the root installs the subscriber).
 
 use std::sync::Arc;
 
 use core_config::ConfigService;
 use core_elasticsearch::{ElasticsearchService, ElasticsearchServiceSetup};
 use core_http::HttpService;
-use core_logging::{Logger, LoggerFactory, TracingEvents};
+use core_logging::{Logger, LoggerFactory};
 use core_plugins::{PluginsService, PluginsServiceSetupDeps, PluginsServiceStartDeps};
 
 use crate::PluginRegistration;
@@ -30,7 +30,7 @@ use crate::route_owners::{CORE_OWNER, RouteOwners};
 use crate::session_cleanups::SessionCleanups;
 use crate::stats::{StatsSources, stats_router};
 use crate::status::{Phase, StatusRegistry, status_router};
-use crate::telemetry::{self, TracingConfig, TracingGuard};
+use crate::telemetry::{self, TracingConfig};
 
 /// The composition of the core services and the plugins (Kibana's `Server`).
 pub struct Server {
@@ -48,10 +48,6 @@ pub struct Server {
     session_cleanups: SessionCleanups,
     setup: Option<InternalCoreSetup>,
     started: bool,
-    /// The span exporter, when `telemetry.tracing.enabled`.
-    tracing: TracingGuard,
-    /// Libraries' `tracing` events into the platform's loggers.
-    tracing_events: TracingEvents,
 }
 
 impl Server {
@@ -91,8 +87,6 @@ impl Server {
             session_cleanups: SessionCleanups::default(),
             setup: None,
             started: false,
-            tracing: TracingGuard::default(),
-            tracing_events: TracingEvents::new(loggers.clone()),
         })
     }
 
@@ -103,8 +97,7 @@ impl Server {
         }
         self.log.debug("setting up server");
         let tracing = self.config.at_path::<TracingConfig>("telemetry.tracing")?;
-        self.tracing =
-            telemetry::install(&tracing, &self.log, &mut self.http, &self.tracing_events)?;
+        telemetry::link_trace_contexts(&tracing, &mut self.http)?;
         let paths = self.config.at_path::<PathConfig>("path")?;
         let data_dir = paths.data_dir(&self.config.env().home_dir);
         let uuid = resolve_instance_uuid(
@@ -249,11 +242,6 @@ impl Server {
         if let Err(error) = self.http.stop().await {
             self.log
                 .error(format_args!("stopping the http server failed: {error}"));
-        }
-        // Last: the spans of the stop itself are exported too. Flushing blocks.
-        let mut tracing = std::mem::take(&mut self.tracing);
-        if tracing.is_active() {
-            let _ = tokio::task::spawn_blocking(move || tracing.shutdown()).await;
         }
         self.started = false;
     }

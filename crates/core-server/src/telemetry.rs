@@ -92,7 +92,7 @@ impl ConfigSchema for TracingConfig {
     }
 }
 
-/// What keeps exporting spans; flushed and shut down with the server.
+/// What keeps exporting spans; flushed and shut down when the root stops.
 #[derive(Debug, Default)]
 pub(crate) struct TracingGuard {
     #[cfg(feature = "otlp")]
@@ -121,37 +121,62 @@ impl TracingGuard {
 #[cfg(not(feature = "otlp"))]
 pub(crate) const MISSING_FEATURE: &str = "telemetry.tracing.enabled is true, but this build has no OTLP exporter: rebuild with the cargo feature `otlp` (core-server/otlp, or `--features otlp` on the distribution)";
 
-/// Installs the process's `tracing` subscriber as `config` asks (see the module docs).
+/// Installs the process's `tracing` subscriber as `config` asks (see the module docs). The
+/// root does this once per process, next to the `log` bridge.
 ///
-/// Returns what must be shut down with the server.
+/// Returns what must be shut down when the process stops.
 ///
 /// # Arguments
 ///
 /// * `config` - the `telemetry.tracing` section.
 /// * `log` - where the exporter's start (or a subscriber already in place) is logged.
-/// * `http` - handed the request-span hook that makes the exported trace and the forwarded
-///   `traceparent` agree, when spans are exported.
 /// * `events` - where libraries' `tracing` events go: the platform's loggers.
-pub(crate) fn install(
+pub(crate) fn install_subscriber(
     config: &TracingConfig,
     log: &Logger,
-    http: &mut core_http::HttpService,
-    events: &TracingEvents,
+    events: TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
     if !config.enabled {
         // Fails when the embedding program (or a test) installed its own: then that one rules.
-        let _ = tracing::subscriber::set_global_default(events.clone());
+        let _ = tracing::subscriber::set_global_default(events);
         return Ok(TracingGuard::default());
     }
-    install_exporter(config, log, http, events)
+    install_exporter(config, log, events)
+}
+
+/// Makes a server's trace contexts those of the exported spans, when `config` exports them:
+/// each request span continues a trusted caller's trace and names the request's trace
+/// context, and each outgoing call forwards its own span's ids.
+///
+/// # Arguments
+///
+/// * `config` - the `telemetry.tracing` section.
+/// * `http` - handed the request-span hook.
+pub(crate) fn link_trace_contexts(
+    config: &TracingConfig,
+    http: &mut core_http::HttpService,
+) -> Result<(), ServerError> {
+    if !config.enabled {
+        return Ok(());
+    }
+    #[cfg(feature = "otlp")]
+    {
+        http.on_request_span(otlp::request_span_hook());
+        core_logging::TraceParent::set_span_context_reader(otlp::span_trace_parent);
+        Ok(())
+    }
+    #[cfg(not(feature = "otlp"))]
+    {
+        let _ = http;
+        Err(ServerError::Telemetry(MISSING_FEATURE.to_owned()))
+    }
 }
 
 #[cfg(not(feature = "otlp"))]
 fn install_exporter(
     _config: &TracingConfig,
     _log: &Logger,
-    _http: &mut core_http::HttpService,
-    _events: &TracingEvents,
+    _events: TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
     Err(ServerError::Telemetry(MISSING_FEATURE.to_owned()))
 }
@@ -160,11 +185,9 @@ fn install_exporter(
 fn install_exporter(
     config: &TracingConfig,
     log: &Logger,
-    http: &mut core_http::HttpService,
-    events: &TracingEvents,
+    events: TracingEvents,
 ) -> Result<TracingGuard, ServerError> {
-    let provider = otlp::install(config, log, events.clone())?;
-    http.on_request_span(otlp::request_span_hook());
+    let provider = otlp::install(config, log, events)?;
     Ok(TracingGuard {
         provider: Some(provider),
     })
@@ -270,15 +293,23 @@ mod otlp {
                 let _ =
                     span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
             }
-            let context = span.context();
-            let own = context.span();
-            let own = own.span_context();
-            core_logging::TraceParent::from_parts(
-                own.trace_id().to_bytes(),
-                own.span_id().to_bytes(),
-                own.is_sampled(),
-            )
+            span_trace_parent(span)
         })
+    }
+
+    /// `span`'s own OpenTelemetry trace and span ids; `None` when the subscriber gave it none.
+    pub(crate) fn span_trace_parent(span: &tracing::Span) -> Option<core_logging::TraceParent> {
+        use opentelemetry::trace::TraceContextExt as _;
+        use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+        let context = span.context();
+        let own = context.span();
+        let own = own.span_context();
+        core_logging::TraceParent::from_parts(
+            own.trace_id().to_bytes(),
+            own.span_id().to_bytes(),
+            own.is_sampled(),
+        )
     }
 
     pub(super) fn shutdown(provider: Provider) {

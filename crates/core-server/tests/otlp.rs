@@ -58,7 +58,12 @@ impl Plugin<Core> for Traced {
         Ok(())
     }
 
-    async fn start(&mut self, _core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+    async fn start(&mut self, core: CoreStart, _deps: StartDeps) -> anyhow::Result<()> {
+        // A call outside any request.
+        core.elasticsearch
+            .admin_client
+            .call_as_internal_user("info", Value::Null, CallApiOptions::default())
+            .await?;
         Ok(())
     }
 }
@@ -73,11 +78,53 @@ fn attribute(span: &SpanData, key: &str) -> Option<String> {
         .map(|kv| kv.value.as_str().into_owned())
 }
 
-/// Sends `GET /api/traced/<name>` with [`CALLER`]; returns the `traceparent` Elasticsearch
-/// received, the exported request span and its exported children.
-async fn traced_request(server_settings: Value, name: &str) -> (String, SpanData, Vec<SpanData>) {
+/// What one server run sent and exported.
+struct Run {
+    /// The `traceparent` of the request's call.
+    forwarded: String,
+    /// The `traceparent` of the call the plugin made at start, outside any request.
+    forwarded_at_start: String,
+    /// The exported request span.
+    request: SpanData,
+    /// Its exported children.
+    children: Vec<SpanData>,
+    /// Every span exported so far (by this test binary).
+    spans: Vec<SpanData>,
+}
+
+/// The `traceparent` Elasticsearch received with the call to `path`.
+fn forwarded(requests: &[wiremock::Request], path: &str) -> String {
+    requests
+        .iter()
+        .find(|request| request.url.path() == path)
+        .unwrap_or_else(|| panic!("a call to {path}"))
+        .headers
+        .get("traceparent")
+        .unwrap_or_else(|| panic!("traceparent forwarded to {path}"))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The `traceparent` value naming `span` as the parent.
+fn traceparent_of(span: &SpanData) -> String {
+    format!(
+        "00-{}-{}-01",
+        span.span_context.trace_id(),
+        span.span_context.span_id()
+    )
+}
+
+/// Starts a server (whose plugin calls Elasticsearch at start) and sends
+/// `GET /api/traced/<name>` with [`CALLER`].
+async fn traced_request(server_settings: Value, name: &str) -> Run {
     let exporter = exporter();
     let es = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "cluster_name": "c" })))
+        .mount(&es)
+        .await;
     Mock::given(method("GET"))
         .and(path("/_security/_authenticate"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "username": "ana" })))
@@ -124,19 +171,9 @@ async fn traced_request(server_settings: Value, name: &str) -> (String, SpanData
     assert_eq!(response.status(), 200);
     server.stop().await;
 
-    let forwarded = es
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .find(|request| request.url.path() == "/_security/_authenticate")
-        .expect("the call")
-        .headers
-        .get("traceparent")
-        .expect("traceparent forwarded")
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let requests = es.received_requests().await.unwrap();
+    let forwarded_at_start = forwarded(&requests, "/");
+    let forwarded = forwarded(&requests, "/_security/_authenticate");
     let spans = exporter.get_finished_spans().unwrap();
     let request = spans
         .iter()
@@ -152,47 +189,70 @@ async fn traced_request(server_settings: Value, name: &str) -> (String, SpanData
         .filter(|span| span.parent_span_id == request.span_context.span_id())
         .cloned()
         .collect();
-    (forwarded, request, children)
+    Run {
+        forwarded,
+        forwarded_at_start,
+        request,
+        children,
+        spans,
+    }
 }
 
 #[tokio::test]
 async fn exported_spans_continue_a_trusted_trace_and_match_the_forwarded_header() {
-    let (forwarded, request, children) = traced_request(
+    let run = traced_request(
         json!({ "requestId": { "ipAllowlist": ["127.0.0.1"] } }),
         "trusted",
     )
     .await;
+    let request = &run.request;
     assert_eq!(request.span_context.trace_id().to_string(), CALLER_TRACE);
     assert_eq!(request.parent_span_id.to_string(), "00f067aa0ba902b7");
     assert_eq!(
-        attribute(&request, "http.response.status_code").as_deref(),
+        attribute(request, "http.response.status_code").as_deref(),
         Some("200")
     );
     assert_eq!(
-        attribute(&request, "trace.id").as_deref(),
+        attribute(request, "trace.id").as_deref(),
         Some(CALLER_TRACE)
     );
+    let call = run
+        .children
+        .iter()
+        .find(|span| span.name == "elasticsearch.call")
+        .unwrap_or_else(|| panic!("{:?}", run.children));
+    // Elasticsearch names the exported call span as its parent.
+    assert_eq!(run.forwarded, traceparent_of(call));
     assert!(
-        forwarded.starts_with(&format!("00-{CALLER_TRACE}-")),
-        "{forwarded}"
-    );
-    assert!(
-        children
-            .iter()
-            .any(|span| span.name == "elasticsearch.call"),
-        "{children:?}"
+        run.forwarded.starts_with(&format!("00-{CALLER_TRACE}-")),
+        "{}",
+        run.forwarded
     );
 
-    let (forwarded, request, children) = traced_request(json!({}), "untrusted").await;
-    let trace_id = request.span_context.trace_id().to_string();
+    let run = traced_request(json!({}), "untrusted").await;
+    let trace_id = run.request.span_context.trace_id().to_string();
     assert_ne!(trace_id, CALLER_TRACE);
+    let call = run
+        .children
+        .iter()
+        .find(|span| span.name == "elasticsearch.call")
+        .unwrap_or_else(|| panic!("{:?}", run.children));
+    assert_eq!(run.forwarded, traceparent_of(call));
     assert!(
-        forwarded.starts_with(&format!("00-{trace_id}-")),
-        "{forwarded}"
+        run.forwarded.starts_with(&format!("00-{trace_id}-")),
+        "{}",
+        run.forwarded
     );
-    assert!(
-        children
-            .iter()
-            .any(|span| span.name == "elasticsearch.call")
-    );
+}
+
+#[tokio::test]
+async fn a_call_outside_a_request_forwards_its_exported_span() {
+    let run = traced_request(json!({}), "startup").await;
+    let call = run
+        .spans
+        .iter()
+        .find(|span| traceparent_of(span) == run.forwarded_at_start)
+        .unwrap_or_else(|| panic!("no exported span is {}", run.forwarded_at_start));
+    assert_eq!(call.name, "elasticsearch.call");
+    assert_eq!(attribute(call, "url.path").as_deref(), Some("/"));
 }

@@ -1,5 +1,7 @@
 //! `Root` turns a failed setup into one fatal line, an orderly shutdown and the on-shutdown
-//! callback. One test in this file: `Root` installs the process-wide `log` bridge.
+//! callback, and routes libraries' `log` records and `tracing` events into the platform's
+//! appenders. `Root` installs process-wide hooks: each test here needs its own process, as
+//! nextest runs them.
 
 use std::sync::{Arc, Mutex};
 
@@ -44,4 +46,35 @@ async fn a_failed_setup_logs_one_fatal_line_and_calls_on_shutdown() {
     // Shutting down again does nothing (and does not call the callback twice).
     root.shutdown(None).await;
     assert_eq!(reasons.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn libraries_tracing_events_reach_the_appenders_of_their_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_file = dir.path().join("server.log");
+    let config = ConfigService::from_value(
+        json!({
+            "server": { "host": "127.0.0.1", "port": 0 },
+            "elasticsearch": { "healthCheck": { "delay": "1h" } },
+            "path": { "data": dir.path().join("data") },
+            "logging": {
+                "appenders": { "file": { "kind": "file", "path": log_file, "layout": { "kind": "pattern", "pattern": "[{level}][{context}] {message}" } } },
+                "root": { "appenders": ["file"], "level": "info" },
+            },
+        }),
+        core_config::testing::test_env(),
+    )
+    .unwrap();
+    let mut root = Root::new(config, LoggingService::new(), Vec::new());
+    root.setup().await.expect("setup");
+    tracing::warn!(target: "some_lib::conn", peer = 7, "connection dropped");
+    tracing::debug!(target: "some_lib::conn", "below the level");
+    root.shutdown(None).await;
+
+    let text = std::fs::read_to_string(&log_file).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("some_lib"))
+        .collect();
+    assert_eq!(lines, ["[WARN ][some_lib.conn] connection dropped peer=7"]);
 }

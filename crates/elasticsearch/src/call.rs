@@ -204,6 +204,12 @@ struct Sent {
     timeout: Duration,
 }
 
+/// The `traceparent` of a call: the exported span's own ids when spans are exported (for
+/// calls outside a request too), else a new span id in the request's trace, else none.
+fn call_trace(request: Option<&TraceParent>, span: &Span) -> Option<TraceParent> {
+    TraceParent::of_span(span).or_else(|| request.map(TraceParent::child))
+}
+
 async fn send_with_failover(
     context: &CallContext<'_>,
     request: &ResolvedRequest,
@@ -218,11 +224,9 @@ async fn send_with_failover(
     request_headers.insert(ACCEPT, HeaderValue::from_static(DEFAULT_ACCEPT));
     request_headers.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
     let has_content_type = headers.contains_key(CONTENT_TYPE);
-    if let Some(trace) = &context.trace
-        && !headers.contains_key(TRACEPARENT)
+    if !headers.contains_key(TRACEPARENT)
+        && let Some(call) = call_trace(context.trace.as_ref(), span)
     {
-        // This call is a span of the request's trace: a new span id, the same trace id.
-        let call = trace.child();
         if let Ok(value) = HeaderValue::from_str(&call.to_string()) {
             request_headers.insert(TRACEPARENT, value);
         }

@@ -86,7 +86,7 @@ pub use level::{LogLevel, ParseLogLevelError};
 pub use logger::{Logger, LoggerFactory};
 pub use meta::LogMeta;
 pub use service::LoggingService;
-pub use trace_context::TraceParent;
+pub use trace_context::{SpanContextReader, TraceParent};
 pub use tracing_bridge::TracingEvents;
 
 #[cfg(any(test, feature = "testing"))]

@@ -5,6 +5,7 @@
 //! trusted client) and core-elasticsearch (which forwards it with every call) need it.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// A W3C `traceparent`: which trace a request belongs to and the span that caused it.
 ///
@@ -81,6 +82,34 @@ impl TraceParent {
         })
     }
 
+    /// The trace context the installed `tracing` subscriber gave `span` (e.g. the span's own
+    /// OpenTelemetry trace and span ids, when spans are exported); `None` when the span is
+    /// disabled or no [`SpanContextReader`] is set.
+    ///
+    /// An outgoing call made inside `span` sends this as its `traceparent`, so that the callee
+    /// names the exported span as its parent.
+    ///
+    /// # Arguments
+    ///
+    /// * `span` - the span of the outgoing call.
+    pub fn of_span(span: &tracing::Span) -> Option<Self> {
+        if span.is_disabled() {
+            return None;
+        }
+        SPAN_CONTEXT_READER.get().and_then(|reader| reader(span))
+    }
+
+    /// Sets, once per process, how [`TraceParent::of_span`] reads a span's trace context. The
+    /// code that installs an exporting `tracing` subscriber sets it; later calls change nothing
+    /// and return `false`.
+    ///
+    /// # Arguments
+    ///
+    /// * `reader` - reads a span's ids from the subscriber, `None` when it has none.
+    pub fn set_span_context_reader(reader: SpanContextReader) -> bool {
+        SPAN_CONTEXT_READER.set(reader).is_ok()
+    }
+
     /// The same trace with a new random parent id: the value to send with an outgoing call
     /// made as a new span (the new id is that span's).
     pub fn child(&self) -> Self {
@@ -128,6 +157,11 @@ impl fmt::Display for TraceParent {
         )
     }
 }
+
+/// Reads the W3C trace context of a `tracing` span from the process's subscriber.
+pub type SpanContextReader = fn(&tracing::Span) -> Option<TraceParent>;
+
+static SPAN_CONTEXT_READER: OnceLock<SpanContextReader> = OnceLock::new();
 
 fn new_span_id() -> [u8; 8] {
     non_zero(|| {
