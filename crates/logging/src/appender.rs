@@ -15,7 +15,7 @@ const BUFFER_BYTES: usize = 64 * 1024;
 /// Room for the line that takes the buffer past [`BUFFER_BYTES`], so typical lines never grow it.
 const LINE_SLACK: usize = 4 * 1024;
 
-/// A named destination with its layout. Only the router's worker touches it, so it needs no lock
+/// A named destination with its layout. Only the writer thread touches it, so it needs no lock
 /// of its own.
 ///
 /// Layouts format straight into the appender's buffer (no per-line buffer copied into a

@@ -64,19 +64,19 @@ mod appender;
 mod batch_channel;
 mod bridge;
 mod config;
+mod drain;
 mod error;
 pub mod layout;
 mod level;
 mod logger;
 mod meta;
-mod queue;
 mod record;
-mod router;
-mod routing;
+mod resolution;
 mod service;
 mod text;
 mod trace_context;
 mod tracing_bridge;
+mod writer;
 
 pub use config::{
     AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggerConfig, LoggingConfig, RootLoggerConfig,

@@ -1,5 +1,5 @@
 //! How a record travels through slog: the fields a [`crate::Logger`] attaches to a slog
-//! `Record`, and how the drains at the far end (router, capture) read them back.
+//! `Record`, and how the far end (the writer thread, the capture drain) reads them back.
 //!
 //! Everything is sent as plain strings and integers, so any slog drain can read it without serde
 //! plumbing. `meta` is serialized to JSON once, on the caller's thread, and layouts embed that

@@ -12,11 +12,11 @@ use parking_lot::Mutex;
 use crate::appender::Appender;
 use crate::batch_channel::{BatchSender, batch_channel};
 use crate::config::{AppenderConfig, DEFAULT_APPENDER, LayoutConfig, LoggingConfig};
+use crate::drain::QueueDrain;
 use crate::layout::Layout;
 use crate::logger::{ContextTable, Core, LevelPolicy};
-use crate::queue::{Message, QueueDrain};
-use crate::router::Router;
-use crate::routing::Routing;
+use crate::resolution::ContextResolver;
+use crate::writer::{Message, Writer};
 use crate::{LogLevel, LoggerFactory, LoggingError, bridge};
 
 /// Records waiting for the writer thread at most. When that many are pending, callers wait: a
@@ -67,14 +67,14 @@ pub struct LoggingService {
 struct Control {
     /// `None` once stopped (the thread has been joined).
     writer: Option<JoinHandle<()>>,
-    routing: Option<Arc<Routing>>,
+    resolver: Option<Arc<ContextResolver>>,
 }
 
 impl std::fmt::Debug for LoggingService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let control = self.control.lock();
         f.debug_struct("LoggingService")
-            .field("configured", &control.routing.is_some())
+            .field("configured", &control.resolver.is_some())
             .field("stopped", &control.writer.is_none())
             .finish_non_exhaustive()
     }
@@ -104,10 +104,10 @@ impl LoggingService {
     pub fn try_new() -> Result<Self, LoggingError> {
         let (sender, receiver) = batch_channel(QUEUE_RECORDS);
         let contexts = ContextTable::default();
-        let router = Router::new(Arc::clone(&contexts), open_default);
-        let writer = std::thread::Builder::new()
+        let writer = Writer::new(Arc::clone(&contexts), open_default);
+        let thread = std::thread::Builder::new()
             .name("core-logging".to_owned())
-            .spawn(move || router.run(receiver))
+            .spawn(move || writer.run(receiver))
             .map_err(LoggingError::WriterThread)?;
         let root = slog::Logger::root(QueueDrain::new(sender.clone()), slog::o!());
         let all: LevelPolicy = Arc::new(|_: &str| LogLevel::All);
@@ -115,8 +115,8 @@ impl LoggingService {
             core: Core::new(root, all, contexts),
             sender,
             control: Mutex::new(Control {
-                writer: Some(writer),
-                routing: None,
+                writer: Some(thread),
+                resolver: None,
             }),
             bridge_installed: AtomicBool::new(false),
         })
@@ -143,10 +143,10 @@ impl LoggingService {
             return Err(LoggingError::Stopped);
         }
         let (appenders, index) = open_appenders(&config)?;
-        let routing = Arc::new(Routing::new(&config, &index));
+        let resolver = Arc::new(ContextResolver::new(&config, &index));
         let (applied, on_applied) = mpsc::channel();
         let message = Message::Apply {
-            routing: Arc::clone(&routing),
+            resolver: Arc::clone(&resolver),
             appenders,
             applied,
         };
@@ -155,13 +155,14 @@ impl LoggingService {
         if self.sender.send(message).is_err() || on_applied.recv().is_err() {
             return Err(LoggingError::Stopped);
         }
-        let policy_routing = Arc::clone(&routing);
-        self.core
-            .set_level_policy(Arc::new(move |context: &str| policy_routing.level(context)));
+        let policy_resolver = Arc::clone(&resolver);
+        self.core.set_level_policy(Arc::new(move |context: &str| {
+            policy_resolver.level(context)
+        }));
         if self.bridge_installed.load(Ordering::Relaxed) {
-            bridge::set_max_level(routing.most_verbose());
+            bridge::set_max_level(resolver.most_verbose());
         }
-        control.routing = Some(routing);
+        control.resolver = Some(resolver);
         Ok(())
     }
 
@@ -198,9 +199,9 @@ impl LoggingService {
         let control = self.control.lock();
         bridge::install(Arc::clone(&self.core))?;
         self.bridge_installed.store(true, Ordering::Relaxed);
-        let level = match (&control.routing, control.writer.is_some()) {
+        let level = match (&control.resolver, control.writer.is_some()) {
             (_, false) => LogLevel::Off,
-            (Some(routing), true) => routing.most_verbose(),
+            (Some(resolver), true) => resolver.most_verbose(),
             (None, true) => LogLevel::All,
         };
         bridge::set_max_level(level);
@@ -214,11 +215,11 @@ impl Drop for LoggingService {
     }
 }
 
-/// The appenders and routing of `config` when they can be opened (the default config only
-/// opens the console, so this fails only if the config names files).
-fn open_default(config: &LoggingConfig) -> Option<(Vec<Appender>, Routing)> {
+/// The appenders of `config` and the resolution of its contexts, when they can be opened (the
+/// default config only opens the console, so this fails only if the config names files).
+fn open_default(config: &LoggingConfig) -> Option<(Vec<Appender>, ContextResolver)> {
     let (appenders, index) = open_appenders(config).ok()?;
-    Some((appenders, Routing::new(config, &index)))
+    Some((appenders, ContextResolver::new(config, &index)))
 }
 
 /// Opens every appender of `config` (plus the built-in `default` unless the config replaces

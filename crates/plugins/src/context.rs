@@ -5,7 +5,7 @@ use std::sync::Arc;
 use core_config::{ConfigError, ConfigSchema, ConfigService, ConfigSubscription, Env};
 use core_logging::LoggerFactory;
 
-use crate::manifest::PluginManifest;
+use crate::discovery::manifest::PluginManifest;
 
 /// An opaque token identifying one plugin to core (Kibana's `opaqueId` symbol): core can tell
 /// plugins apart by it without plugins being able to forge another's.

@@ -1,10 +1,61 @@
-//! What the plugins service hands back to core.
+//! Plugin contracts: the type-erased value a plugin's `setup` or `start` returns, and what the
+//! plugins service hands back to core.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::manifest::{PluginManifest, PluginName};
-use crate::plugin::PluginContract;
+use crate::discovery::manifest::{PluginManifest, PluginName};
+
+/// A plugin's setup or start contract with its type erased, as core hands it around.
+#[derive(Clone)]
+pub struct PluginContract {
+    value: Arc<dyn Any + Send + Sync>,
+    type_name: &'static str,
+}
+
+impl PluginContract {
+    /// Wraps a contract value.
+    ///
+    /// # Arguments
+    ///
+    /// * `value` - what a plugin's `setup` or `start` returned.
+    pub fn new<T: Any + Send + Sync>(value: T) -> Self {
+        Self {
+            value: Arc::new(value),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The contract as `T`, when it is one.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.value.downcast_ref()
+    }
+
+    /// A shared handle to the contract as `T`, when it is one.
+    pub fn downcast<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        Arc::clone(&self.value).downcast().ok()
+    }
+
+    /// The Rust type name of the contract (for messages).
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Whether the contract is a `T`.
+    pub(crate) fn is<T: Any>(&self) -> bool {
+        (*self.value).type_id() == TypeId::of::<T>()
+    }
+}
+
+impl fmt::Debug for PluginContract {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PluginContract")
+            .field("type", &self.type_name)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Plugin contracts by plugin id, in setup order.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +66,7 @@ pub struct PluginContracts {
 }
 
 impl PluginContracts {
+    /// An empty set with room for `capacity` plugins.
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
             entries: Vec::with_capacity(capacity),
@@ -22,6 +74,7 @@ impl PluginContracts {
         }
     }
 
+    /// Adds the contract of plugin `id`, after those inserted before it.
     pub(crate) fn insert(&mut self, id: Arc<str>, contract: PluginContract) {
         self.positions = OnceLock::new();
         self.entries.push((id, contract));
@@ -88,6 +141,7 @@ pub struct DiscoveredPlugin {
 }
 
 impl DiscoveredPlugin {
+    /// The browser-side description of the plugin with `manifest`.
     pub(crate) fn from_manifest(manifest: &PluginManifest) -> Self {
         Self {
             id: manifest.id.clone(),

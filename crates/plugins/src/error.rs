@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use core_config::ConfigError;
 
-use crate::deps::Phase;
-use crate::discovery_error::PluginDiscoveryError;
+use crate::dependencies::Phase;
+use crate::discovery::error::PluginDiscoveryError;
 
 /// Why a lifecycle step of one plugin failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

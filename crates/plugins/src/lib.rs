@@ -3,12 +3,12 @@
 mod config;
 mod context;
 mod contracts;
-mod dep_graph;
-mod deps;
-mod discovery_error;
+mod dependencies;
+mod dependency_graph;
+mod discovery;
+mod erased;
 mod error;
-mod graph;
-mod manifest;
+mod order;
 mod plugin;
 mod registration;
 mod service;
@@ -17,17 +17,20 @@ mod wrapper;
 
 pub use config::{PLUGINS_CONFIG_PATH, PluginsConfig};
 pub use context::{PluginConfigContext, PluginInfo, PluginInitializerContext, PluginOpaqueId};
-pub use contracts::{DiscoveredPlugin, PluginContracts, PluginsServiceSetup, PluginsServiceStart};
-pub use deps::{DependencyError, Phase, SetupDeps, StartDeps};
-pub use discovery_error::{DiscoveryErrorKind, PluginDiscoveryError};
+pub use contracts::{
+    DiscoveredPlugin, PluginContract, PluginContracts, PluginsServiceSetup, PluginsServiceStart,
+};
+pub use dependencies::{DependencyError, Phase, SetupDeps, StartDeps};
+pub use discovery::error::{DiscoveryErrorKind, PluginDiscoveryError};
+pub use discovery::manifest::{MAX_MANIFEST_BYTES, PluginManifest, PluginName};
+pub use discovery::{DiscoveredPlugins, PluginStatus};
 pub use error::{LifecycleFailure, PluginsError};
-pub use manifest::{MAX_MANIFEST_BYTES, PluginManifest, PluginName};
-pub use plugin::{CoreContracts, Plugin, PluginContract};
+pub use plugin::{CoreContracts, Plugin};
 pub use registration::PluginRegistration;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub use service::{
-    CoreSetupFactory, CoreStartFactory, DiscoveredPlugins, PluginStatus, PluginsService,
-    PluginsServiceSetupDeps, PluginsServiceStartDeps,
+    CoreSetupFactory, CoreStartFactory, PluginsService, PluginsServiceSetupDeps,
+    PluginsServiceStartDeps,
 };

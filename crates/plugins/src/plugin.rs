@@ -1,12 +1,9 @@
-//! The `Plugin` trait plugin authors implement, and its type-erased form the engine drives.
+//! The `Plugin` trait plugin authors implement, and the [`CoreContracts`] it is generic over.
+//! The engine drives plugins through their type-erased form ([`crate::erased`]).
 
-use std::any::{Any, TypeId};
-use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 
-use crate::deps::{DepsView, SetupDeps, StartDeps};
+use crate::dependencies::{SetupDeps, StartDeps};
 
 /// The core services a server hands to plugins, as two per-plugin contract types.
 ///
@@ -62,103 +59,5 @@ pub trait Plugin<C: CoreContracts>: Send + 'static {
     /// Releases resources; called in reverse setup order. Does nothing by default.
     fn stop(&mut self) -> impl Future<Output = anyhow::Result<()>> + Send {
         async { Ok(()) }
-    }
-}
-
-/// A plugin's setup or start contract with its type erased, as core hands it around.
-#[derive(Clone)]
-pub struct PluginContract {
-    value: Arc<dyn Any + Send + Sync>,
-    type_name: &'static str,
-}
-
-impl PluginContract {
-    /// Wraps a contract value.
-    ///
-    /// # Arguments
-    ///
-    /// * `value` - what a plugin's `setup` or `start` returned.
-    pub fn new<T: Any + Send + Sync>(value: T) -> Self {
-        Self {
-            value: Arc::new(value),
-            type_name: std::any::type_name::<T>(),
-        }
-    }
-
-    /// The contract as `T`, when it is one.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.value.downcast_ref()
-    }
-
-    /// A shared handle to the contract as `T`, when it is one.
-    pub fn downcast<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        Arc::clone(&self.value).downcast().ok()
-    }
-
-    /// The Rust type name of the contract (for messages).
-    pub fn type_name(&self) -> &'static str {
-        self.type_name
-    }
-
-    /// Whether the contract is a `T`.
-    pub(crate) fn is<T: Any>(&self) -> bool {
-        (*self.value).type_id() == TypeId::of::<T>()
-    }
-}
-
-impl fmt::Debug for PluginContract {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PluginContract")
-            .field("type", &self.type_name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A boxed, sendable future (what the type-erased plugin returns).
-pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// [`Plugin`] with its contract types erased, so plugins of different types live in one list.
-pub(crate) trait ErasedPlugin<C: CoreContracts>: Send {
-    fn setup(
-        &mut self,
-        core: C::Setup,
-        deps: DepsView,
-    ) -> BoxFuture<'_, anyhow::Result<PluginContract>>;
-    fn start(
-        &mut self,
-        core: C::Start,
-        deps: DepsView,
-    ) -> BoxFuture<'_, anyhow::Result<PluginContract>>;
-    fn stop(&mut self) -> BoxFuture<'_, anyhow::Result<()>>;
-}
-
-/// The adapter from a typed plugin to [`ErasedPlugin`].
-pub(crate) struct TypedPlugin<P>(pub(crate) P);
-
-impl<C: CoreContracts, P: Plugin<C>> ErasedPlugin<C> for TypedPlugin<P> {
-    fn setup(
-        &mut self,
-        core: C::Setup,
-        deps: DepsView,
-    ) -> BoxFuture<'_, anyhow::Result<PluginContract>> {
-        Box::pin(async move {
-            let contract = self.0.setup(core, SetupDeps::new(deps)).await?;
-            Ok(PluginContract::new(contract))
-        })
-    }
-
-    fn start(
-        &mut self,
-        core: C::Start,
-        deps: DepsView,
-    ) -> BoxFuture<'_, anyhow::Result<PluginContract>> {
-        Box::pin(async move {
-            let contract = self.0.start(core, StartDeps::new(deps)).await?;
-            Ok(PluginContract::new(contract))
-        })
-    }
-
-    fn stop(&mut self) -> BoxFuture<'_, anyhow::Result<()>> {
-        Box::pin(self.0.stop())
     }
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use core_config::{ConfigError, ConfigSchema, ConfigService};
 
 use crate::context::PluginInitializerContext;
-use crate::plugin::{CoreContracts, ErasedPlugin, Plugin, TypedPlugin};
+use crate::erased::{ErasedPlugin, TypedPlugin};
+use crate::plugin::{CoreContracts, Plugin};
 
 /// Creates the plugin instance from its initializer context.
 pub(crate) type Initializer<C> =

@@ -9,10 +9,10 @@ use core_logging::Logger;
 
 use crate::context::{ContextSources, PluginInfo};
 use crate::contracts::{DiscoveredPlugin, PluginContracts};
-use crate::dep_graph::DepGraph;
-use crate::deps::{DepsView, Phase, PhaseContracts};
+use crate::dependencies::{DepsView, Phase, PhaseContracts};
+use crate::dependency_graph::DepGraph;
 use crate::error::PluginsError;
-use crate::graph::{DependencySource, OrderingFailure, topological_order};
+use crate::order::{DependencySource, OrderingFailure, topological_order};
 use crate::plugin::CoreContracts;
 use crate::wrapper::PluginWrapper;
 

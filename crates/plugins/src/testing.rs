@@ -11,11 +11,12 @@ use core_logging::LoggerFactory;
 use rustc_hash::FxHashMap;
 
 use crate::context::{PluginInitializerContext, PluginOpaqueId, shared_config_path};
-use crate::dep_graph::DepGraph;
-use crate::deps::{DepsView, Phase, PhaseContracts, SetupDeps, StartDeps};
-use crate::discovery_error::PluginDiscoveryError;
-use crate::manifest::PluginManifest;
-use crate::plugin::{CoreContracts, Plugin, PluginContract};
+use crate::contracts::PluginContract;
+use crate::dependencies::{DepsView, Phase, PhaseContracts, SetupDeps, StartDeps};
+use crate::dependency_graph::DepGraph;
+use crate::discovery::error::PluginDiscoveryError;
+use crate::discovery::manifest::PluginManifest;
+use crate::plugin::{CoreContracts, Plugin};
 
 /// The initializer context the plugins service would give the plugin of `manifest_json`, so a
 /// plugin can be created and inspected in a unit test. The manifest is validated as at startup
@@ -238,7 +239,7 @@ impl<C> std::fmt::Debug for MockDeps<C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deps::DependencyError;
+    use crate::dependencies::DependencyError;
 
     struct TestCore;
     impl CoreContracts for TestCore {

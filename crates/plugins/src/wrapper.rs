@@ -13,9 +13,11 @@ use core_logging::Logger;
 use futures::FutureExt;
 
 use crate::context::{ContextSources, PluginInfo, shared_config_path};
-use crate::deps::{DepsView, Phase};
+use crate::contracts::PluginContract;
+use crate::dependencies::{DepsView, Phase};
+use crate::erased::{BoxFuture, ErasedPlugin};
 use crate::error::{LifecycleFailure, PluginsError};
-use crate::plugin::{BoxFuture, CoreContracts, ErasedPlugin, PluginContract};
+use crate::plugin::CoreContracts;
 use crate::registration::Initializer;
 
 pub(crate) struct PluginWrapper<C: CoreContracts> {
@@ -171,9 +173,10 @@ mod tests {
 
     use super::*;
     use crate::context::PluginOpaqueId;
-    use crate::deps::{SetupDeps, StartDeps};
-    use crate::manifest::PluginManifest;
-    use crate::plugin::{Plugin, TypedPlugin};
+    use crate::dependencies::{SetupDeps, StartDeps};
+    use crate::discovery::manifest::PluginManifest;
+    use crate::erased::TypedPlugin;
+    use crate::plugin::Plugin;
 
     struct NoCore;
     impl CoreContracts for NoCore {

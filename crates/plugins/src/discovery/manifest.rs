@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use self::fields::{FieldValue, ManifestFields};
-use crate::discovery_error::{DiscoveryErrorKind, PluginDiscoveryError};
+use super::error::{DiscoveryErrorKind, PluginDiscoveryError};
 
 /// A plugin's id (Kibana's `PluginName`): the `id` of its manifest.
 pub type PluginName = String;

@@ -1,12 +1,14 @@
-//! Typed access to the contracts of a plugin's declared dependencies.
+//! Typed access to the contracts of a plugin's declared dependencies ([`SetupDeps`],
+//! [`StartDeps`]), over the untyped view the engine builds ([`DepsView`]).
 
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
-use crate::dep_graph::DepGraph;
-use crate::plugin::{CoreContracts, Plugin, PluginContract};
+use crate::contracts::PluginContract;
+use crate::dependency_graph::DepGraph;
+use crate::plugin::{CoreContracts, Plugin};
 
 /// Which lifecycle step a contract belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,7 +117,9 @@ pub enum DependencyError {
 /// that step. A contract is set once, when its plugin's step completes; a plugin's declared
 /// dependencies are ordered before it, so their contracts are set when it runs.
 pub(crate) struct PhaseContracts {
+    /// The lifecycle step.
     pub(crate) phase: Phase,
+    /// The dependency links the engine positions index.
     pub(crate) graph: Arc<DepGraph>,
     contracts: Box<[OnceLock<PluginContract>]>,
 }
@@ -147,7 +151,9 @@ struct DeclaredDep<'a> {
 /// The untyped dependency view the engine builds for one plugin and one phase: the plugin's
 /// engine position and the step's shared contracts, so building it allocates nothing.
 pub(crate) struct DepsView {
+    /// The plugin's engine position.
     pub(crate) position: usize,
+    /// The step's contracts, shared by every plugin's view.
     pub(crate) shared: Arc<PhaseContracts>,
 }
 
@@ -335,6 +341,7 @@ macro_rules! typed_deps {
         }
 
         impl<C: CoreContracts> $name<C> {
+            /// Typed access over `view`.
             pub(crate) fn new(view: DepsView) -> Self {
                 Self { view, _core: PhantomData }
             }

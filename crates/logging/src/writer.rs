@@ -1,10 +1,11 @@
-//! The writer thread: receives records in order, buffers them until the first config arrives,
-//! and writes each to the appenders of its context. It owns the appenders, so writing takes no
-//! lock; it flushes them once the queue has been empty for about a millisecond, and at least
-//! every 50 ms while records keep coming.
+//! The writer thread: receives [`Message`]s in order (records from [`crate::drain`], configs
+//! and the stop from the service), buffers records until the first config arrives, and writes
+//! each to the appenders of its context. It owns the appenders, so writing takes no lock; it
+//! flushes them once the queue has been empty for about a millisecond, and at least every 50 ms
+//! while records keep coming.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::LogLevel;
@@ -12,9 +13,8 @@ use crate::appender::Appender;
 use crate::batch_channel::{BatchReceiver, Taken};
 use crate::config::LoggingConfig;
 use crate::logger::ContextTable;
-use crate::queue::Message;
 use crate::record::{LogRecord, QueuedRecord, now_millis};
-use crate::routing::{Route, Routing};
+use crate::resolution::{ContextResolver, ContextSettings};
 
 /// How many records are kept while no config has been applied yet. Beyond that, records are
 /// counted and the count is reported in one warning once the config arrives.
@@ -28,20 +28,39 @@ const IDLE_POLLS: u32 = 10;
 /// The longest a written record waits in an appender's buffer while records keep coming.
 const MAX_FLUSH_DELAY: Duration = Duration::from_millis(50);
 
-/// Opens the appenders of a config and resolves its routing (`None` if an appender cannot be
-/// opened); the service passes its own, so the writer can fall back to the default config.
-pub(crate) type OpenConfig = fn(&LoggingConfig) -> Option<(Vec<Appender>, Routing)>;
+/// Opens the appenders of a config and resolves its contexts' settings (`None` if an appender
+/// cannot be opened); the service passes its own, so the writer can fall back to the default
+/// config.
+pub(crate) type OpenConfig = fn(&LoggingConfig) -> Option<(Vec<Appender>, ContextResolver)>;
+
+/// What the writer thread receives, in order.
+pub(crate) enum Message {
+    /// A record to write (or to buffer, before the first config).
+    Record(QueuedRecord),
+    /// A new config; `applied` is told once it is in effect.
+    Apply {
+        /// Gives each context its level and appenders.
+        resolver: Arc<ContextResolver>,
+        /// The appenders the resolver's indices point into.
+        appenders: Vec<Appender>,
+        /// Told once the config is in effect.
+        applied: mpsc::Sender<()>,
+    },
+    /// Write what is queued before this, flush and close the appenders, and end the thread.
+    Stop,
+}
 
 /// The writer thread's state.
-pub(crate) struct Router {
-    routing: Option<Arc<Routing>>,
+pub(crate) struct Writer {
+    /// The current config's resolution; `None` until the first config.
+    resolver: Option<Arc<ContextResolver>>,
     appenders: Vec<Appender>,
     /// The shared table of interned contexts, and this thread's copy of it (refreshed when a
     /// record names a context id not copied yet).
     shared_contexts: ContextTable,
     contexts: Vec<Arc<str>>,
-    /// Routes resolved so far under the current routing, by context id.
-    routes: Vec<Option<Route>>,
+    /// Settings resolved so far under the current resolver, by context id.
+    settings: Vec<Option<ContextSettings>>,
     /// Records received before the first config.
     buffer: Vec<QueuedRecord>,
     /// Records that did not fit into `buffer`.
@@ -50,14 +69,16 @@ pub(crate) struct Router {
     default_appenders: OpenConfig,
 }
 
-impl Router {
+impl Writer {
+    /// A writer with no config yet; `default_appenders` opens the default config should it stop
+    /// unconfigured.
     pub(crate) fn new(shared_contexts: ContextTable, default_appenders: OpenConfig) -> Self {
         Self {
-            routing: None,
+            resolver: None,
             appenders: Vec::new(),
             shared_contexts,
             contexts: Vec::new(),
-            routes: Vec::new(),
+            settings: Vec::new(),
             buffer: Vec::new(),
             dropped: 0,
             default_appenders,
@@ -114,15 +135,15 @@ impl Router {
     fn handle_batch(&mut self, batch: &mut [Message]) -> bool {
         for message in batch {
             match message {
-                Message::Record(record) => self.guarded(|router| router.receive(record)),
+                Message::Record(record) => self.guarded(|writer| writer.receive(record)),
                 Message::Apply {
-                    routing,
+                    resolver,
                     appenders,
                     applied,
                 } => {
-                    let routing = Arc::clone(routing);
+                    let resolver = Arc::clone(resolver);
                     let appenders = std::mem::take(appenders);
-                    self.guarded(|router| router.apply(routing, appenders));
+                    self.guarded(|writer| writer.apply(resolver, appenders));
                     // The service may have given up waiting; the config is applied either way.
                     let _ = applied.send(());
                 }
@@ -141,7 +162,7 @@ impl Router {
     }
 
     fn receive(&mut self, record: &mut QueuedRecord) {
-        if self.routing.is_some() {
+        if self.resolver.is_some() {
             self.write(record);
         } else if self.buffer.len() < PRE_CONFIG_BUFFER_RECORDS {
             self.buffer.push(record.take());
@@ -157,20 +178,22 @@ impl Router {
             self.contexts
                 .extend(shared.iter().skip(self.contexts.len()).cloned());
         }
-        let Some(routing) = &self.routing else { return };
+        let Some(resolver) = &self.resolver else {
+            return;
+        };
         let Some(context) = self.contexts.get(index) else {
             // Only our loggers feed the queue and they register their context first; should a
             // record still name no known context, write it under `root` rather than lose it.
             self.write_view(&record.view("root"));
             return;
         };
-        if index >= self.routes.len() {
-            self.routes.resize(index + 1, None);
+        if index >= self.settings.len() {
+            self.settings.resize(index + 1, None);
         }
-        let route = self.routes[index].get_or_insert_with(|| routing.route(context));
-        if record.level.record_rank() <= route.level.threshold_rank() {
+        let settings = self.settings[index].get_or_insert_with(|| resolver.resolve(context));
+        if record.level.record_rank() <= settings.level.threshold_rank() {
             let view = record.view(context);
-            for &appender in &route.appenders {
+            for &appender in &settings.appenders {
                 if let Some(appender) = self.appenders.get_mut(appender) {
                     appender.append(&view);
                 }
@@ -179,10 +202,12 @@ impl Router {
     }
 
     fn write_view(&mut self, record: &LogRecord<'_>) {
-        let Some(routing) = &self.routing else { return };
-        let route = routing.route(record.context);
-        if record.level.record_rank() <= route.level.threshold_rank() {
-            for &appender in &route.appenders {
+        let Some(resolver) = &self.resolver else {
+            return;
+        };
+        let settings = resolver.resolve(record.context);
+        if record.level.record_rank() <= settings.level.threshold_rank() {
+            for &appender in &settings.appenders {
                 if let Some(appender) = self.appenders.get_mut(appender) {
                     appender.append(record);
                 }
@@ -196,13 +221,13 @@ impl Router {
         }
     }
 
-    /// Switches to `routing` and `appenders`: the old appenders are flushed and closed first,
+    /// Switches to `resolver` and `appenders`: the old appenders are flushed and closed first,
     /// then records buffered before the first config are written under the new one.
-    fn apply(&mut self, routing: Arc<Routing>, appenders: Vec<Appender>) {
+    fn apply(&mut self, resolver: Arc<ContextResolver>, appenders: Vec<Appender>) {
         self.flush();
         self.appenders = appenders;
-        self.routing = Some(routing);
-        self.routes.clear();
+        self.resolver = Some(resolver);
+        self.settings.clear();
         for record in std::mem::take(&mut self.buffer) {
             self.write(&record);
         }
@@ -228,10 +253,10 @@ impl Router {
     /// Writes what was buffered (under the default config if none was ever applied, rather than
     /// losing it), then flushes and closes every appender.
     fn finish(&mut self) {
-        if self.routing.is_none()
-            && let Some((appenders, routing)) = (self.default_appenders)(&LoggingConfig::default())
+        if self.resolver.is_none()
+            && let Some((appenders, resolver)) = (self.default_appenders)(&LoggingConfig::default())
         {
-            self.apply(Arc::new(routing), appenders);
+            self.apply(Arc::new(resolver), appenders);
         }
         self.flush();
         self.appenders.clear();

@@ -1,5 +1,5 @@
-//! Every discovered plugin's declared dependencies, resolved by name once at discovery and
-//! stored flat (one array of links for all plugins), so enablement, ordering and the lifecycle
+//! The dependency links of every discovered plugin: its declared dependencies, resolved by name
+//! once at discovery and stored flat (one array of links for all plugins), so enablement, ordering and the lifecycle
 //! work on dense indexes: no name lookups, no per-plugin lists, no reference-count traffic on
 //! other plugins' ids.
 

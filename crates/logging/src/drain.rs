@@ -1,34 +1,18 @@
-//! The slog drain of the service: hands each record to the writer thread through a bounded
-//! [`crate::batch_channel`]. A full channel makes the caller wait; nothing is ever dropped to
-//! make room.
+//! The slog drain of the service: hands each record to the writer thread ([`crate::writer`])
+//! through a bounded [`crate::batch_channel`]. A full channel makes the caller wait; nothing is
+//! ever dropped to make room.
 //!
 //! This replaces `slog-async`: its default strategy drops records, its records cost five or more
 //! allocations each (profiled: allocation was the largest cost), it cannot flush when idle, and
 //! a config change could not travel in order with the records.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, mpsc};
 
 use slog::{Drain, OwnedKVList, Record};
 
-use crate::appender::Appender;
 use crate::batch_channel::BatchSender;
 use crate::record::QueuedRecord;
-use crate::routing::Routing;
-
-/// What the writer thread receives, in order.
-pub(crate) enum Message {
-    /// A record to write (or to buffer, before the first config).
-    Record(QueuedRecord),
-    /// A new config; `applied` is told once it is in effect.
-    Apply {
-        routing: Arc<Routing>,
-        appenders: Vec<Appender>,
-        applied: mpsc::Sender<()>,
-    },
-    /// Write what is queued before this, flush and close the appenders, and end the thread.
-    Stop,
-}
+use crate::writer::Message;
 
 /// The drain at the end of every service logger's slog pipeline.
 pub(crate) struct QueueDrain {
@@ -37,6 +21,7 @@ pub(crate) struct QueueDrain {
 }
 
 impl QueueDrain {
+    /// A drain that sends every record down `sender`, to the writer thread.
     pub(crate) fn new(sender: BatchSender<Message>) -> Self {
         Self {
             sender: AssertUnwindSafe(sender),

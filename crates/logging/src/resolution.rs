@@ -1,26 +1,28 @@
-//! Which level and appenders apply to a context, resolved from a [`LoggingConfig`].
+//! Level and appender resolution: which level and appenders apply to a context, resolved from
+//! the `root` and `loggers` entries of a [`LoggingConfig`].
 
 use std::collections::HashMap;
 
 use crate::LogLevel;
 use crate::config::LoggingConfig;
 
-/// The level and appenders (indices into the router's appender list) of one context.
+/// The level and appenders (indices into the writer's appender list) of one context.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Route {
+pub(crate) struct ContextSettings {
     pub(crate) level: LogLevel,
     pub(crate) appenders: Vec<usize>,
 }
 
-/// The resolved `root` and `loggers` entries of one config.
+/// The resolved `root` and `loggers` entries of one config, which give any context its
+/// [`ContextSettings`].
 #[derive(Debug)]
-pub(crate) struct Routing {
-    root: Route,
+pub(crate) struct ContextResolver {
+    root: ContextSettings,
     /// Entries by context; an empty appender list means "inherit".
-    entries: HashMap<String, Route>,
+    entries: HashMap<String, ContextSettings>,
 }
 
-impl Routing {
+impl ContextResolver {
     /// Resolves appender names through `appender_index`. The config has been validated, so
     /// every name is known; an unknown one would be skipped rather than panic.
     pub(crate) fn new(config: &LoggingConfig, appender_index: &HashMap<String, usize>) -> Self {
@@ -30,7 +32,7 @@ impl Routing {
                 .filter_map(|name| appender_index.get(name).copied())
                 .collect::<Vec<_>>()
         };
-        let root = Route {
+        let root = ContextSettings {
             level: config.root.level,
             appenders: indices(&config.root.appenders),
         };
@@ -40,7 +42,7 @@ impl Routing {
             .map(|logger| {
                 (
                     logger.context.clone(),
-                    Route {
+                    ContextSettings {
                         level: logger.level,
                         appenders: indices(&logger.appenders),
                     },
@@ -50,9 +52,9 @@ impl Routing {
         Self { root, entries }
     }
 
-    /// The route of `context`: the level of the nearest configured ancestor (the context itself
+    /// The settings of `context`: the level of the nearest configured ancestor (the context itself
     /// first, `root` last), and the appenders of the nearest one that names appenders.
-    pub(crate) fn route(&self, context: &str) -> Route {
+    pub(crate) fn resolve(&self, context: &str) -> ContextSettings {
         let mut level = None;
         let mut appenders = None;
         for ancestor in ancestors(context) {
@@ -64,13 +66,13 @@ impl Routing {
                 }
             }
         }
-        Route {
+        ContextSettings {
             level: level.unwrap_or(self.root.level),
             appenders: appenders.unwrap_or(&self.root.appenders).clone(),
         }
     }
 
-    /// The level of `context` (see [`Routing::route`]).
+    /// The level of `context` (see [`ContextResolver::resolve`]).
     pub(crate) fn level(&self, context: &str) -> LogLevel {
         ancestors(context)
             .find_map(|ancestor| self.entries.get(ancestor))
@@ -99,14 +101,14 @@ fn ancestors(context: &str) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
 
-    fn routing(yaml: &str) -> Routing {
+    fn resolver(yaml: &str) -> ContextResolver {
         let config: LoggingConfig = serde_yaml_ng::from_str(yaml).unwrap();
         let index = ["default", "file", "json"]
             .iter()
             .enumerate()
             .map(|(i, name)| ((*name).to_owned(), i))
             .collect();
-        Routing::new(&config, &index)
+        ContextResolver::new(&config, &index)
     }
 
     #[test]
@@ -120,7 +122,7 @@ mod tests {
 
     #[test]
     fn contexts_inherit_level_and_appenders_from_the_nearest_ancestor() {
-        let routing = routing(
+        let resolver = resolver(
             r#"
 root: { level: warn, appenders: [default] }
 loggers:
@@ -130,66 +132,66 @@ loggers:
   - { context: server, level: off }
 "#,
         );
-        let route = |context: &str| routing.route(context);
+        let resolve = |context: &str| resolver.resolve(context);
         assert_eq!(
-            route("root"),
-            Route {
+            resolve("root"),
+            ContextSettings {
                 level: LogLevel::Warn,
                 appenders: vec![0]
             }
         );
         assert_eq!(
-            route("http"),
-            Route {
+            resolve("http"),
+            ContextSettings {
                 level: LogLevel::Warn,
                 appenders: vec![0]
             }
         );
         assert_eq!(
-            route("plugins"),
-            Route {
+            resolve("plugins"),
+            ContextSettings {
                 level: LogLevel::Debug,
                 appenders: vec![1]
             }
         );
         assert_eq!(
-            route("plugins.a.b"),
-            Route {
+            resolve("plugins.a.b"),
+            ContextSettings {
                 level: LogLevel::Debug,
                 appenders: vec![1]
             }
         );
         // Own level, appenders from `plugins`.
         assert_eq!(
-            route("plugins.quiet.x"),
-            Route {
+            resolve("plugins.quiet.x"),
+            ContextSettings {
                 level: LogLevel::Error,
                 appenders: vec![1]
             }
         );
         assert_eq!(
-            route("plugins.quiet.loud.y"),
-            Route {
+            resolve("plugins.quiet.loud.y"),
+            ContextSettings {
                 level: LogLevel::Trace,
                 appenders: vec![2]
             }
         );
         assert_eq!(
-            route("server.http"),
-            Route {
+            resolve("server.http"),
+            ContextSettings {
                 level: LogLevel::Off,
                 appenders: vec![0]
             }
         );
         // A prefix that is not a dotted ancestor does not count.
         assert_eq!(
-            route("pluginsX"),
-            Route {
+            resolve("pluginsX"),
+            ContextSettings {
                 level: LogLevel::Warn,
                 appenders: vec![0]
             }
         );
-        assert_eq!(routing.level("plugins.quiet.x"), LogLevel::Error);
-        assert_eq!(routing.most_verbose(), LogLevel::Trace);
+        assert_eq!(resolver.level("plugins.quiet.x"), LogLevel::Error);
+        assert_eq!(resolver.most_verbose(), LogLevel::Trace);
     }
 }

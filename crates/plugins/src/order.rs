@@ -1,4 +1,4 @@
-//! The plugin dependency graph and Kibana's deterministic topological order.
+//! The setup order: Kibana's deterministic topological order of the plugin dependency graph.
 //!
 //! Edges go from a plugin to each of its required plugins and to each optional plugin that is
 //! present. The order is Kahn's algorithm exactly as Kibana 7.2 ran it: the work list starts with
@@ -26,7 +26,7 @@ pub(crate) trait DependencySource {
     fn dep_name(&self, i: usize, k: usize) -> &str;
 }
 
-/// One plugin as the graph tests describe it.
+/// One plugin as the ordering tests describe it.
 pub(crate) struct GraphNode<'a> {
     pub(crate) name: &'a str,
     /// Its declared dependencies, each once, required ones first.
