@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("resolve_search_endpoint", |b| {
         b.iter(|| {
-            core_elasticsearch::resolve(
+            core_elasticsearch::endpoint_table::resolve(
                 "search",
                 json!({"index": ["a", "b"], "size": 10, "body": {"size": 0}}),
             )

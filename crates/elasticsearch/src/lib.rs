@@ -75,9 +75,12 @@ mod config;
 mod error;
 mod generated;
 mod pool;
+// `pub` items here are re-exported by `endpoint_table` under the `testing` feature only.
+#[cfg_attr(not(feature = "testing"), allow(unreachable_pub))]
 mod resolve;
 mod scoped;
 mod service;
+#[cfg_attr(not(feature = "testing"), allow(unreachable_pub))]
 mod spec;
 mod status;
 mod stream;
@@ -91,20 +94,27 @@ pub use config::{
 };
 pub use error::{DEFAULT_WWW_AUTHENTICATE, ElasticsearchError, ResponseError};
 pub use pool::HostStatus;
-pub use resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest, resolve};
 pub use scoped::{CurrentUserCaller, FakeRequest, ScopeableRequest, ScopedClusterClient};
 pub use service::{
     CONFIG_PATH, ElasticsearchService, ElasticsearchServiceSetup, InternalElasticsearchServiceSetup,
-};
-pub use spec::{
-    BodySpec, Endpoint, HttpMethod, Param, Part, Segment, UrlPath, ValueType, common_params,
-    endpoints,
 };
 pub use status::ElasticsearchStatus;
 pub use stream::{ResponseBodyStream, StreamedResponse};
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+/// The generated endpoint table and the resolution of an endpoint name plus params into a
+/// request, for the crate's own tests and benchmarks (feature `testing`). Plugins call
+/// endpoints by name through [`ClusterClient`] and [`ScopedClusterClient`].
+#[cfg(feature = "testing")]
+pub mod endpoint_table {
+    pub use crate::resolve::{NDJSON_CONTENT_TYPE, RequestBody, ResolvedRequest, resolve};
+    pub use crate::spec::{
+        BodySpec, Endpoint, HttpMethod, Param, Part, Segment, UrlPath, ValueType, common_params,
+        endpoints,
+    };
+}
 
 /// The official client, re-exported for the typed escape hatch ([`ClusterClient::internal_user_client`],
 /// [`ScopedClusterClient::current_user_client`]).

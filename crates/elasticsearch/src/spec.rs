@@ -183,11 +183,13 @@ fn find_param(params: &'static [Param], name: &str) -> Option<&'static Param> {
 }
 
 /// Every endpoint of the vendored spec, sorted by name.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub fn endpoints() -> &'static [Endpoint] {
     ENDPOINTS
 }
 
 /// The parameters every endpoint accepts (`pretty`, `human`, `error_trace`, `source`, `filter_path`).
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub fn common_params() -> &'static [Param] {
     COMMON_PARAMS
 }

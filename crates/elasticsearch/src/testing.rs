@@ -92,7 +92,7 @@ impl ApiCaller for MockApiCaller {
                 .and_then(VecDeque::pop_front)
             {
                 Some(answer) => answer,
-                None if crate::Endpoint::find(endpoint).is_none() => {
+                None if crate::spec::Endpoint::find(endpoint).is_none() => {
                     Err(ElasticsearchError::InvalidEndpoint(endpoint.to_owned()))
                 }
                 None => Ok(Value::Null),

@@ -1,6 +1,6 @@
 //! Endpoint resolution over the whole generated table, and its finer rules.
 
-use core_elasticsearch::{
+use core_elasticsearch::endpoint_table::{
     Endpoint, HttpMethod, RequestBody, ValueType, common_params, endpoints, resolve,
 };
 use serde_json::{Map, Value, json};
