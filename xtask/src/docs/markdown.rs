@@ -136,10 +136,13 @@ pub(crate) fn rewrite_links(docs: &str, keys: &HashMap<String, Option<String>>) 
         .iter()
         .filter(|(_, def)| lookup(&def.dest).is_some())
         .map(|(_, def)| {
-            (
-                line_start(docs, def.span.start)..line_end(docs, def.span.end.max(1) - 1),
-                String::new(),
-            )
+            // The definition's whole lines, with the newline that ends them.
+            let end = if docs[..def.span.end].ends_with('\n') {
+                def.span.end
+            } else {
+                line_end(docs, def.span.end)
+            };
+            (line_start(docs, def.span.start)..end, String::new())
         })
         .collect();
     let events: Vec<_> = parser.into_offset_iter().collect();
@@ -678,7 +681,7 @@ mod tests {
         let keys = keys(&[("crate::Logger", Some("l.md"))]);
         let docs = "See [the logger][log].\n\n[log]: crate::Logger";
         assert_eq!(rewrite_links(docs, &keys), "See [the logger](./l.md).");
-        let docs = "See [log].\n\n[log]: crate::Logger\n[web]: https://example.com\n\nMore.";
+        let docs = "See [log].\n\n[log]: crate::Logger \"The logger é\"\n[web]: https://example.com\n\nMore.";
         assert_eq!(
             rewrite_links(docs, &keys),
             "See [log](./l.md).\n\n[web]: https://example.com\n\nMore."
