@@ -1,7 +1,7 @@
 //! Item pages (`## Logger struct`: signature, fields, variants, associated items, methods, trait implementations)
 //! and member pages (`## Logger.warn() method`: signature, parameters, returns).
 
-use rustdoc_types::{Crate, Id, Item, ItemEnum, StructKind, Type};
+use rustdoc_types::{Crate, Function, Id, Item, ItemEnum, Path, StructKind, Trait, Type};
 
 use super::{
     HEADER, assemble, breadcrumb, defined_elsewhere, deprecation, docs, linker, push_table,
@@ -154,8 +154,58 @@ fn aliased_page(site: &Site, page: usize) -> Option<usize> {
 /// Fields, associated items, methods and trait implementations of an item page.
 fn member_tables(site: &Site, page: usize, item: &Item, blocks: &mut Vec<String>) {
     let p = &site.pages[page];
-    let k = site.krate(page);
     let link = linker(site, p.package, p.krate);
+    let (fields, methods) = field_and_method_rows(site, page, item, &link);
+    push_table(
+        blocks,
+        "Properties",
+        &["Property", "Type", "Description"],
+        fields,
+    );
+    let (consts, types) = associated_rows(site, page, item, &link);
+    push_table(
+        blocks,
+        "Associated Constants",
+        &["Constant", "Type", "Description"],
+        consts,
+    );
+    push_table(
+        blocks,
+        "Associated Types",
+        &["Associated Type", "Declaration", "Description"],
+        types,
+    );
+    push_table(
+        blocks,
+        "Methods",
+        &["Method", "Modifiers", "Description"],
+        methods,
+    );
+    push_table(
+        blocks,
+        "Trait Implementations",
+        &["Trait", "Description"],
+        trait_implementation_rows(site, page, item, &link),
+    );
+    if let ItemEnum::Trait(t) = &item.inner {
+        push_table(
+            blocks,
+            "Implementors",
+            &["Type", "Description"],
+            implementor_rows(site, page, t, &link),
+        );
+    }
+}
+
+/// Rows of the Properties and Methods tables: the members that have pages of their own under the item's page.
+fn field_and_method_rows(
+    site: &Site,
+    page: usize,
+    item: &Item,
+    link: &dyn Fn(&Id) -> Option<String>,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let p = &site.pages[page];
+    let in_trait = matches!(item.inner, ItemEnum::Trait(_));
     let mut fields = Vec::new();
     let mut methods = Vec::new();
     for &member in &p.members {
@@ -168,7 +218,7 @@ fn member_tables(site: &Site, page: usize, item: &Item, blocks: &mut Vec<String>
             ItemEnum::StructField(ty) => {
                 fields.push(vec![
                     format!("[{}](./{})", m.name, m.file),
-                    type_cell(&type_segs(ty, &link)),
+                    type_cell(&type_segs(ty, link)),
                     description,
                 ]);
             }
@@ -180,43 +230,54 @@ fn member_tables(site: &Site, page: usize, item: &Item, blocks: &mut Vec<String>
                     .filter(|(name, _)| name != "self")
                     .map(|(name, _)| name.as_str())
                     .collect::<Vec<_>>();
-                let mut modifiers = Vec::new();
-                if f.header.is_const {
-                    modifiers.push("const");
-                }
-                if f.header.is_async {
-                    modifiers.push("async");
-                }
-                if f.header.is_unsafe {
-                    modifiers.push("unsafe");
-                }
-                if f.sig.inputs.first().is_none_or(|(name, _)| name != "self") {
-                    modifiers.push("static");
-                }
-                if matches!(item.inner, ItemEnum::Trait(_)) && f.has_body {
-                    modifiers.push("provided");
-                }
-                let modifiers = modifiers
-                    .iter()
-                    .map(|m| format!("<code>{m}</code>"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
                 methods.push(vec![
                     format!("[{}({})](./{})", m.name, params.join(", "), m.file),
-                    modifiers,
+                    method_modifiers(f, in_trait),
                     description,
                 ]);
             }
             _ => {}
         }
     }
-    push_table(
-        blocks,
-        "Properties",
-        &["Property", "Type", "Description"],
-        fields,
-    );
-    // Associated constants and types (no pages of their own).
+    (fields, methods)
+}
+
+/// The Modifiers cell of a method: `const`, `async`, `unsafe`, `static` (no `self`), and `provided` for a trait
+/// method with a default body.
+fn method_modifiers(f: &Function, in_trait: bool) -> String {
+    let mut modifiers = Vec::new();
+    if f.header.is_const {
+        modifiers.push("const");
+    }
+    if f.header.is_async {
+        modifiers.push("async");
+    }
+    if f.header.is_unsafe {
+        modifiers.push("unsafe");
+    }
+    if f.sig.inputs.first().is_none_or(|(name, _)| name != "self") {
+        modifiers.push("static");
+    }
+    if in_trait && f.has_body {
+        modifiers.push("provided");
+    }
+    modifiers
+        .iter()
+        .map(|m| format!("<code>{m}</code>"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows of the Associated Constants and Associated Types tables (those items have no pages of their own): a
+/// trait's own, or those of a type's inherent impls.
+fn associated_rows(
+    site: &Site,
+    page: usize,
+    item: &Item,
+    link: &dyn Fn(&Id) -> Option<String>,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let p = &site.pages[page];
+    let k = site.krate(page);
     let assoc_ids: Vec<Id> = match &item.inner {
         ItemEnum::Trait(t) => t.items.clone(),
         ItemEnum::Struct(s) => inherent(k, &s.impls),
@@ -238,34 +299,28 @@ fn member_tables(site: &Site, page: usize, item: &Item, blocks: &mut Vec<String>
         let description = summary(site, p.package, p.krate, assoc);
         match &assoc.inner {
             ItemEnum::AssocConst { type_, .. } => {
-                consts.push(vec![name, type_cell(&type_segs(type_, &link)), description])
+                consts.push(vec![name, type_cell(&type_segs(type_, link)), description])
             }
             ItemEnum::AssocType { .. } => {
-                let mut printer = Printer::new(&link);
+                let mut printer = Printer::new(link);
                 decl::assoc_decl(&mut printer, assoc, "", in_trait);
                 types.push(vec![name, type_cell(&printer.finish()), description]);
             }
             _ => {}
         }
     }
-    push_table(
-        blocks,
-        "Associated Constants",
-        &["Constant", "Type", "Description"],
-        consts,
-    );
-    push_table(
-        blocks,
-        "Associated Types",
-        &["Associated Type", "Declaration", "Description"],
-        types,
-    );
-    push_table(
-        blocks,
-        "Methods",
-        &["Method", "Modifiers", "Description"],
-        methods,
-    );
+    (consts, types)
+}
+
+/// Rows of the Trait Implementations table of a struct, enum or union, sorted by trait: neither synthetic (auto
+/// trait) nor blanket implementations, nor the marker traits of [`HIDDEN_TRAITS`].
+fn trait_implementation_rows(
+    site: &Site,
+    page: usize,
+    item: &Item,
+    link: &dyn Fn(&Id) -> Option<String>,
+) -> Vec<Vec<String>> {
+    let k = site.krate(page);
     let impls: &[Id] = match &item.inner {
         ItemEnum::Struct(s) => &s.impls,
         ItemEnum::Enum(e) => &e.impls,
@@ -287,64 +342,78 @@ fn member_tables(site: &Site, page: usize, item: &Item, blocks: &mut Vec<String>
         {
             continue;
         }
-        let mut printer = Printer::new(&link);
+        let mut printer = Printer::new(link);
         if imp.is_negative {
             printer.text("!");
         }
         printer.path(trait_);
         let segs = printer.finish();
-        let mut description = summary(site, p.package, p.krate, impl_item);
-        if description.is_empty() {
-            if let Some((tk, tid)) = site.resolve(p.krate, &trait_.id)
-                && let Some(trait_item) = site.packages[tk].krate.index.get(&tid)
-            {
-                description = summary(site, p.package, tk, trait_item);
-            } else if impl_item
-                .attrs
-                .iter()
-                .any(|a| matches!(a, rustdoc_types::Attribute::AutomaticallyDerived))
-            {
-                description = "Derived.".to_owned();
-            }
-        }
+        let description = trait_implementation_description(site, page, impl_item, trait_);
         rows.push((plain(&segs), vec![type_cell(&segs), description]));
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    push_table(
-        blocks,
-        "Trait Implementations",
-        &["Trait", "Description"],
-        rows.into_iter().map(|r| r.1).collect(),
-    );
-    if let ItemEnum::Trait(t) = &item.inner {
-        let mut rows = Vec::new();
-        for id in &t.implementations {
-            let Some(impl_item) = k.index.get(id) else {
-                continue;
-            };
-            let ItemEnum::Impl(imp) = &impl_item.inner else {
-                continue;
-            };
-            if imp.blanket_impl.is_some() {
-                continue;
-            }
-            let segs = type_segs(&imp.for_, &link);
-            rows.push((
-                plain(&segs),
-                vec![
-                    type_cell(&segs),
-                    summary(site, p.package, p.krate, impl_item),
-                ],
-            ));
-        }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        push_table(
-            blocks,
-            "Implementors",
-            &["Type", "Description"],
-            rows.into_iter().map(|r| r.1).collect(),
-        );
+    rows.into_iter().map(|r| r.1).collect()
+}
+
+/// The description of a trait implementation: the impl's own docs, else the trait's summary, else `Derived.` for
+/// a derived one.
+fn trait_implementation_description(
+    site: &Site,
+    page: usize,
+    impl_item: &Item,
+    trait_: &Path,
+) -> String {
+    let p = &site.pages[page];
+    let description = summary(site, p.package, p.krate, impl_item);
+    if !description.is_empty() {
+        return description;
     }
+    if let Some((tk, tid)) = site.resolve(p.krate, &trait_.id)
+        && let Some(trait_item) = site.packages[tk].krate.index.get(&tid)
+    {
+        summary(site, p.package, tk, trait_item)
+    } else if impl_item
+        .attrs
+        .iter()
+        .any(|a| matches!(a, rustdoc_types::Attribute::AutomaticallyDerived))
+    {
+        "Derived.".to_owned()
+    } else {
+        description
+    }
+}
+
+/// Rows of a trait's Implementors table, sorted by type; blanket implementations are left out.
+fn implementor_rows(
+    site: &Site,
+    page: usize,
+    t: &Trait,
+    link: &dyn Fn(&Id) -> Option<String>,
+) -> Vec<Vec<String>> {
+    let p = &site.pages[page];
+    let k = site.krate(page);
+    let mut rows = Vec::new();
+    for id in &t.implementations {
+        let Some(impl_item) = k.index.get(id) else {
+            continue;
+        };
+        let ItemEnum::Impl(imp) = &impl_item.inner else {
+            continue;
+        };
+        if imp.blanket_impl.is_some() {
+            continue;
+        }
+        let segs = type_segs(&imp.for_, link);
+        rows.push((
+            plain(&segs),
+            vec![
+                type_cell(&segs),
+                summary(site, p.package, p.krate, impl_item),
+            ],
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|r| r.1).collect()
 }
 
 /// Marker traits that derives add and that tell a reader nothing.
