@@ -529,7 +529,8 @@ impl ResponseFactory {
     pub fn custom_error(&self, status: u16, error: impl Into<ResponseError>) -> KibanaResponse {
         KibanaResponse::error(status, error)
     }
-    /// Any status, headers and body, under Kibana's rules:
+    /// Any status, headers and body, checked as Kibana checks them.
+    ///
     /// * an error status (`400..=599`) is sent in the error shape: a text body is the message;
     ///   a JSON body must be a string (the message) or an object with a string `message` and
     ///   optional `attributes`; a bytes or stream body is sent as it is (for proxies). An empty
