@@ -13,7 +13,7 @@ use bytes::{Bytes, BytesMut};
 use core_logging::{LogLevel, Logger, TraceParent};
 use elasticsearch::http::headers::{
     ACCEPT, CONTENT_TYPE, DEFAULT_ACCEPT, DEFAULT_CONTENT_TYPE, DEFAULT_USER_AGENT, HeaderMap,
-    HeaderValue, USER_AGENT,
+    HeaderName, HeaderValue, USER_AGENT,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -27,8 +27,7 @@ use crate::spec::HttpMethod;
 use crate::stream::StreamedResponse;
 
 /// The W3C Trace Context header sent with every call made for a request.
-pub(crate) const TRACEPARENT: elasticsearch::http::headers::HeaderName =
-    elasticsearch::http::headers::HeaderName::from_static("traceparent");
+pub(crate) const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// Options of one call (Kibana's `CallAPIOptions`).
 #[derive(Debug, Clone)]
@@ -95,10 +94,16 @@ pub(crate) struct CallContext<'a> {
     /// `maxResponseSize`: the largest answer read.
     pub(crate) max_response_size: Option<u64>,
     /// Told when a connection to a host fails (it may sniff).
-    pub(crate) on_connection_fault: &'a crate::cluster_client::ClusterClient,
+    pub(crate) on_connection_fault: &'a dyn ConnectionFaults,
     /// The trace of the request the call is made for: each call sends `traceparent` with this
     /// trace id and a new span id of its own (unless the caller's headers set one).
     pub(crate) trace: Option<TraceParent>,
+}
+
+/// What is told when a call cannot connect to a host: the client, which may sniff.
+pub(crate) trait ConnectionFaults: Sync {
+    /// A connection to a host failed.
+    fn connection_fault(&self);
 }
 
 /// The call's span (target `elasticsearch.query`): disabled, at the cost of a check of its
@@ -546,4 +551,28 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// The header that tags a call with the request it is made for; Elasticsearch shows it in its
+/// slow logs, tasks and deprecation logs.
+pub(crate) const X_OPAQUE_ID: HeaderName = HeaderName::from_static("x-opaque-id");
+
+/// Caller-supplied headers (`params.headers`) as a header map, naming an invalid one.
+pub(crate) fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, ElasticsearchError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ElasticsearchError::InvalidHeader {
+                name: name.clone(),
+                message: "not a valid header name".to_owned(),
+            }
+        })?;
+        let header_value =
+            HeaderValue::from_str(value).map_err(|_| ElasticsearchError::InvalidHeader {
+                name: name.clone(),
+                message: "not a valid header value".to_owned(),
+            })?;
+        map.insert(header_name, header_value);
+    }
+    Ok(map)
 }

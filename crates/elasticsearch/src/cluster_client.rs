@@ -14,14 +14,15 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::ElasticsearchError;
-use crate::call::{CallApiOptions, CallContext, execute, execute_stream};
+use crate::call::{
+    CallApiOptions, CallContext, ConnectionFaults, X_OPAQUE_ID, execute, execute_stream, header_map,
+};
 use crate::client_config::{
     ElasticsearchClientConfig, TlsMaterial, TransportUser, build_http_client, build_transport,
     host_pool,
 };
 use crate::pool::{HostPool, HostStatus};
 use crate::resolve::{ResolvedRequest, resolve};
-use crate::scoped::{ScopeableRequest, ScopedClusterClient, X_OPAQUE_ID, scoped_headers};
 use crate::stream::StreamedResponse;
 
 /// The future an [`ApiCaller`] returns.
@@ -255,16 +256,9 @@ impl ClusterClient {
         Ok((request, headers))
     }
 
-    /// A client scoped to `request`: its calls as the current user forward the request's whitelisted headers and
-    /// the headers the auth handler chose, never the internal user's credentials.
-    ///
-    /// # Arguments
-    ///
-    /// * `request` - the incoming request (a `KibanaRequest`, or a `FakeRequest` outside HTTP)
-    ///   whose headers are forwarded.
-    pub fn as_scoped(&self, request: &(impl ScopeableRequest + ?Sized)) -> ScopedClusterClient {
-        let (headers, invalid) = scoped_headers(request, &self.inner.whitelist);
-        ScopedClusterClient::new(self.clone(), headers, invalid)
+    /// The headers forwarded from an incoming request (`elasticsearch.requestHeadersWhitelist`).
+    pub(crate) fn whitelist(&self) -> &[HeaderName] {
+        &self.inner.whitelist
     }
 
     /// Closes the client: every later call fails with `Cluster client cannot be used after it has been closed.`
@@ -361,7 +355,7 @@ impl ClusterClient {
 
     /// After a connection failure: sniffs in the background when `sniffOnConnectionFault` is
     /// on and no such sniff is running.
-    pub(crate) fn connection_fault(&self) {
+    fn sniff_after_fault(&self) {
         if !self.inner.config.sniff_on_connection_fault
             || self.inner.sniffing.swap(true, Ordering::SeqCst)
         {
@@ -419,6 +413,12 @@ impl ClusterClient {
     }
 }
 
+impl ConnectionFaults for ClusterClient {
+    fn connection_fault(&self) {
+        self.sniff_after_fault();
+    }
+}
+
 impl ApiCaller for ClusterClient {
     fn call<'a>(
         &'a self,
@@ -428,24 +428,4 @@ impl ApiCaller for ClusterClient {
     ) -> ApiCallFuture<'a> {
         Box::pin(self.call_as_internal_user(endpoint, params, options))
     }
-}
-
-/// Caller-supplied headers (`params.headers`) as a header map, naming an invalid one.
-pub(crate) fn header_map(headers: &[(String, String)]) -> Result<HeaderMap, ElasticsearchError> {
-    let mut map = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            ElasticsearchError::InvalidHeader {
-                name: name.clone(),
-                message: "not a valid header name".to_owned(),
-            }
-        })?;
-        let header_value =
-            HeaderValue::from_str(value).map_err(|_| ElasticsearchError::InvalidHeader {
-                name: name.clone(),
-                message: "not a valid header value".to_owned(),
-            })?;
-        map.insert(header_name, header_value);
-    }
-    Ok(map)
 }

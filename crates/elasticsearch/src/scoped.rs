@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::ElasticsearchError;
 use crate::call::{CallApiOptions, CallContext, execute, execute_stream};
-use crate::cluster_client::{ApiCallFuture, ApiCaller, ClusterClient, header_map};
+use crate::call::{X_OPAQUE_ID, header_map};
+use crate::cluster_client::{ApiCallFuture, ApiCaller, ClusterClient};
 use crate::resolve::{ResolvedRequest, resolve};
 use crate::stream::StreamedResponse;
 
@@ -142,10 +143,6 @@ pub(crate) fn scoped_headers(
     (headers, invalid)
 }
 
-/// The header that tags a call with the request it is made for; Elasticsearch shows it in its
-/// slow logs, tasks and deprecation logs.
-pub(crate) const X_OPAQUE_ID: HeaderName = HeaderName::from_static("x-opaque-id");
-
 /// A [`ClusterClient`] scoped to one request (Kibana's `ScopedClusterClient`).
 #[derive(Clone)]
 pub struct ScopedClusterClient {
@@ -166,6 +163,20 @@ impl std::fmt::Debug for ScopedClusterClient {
             .field("opaque_id", &self.opaque_id())
             .field("trace", &self.trace)
             .finish()
+    }
+}
+
+impl ClusterClient {
+    /// A client scoped to `request`: its calls as the current user forward the request's whitelisted headers and
+    /// the headers the auth handler chose, never the internal user's credentials.
+    ///
+    /// # Arguments
+    ///
+    /// * `request` - the incoming request (a `KibanaRequest`, or a `FakeRequest` outside HTTP)
+    ///   whose headers are forwarded.
+    pub fn as_scoped(&self, request: &(impl ScopeableRequest + ?Sized)) -> ScopedClusterClient {
+        let (headers, invalid) = scoped_headers(request, self.whitelist());
+        ScopedClusterClient::new(self.clone(), headers, invalid)
     }
 }
 

@@ -12,8 +12,8 @@ use core_logging::Logger;
 use tracing::Instrument;
 
 use super::AppContext;
-use super::convert::to_http_response;
 use super::pipeline::{route_method, without_trailing_slash};
+use super::respond::to_http_response;
 use crate::headers::RequestHeaders;
 use crate::lifecycle::{Interceptors, PreAuthOutcome, RequestView};
 use crate::request::{RequestState, RequestUrl};

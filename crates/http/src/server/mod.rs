@@ -1,11 +1,12 @@
 //! The actix-web side: mounting routes, the request pipeline, binding, TLS, graceful stop.
 //! Nothing here is visible to plugins.
 
-mod convert;
 mod core_handlers;
+mod handle;
 mod interceptors;
 mod pipeline;
 mod redirect;
+mod respond;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};

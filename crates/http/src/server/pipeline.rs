@@ -39,9 +39,10 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use super::AppContext;
-use super::convert::{error_response, handle};
 use super::core_handlers::compress;
+use super::handle::handle;
 use super::interceptors::{add_lifecycle_headers, on_pre_auth};
+use super::respond::error_response;
 use crate::headers::RequestHeaders;
 use crate::request::RequestState;
 use crate::route::RouteMethod;
