@@ -2,7 +2,7 @@
 //! attributes, opening a received value, the removal cookie, and finding cookies by name.
 
 use actix_web::cookie::time::OffsetDateTime;
-use actix_web::cookie::{Cookie, CookieJar, Key};
+use actix_web::cookie::{Cookie, Key};
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;
@@ -15,14 +15,20 @@ use crate::headers::RequestHeaders;
 /// Seals and opens one cookie name with one key.
 pub(crate) struct CookieCodec {
     name: String,
-    key: Key,
     /// AES-256-GCM with the key's encryption half, set up once: the cookie crate's private jar
     /// would expand the key again for every cookie it opens.
     cipher: Aes256Gcm,
     path: String,
     secure: bool,
     same_site: Option<SameSite>,
+    /// What follows `name=value` in every `Set-Cookie` this codec writes: the attributes as
+    /// the cookie crate formats them, built once.
+    attributes: String,
 }
+
+/// The sizes of AES-GCM's nonce and tag, the parts around a sealed value's ciphertext.
+const NONCE: usize = 12;
+const TAG: usize = 16;
 
 impl CookieCodec {
     /// Checks the options (before `Key::derive_from`, which panics on short keys).
@@ -55,14 +61,19 @@ impl CookieCodec {
         let key = Key::derive_from(encryption_key.as_bytes());
         // `encryption()` is always 32 bytes, the AES-256 key size.
         let cipher = Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(key.encryption()));
-        Ok(Self {
+        let mut codec = Self {
             name: name.to_owned(),
-            key,
             cipher,
             path: path.to_owned(),
             secure,
             same_site,
-        })
+            attributes: String::new(),
+        };
+        let sample = codec
+            .with_attributes(Cookie::new(codec.name.clone(), ""))
+            .to_string();
+        codec.attributes = sample[codec.name.len() + 1..].to_owned();
+        Ok(codec)
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -71,16 +82,13 @@ impl CookieCodec {
 
     /// The `Set-Cookie` value carrying `plaintext` encrypted, or `TooLarge`.
     pub(crate) fn seal(&self, plaintext: &str) -> Result<String, SessionError> {
-        let mut jar = CookieJar::new();
-        jar.private_mut(&self.key)
-            .add(Cookie::new(self.name.clone(), plaintext.to_owned()));
-        let sealed = jar
-            .get(&self.name)
-            .map(|cookie| cookie.value().to_owned())
-            .unwrap_or_default();
-        let header = self
-            .with_attributes(Cookie::new(self.name.clone(), sealed))
-            .to_string();
+        let sealed = self.seal_with(plaintext, self.name.as_bytes())?;
+        let mut header =
+            String::with_capacity(self.name.len() + 1 + sealed.len() + self.attributes.len());
+        header.push_str(&self.name);
+        header.push('=');
+        header.push_str(&sealed);
+        header.push_str(&self.attributes);
         if header.len() > MAX_COOKIE_BYTES {
             return Err(SessionError::TooLarge {
                 cookie: self.name.clone(),
@@ -89,6 +97,26 @@ impl CookieCodec {
             });
         }
         Ok(header)
+    }
+
+    /// `plaintext` sealed as the cookie crate's private jar seals a value (see
+    /// [`open`](Self::open)), with the cipher set up once and `aad` as associated data.
+    fn seal_with(&self, plaintext: &str, aad: &[u8]) -> Result<String, SessionError> {
+        use rand::RngCore as _;
+        let mut data = vec![0u8; NONCE + plaintext.len() + TAG];
+        let (nonce, rest) = data.split_at_mut(NONCE);
+        rand::thread_rng().fill_bytes(nonce);
+        let (message, tag) = rest.split_at_mut(plaintext.len());
+        message.copy_from_slice(plaintext.as_bytes());
+        let sealed_tag = self
+            .cipher
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, message)
+            .map_err(|_| SessionError::Encrypt {
+                cookie: self.name.clone(),
+                size: plaintext.len(),
+            })?;
+        tag.copy_from_slice(&sealed_tag);
+        Ok(BASE64.encode(&data))
     }
 
     /// The plaintext of a received value; `None` when it was tampered with, sealed with another
@@ -104,13 +132,8 @@ impl CookieCodec {
     /// `plaintext` encrypted in the format [`seal`](Self::seal) uses, with `aad` as associated
     /// data instead of the cookie name: a server-side session's content, which only opens with
     /// the `aad` kept in its cookie. No size limit (it is not a cookie).
-    pub(crate) fn encrypt(&self, plaintext: &str, aad: &str) -> String {
-        let mut jar = CookieJar::new();
-        jar.private_mut(&self.key)
-            .add(Cookie::new(aad.to_owned(), plaintext.to_owned()));
-        jar.get(aad)
-            .map(|cookie| cookie.value().to_owned())
-            .unwrap_or_default()
+    pub(crate) fn encrypt(&self, plaintext: &str, aad: &str) -> Result<String, SessionError> {
+        self.seal_with(plaintext, aad.as_bytes())
     }
 
     /// The plaintext of what [`encrypt`](Self::encrypt) gave for the same `aad`; `None` for
@@ -120,8 +143,6 @@ impl CookieCodec {
     }
 
     fn open_with(&self, sealed: &str, aad: &[u8]) -> Option<String> {
-        const NONCE: usize = 12;
-        const TAG: usize = 16;
         let mut data = BASE64.decode(sealed).ok()?;
         if data.len() < NONCE + TAG {
             return None;
@@ -187,6 +208,8 @@ fn is_token(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::cookie::CookieJar;
+
     use super::*;
 
     const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -242,6 +265,27 @@ mod tests {
 
     /// `open` reads what the cookie crate's private jar writes, byte for byte.
     #[test]
+    fn the_private_jar_opens_what_seal_writes() {
+        let codec = CookieCodec::new("sid", KEY, "/app", true, Some(SameSite::Lax)).unwrap();
+        let header = codec.seal("plaintext é").unwrap();
+        let parsed = Cookie::parse(header.clone()).unwrap();
+        let mut jar = CookieJar::new();
+        jar.add_original(Cookie::new("sid", parsed.value().to_owned()));
+        let key = Key::derive_from(KEY.as_bytes());
+        let opened = jar.private(&key).get("sid").unwrap();
+        assert_eq!(opened.value(), "plaintext é");
+        // The attributes are the cookie crate's own formatting of the options.
+        let mut expected = Cookie::new("sid", parsed.value().to_owned());
+        expected.set_http_only(true);
+        expected.set_path("/app");
+        expected.set_secure(true);
+        expected.set_same_site(actix_web::cookie::SameSite::Lax);
+        assert_eq!(header, expected.to_string());
+        // A fresh nonce each time.
+        assert_ne!(codec.seal("plaintext é").unwrap(), header);
+    }
+
+    #[test]
     fn opens_what_the_private_jar_seals() {
         let codec = codec();
         let mut jar = CookieJar::new();
@@ -254,7 +298,7 @@ mod tests {
     #[test]
     fn content_opens_only_with_its_aad() {
         let codec = codec();
-        let encrypted = codec.encrypt(r#"{"secret":1}"#, "aad-1");
+        let encrypted = codec.encrypt(r#"{"secret":1}"#, "aad-1").unwrap();
         assert!(!encrypted.contains("secret"), "{encrypted}");
         assert_eq!(
             codec.decrypt(&encrypted, "aad-1").as_deref(),
@@ -265,7 +309,9 @@ mod tests {
         // A large content is fine: it is not a cookie.
         let large = "x".repeat(10_000);
         assert_eq!(
-            codec.decrypt(&codec.encrypt(&large, "a"), "a").as_deref(),
+            codec
+                .decrypt(&codec.encrypt(&large, "a").unwrap(), "a")
+                .as_deref(),
             Some(large.as_str())
         );
     }

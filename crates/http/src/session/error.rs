@@ -40,6 +40,14 @@ pub enum SessionError {
         /// [`MAX_COOKIE_BYTES`](super::MAX_COOKIE_BYTES).
         limit: usize,
     },
+    /// AES-256-GCM refused the value (it only does for values of 64 GiB or more).
+    #[error("session cookie [{cookie}]: the value cannot be encrypted ({size} bytes)")]
+    Encrypt {
+        /// The cookie name.
+        cookie: String,
+        /// The value's size.
+        size: usize,
+    },
     /// A duration option is zero.
     #[error("session cookie [{cookie}]: {option} must be longer than 0")]
     ZeroDuration {

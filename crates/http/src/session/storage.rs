@@ -449,7 +449,7 @@ impl<T: Serialize + DeserializeOwned> SessionStorage<T> {
             life,
         };
         let record = SessionRecord {
-            content: factory.codec.encrypt(&content, &cookie.aad),
+            content: factory.codec.encrypt(&content, &cookie.aad)?,
             idle_timeout_expiration: idle,
             lifespan_expiration: life,
             expires_at: factory.record_expiry(idle, life),
