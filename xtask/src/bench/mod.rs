@@ -20,7 +20,7 @@ mod loadgen;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::shell;
 use report::{
@@ -225,16 +225,32 @@ const ROUTES: &[RoutePair] = &[
 const BENCH_USER: (&str, &str) = ("bench", "bench-password");
 const BENCH_AUTHORIZATION: &str = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=";
 
+/// The arguments of `cargo xtask bench`; without a flag, the full run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Fewer and shorter rounds, well under a minute once built
+    #[arg(long, conflicts_with = "smoke")]
+    pub(crate) quick: bool,
+    /// Debug builds and token sizes, into target/bench/smoke/ (what CI runs); the figures say nothing
+    /// about performance
+    #[arg(long)]
+    pub(crate) smoke: bool,
+}
+
+impl BenchArgs {
+    /// How much to measure.
+    fn mode(self) -> Mode {
+        match (self.quick, self.smoke) {
+            (_, true) => Mode::Smoke,
+            (true, false) => Mode::Quick,
+            (false, false) => Mode::Full,
+        }
+    }
+}
+
 /// Entry point of `cargo xtask bench`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    let mode = match args {
-        [] => Mode::Full,
-        [flag] if flag == "--quick" => Mode::Quick,
-        [flag] if flag == "--smoke" => Mode::Smoke,
-        other => bail!(
-            "unknown arguments for bench: {other:?} (usage: cargo xtask bench [--quick | --smoke])"
-        ),
-    };
+pub(crate) fn run(args: &BenchArgs) -> Result<()> {
+    let mode = args.mode();
     let plan = Plan::new(mode);
     for (package, binary) in [
         ("distribution", "core-server"),
