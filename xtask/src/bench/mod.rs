@@ -14,9 +14,6 @@ mod server;
 mod stats;
 mod targets;
 
-#[path = "../../../crates/http/benches/support/loadgen.rs"]
-mod loadgen;
-
 use std::path::Path;
 use std::time::Duration;
 
