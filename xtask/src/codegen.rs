@@ -22,22 +22,28 @@ const SPEC_PATH: &str = "crates/elasticsearch/spec/rest-api-spec.json";
 /// The generated endpoint table, relative to the workspace root.
 const ENDPOINTS_PATH: &str = "crates/elasticsearch/src/generated/endpoints.rs";
 
-const USAGE: &str =
-    "usage: cargo xtask codegen [--check | --vendor <path to rest-api-spec/api dir>]";
+/// The arguments of `cargo xtask codegen`; without a flag, the generated files are written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct CodegenArgs {
+    /// Check that the generated files are current instead of writing them
+    #[arg(long, conflicts_with = "vendor")]
+    pub(crate) check: bool,
+    /// Re-vendor the trimmed Elasticsearch REST spec from a rest-api-spec checkout's api directory, then
+    /// regenerate
+    #[arg(long, value_name = "REST_API_SPEC_DIR")]
+    pub(crate) vendor: Option<PathBuf>,
+}
 
 /// `cargo xtask codegen [--check | --vendor <dir>]`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
+pub(crate) fn run(args: &CodegenArgs) -> Result<()> {
     let root = workspace_root();
-    match args {
-        [] => generate(&root, Mode::Write),
-        [flag] if flag == "--check" => generate(&root, Mode::Check),
-        [flag, dir] if flag == "--vendor" => {
-            let trimmed = vendor::trim_spec_dir(Path::new(dir))?;
-            write_if_changed(&root.join(SPEC_PATH), &trimmed)?;
-            generate(&root, Mode::Write)
-        }
-        other => bail!("{USAGE} (got {other:?})"),
+    if let Some(dir) = &args.vendor {
+        let trimmed = vendor::trim_spec_dir(dir)?;
+        write_if_changed(&root.join(SPEC_PATH), &trimmed)?;
+        return generate(&root, Mode::Write);
     }
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    generate(&root, mode)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -17,21 +17,23 @@ use anyhow::{Context, Result, bail};
 
 use crate::shell::{cargo, workspace_root};
 
-const USAGE: &str = "usage: cargo xtask openapi [--check]";
-
 /// How long the server may take to say it is ready, and to answer.
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The checked-in document, relative to the workspace root.
 pub(crate) const OPENAPI_FILE: &str = "docs/openapi/openapi.json";
 
+/// The arguments of `cargo xtask openapi`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct OpenapiArgs {
+    /// Check that docs/openapi/openapi.json is current instead of writing it
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
 /// `cargo xtask openapi [--check]`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => bail!("{USAGE}"),
-    };
+pub(crate) fn run(args: &OpenapiArgs) -> Result<()> {
+    let check = args.check;
     let root = workspace_root();
     cargo(&["build", "-p", "distribution", "--bin", "core-server"])?;
     let document = fetch_document(&binary_path(&root))?;

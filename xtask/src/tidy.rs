@@ -25,8 +25,6 @@ use toml_edit::{DocumentMut, Item, TableLike};
 
 use crate::shell::workspace_root;
 
-const USAGE: &str = "usage: cargo xtask tidy";
-
 /// The Markdown journal allowed to name tracker items and plan steps.
 const JOURNAL: &str = "docs/performance.md";
 
@@ -100,10 +98,7 @@ static STALE: &[Rule] = &[
 ];
 
 /// `cargo xtask tidy`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("unknown argument `{arg}`\n{USAGE}");
-    }
+pub(crate) fn run() -> Result<()> {
     let root = workspace_root();
     let files = tracked_files(&root)?;
     let mut findings = Vec::new();

@@ -7,9 +7,6 @@ use serde_json::{Value, json};
 
 use crate::{Options, stats};
 
-#[path = "../../../crates/elasticsearch/benches/support/mod.rs"]
-mod support;
-
 pub(crate) fn run(options: &Options) -> Result<Value> {
     let calls = options.get("calls", 2_000);
     let rounds = options.get("rounds", 5);
@@ -18,7 +15,7 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let pair = support::SearchPair::start().await?;
+        let pair = bench_support::elasticsearch::SearchPair::start().await?;
         // Warm both: connections, allocator, the stub.
         for _ in 0..calls.min(500) {
             pair.bare_call().await?;

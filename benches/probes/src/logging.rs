@@ -6,9 +6,6 @@ use serde_json::{Value, json};
 
 use crate::{Options, stats};
 
-#[path = "../../../crates/logging/benches/support/mod.rs"]
-mod support;
-
 pub(crate) fn run(options: &Options) -> Result<Value> {
     let records = options.get("records", 2_000_000) as u64;
     let rounds = options.get("rounds", 5).max(1);
@@ -16,11 +13,13 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
     let filtered_calls = options.get("filtered-calls", 50_000_000) as u64;
     let dir = tempfile::tempdir()?;
     let filtered_out_ns =
-        support::filtered_out_ns_per_call(dir.path(), filtered_calls).map_err(|e| anyhow!(e))?;
+        bench_support::logging::filtered_out_ns_per_call(dir.path(), filtered_calls)
+            .map_err(|e| anyhow!(e))?;
     eprintln!("logging filtered-out call: {filtered_out_ns:.2} ns");
     let (mut rates, mut lost) = (Vec::with_capacity(rounds), 0);
     for round in 0..rounds {
-        let run = support::log_to_file(dir.path(), records, threads).map_err(|e| anyhow!(e))?;
+        let run = bench_support::logging::log_to_file(dir.path(), records, threads)
+            .map_err(|e| anyhow!(e))?;
         lost += run.records.saturating_sub(run.lines);
         rates.push(run.records_per_second());
         eprintln!(

@@ -7,7 +7,7 @@
 //! - `elasticsearch [--calls N] [--rounds R]`: `call_as_current_user` against the bare official
 //!   client on the same local stub, alternating blocks.
 //!
-//! The measuring code is shared with each crate's criterion benches (`crates/*/benches/support`),
+//! The measuring code is shared with each crate's criterion benches (`bench_support`),
 //! so the two cannot drift apart. Built in release by `cargo xtask bench`.
 
 mod elasticsearch;

@@ -5,9 +5,6 @@ use serde_json::{Value, json};
 
 use crate::{Options, stats};
 
-#[path = "../../../crates/plugins/benches/support/noop_graph.rs"]
-mod noop_graph;
-
 pub(crate) fn run(options: &Options) -> Result<Value> {
     if options.numbers.is_empty() {
         bail!("usage: bench-probes plugins <count>... [--rounds R]");
@@ -16,17 +13,18 @@ pub(crate) fn run(options: &Options) -> Result<Value> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let logging = noop_graph::quiet_logging()?;
+    let logging = bench_support::plugins::quiet_logging()?;
     let loggers = logging.logger_factory();
     let mut sizes = Vec::new();
     for &plugins in &options.numbers {
-        let manifests = noop_graph::manifests(plugins);
+        let manifests = bench_support::plugins::manifests(plugins);
         // The first run also creates each plugin's loggers (a real startup does that once); the
         // timed runs after it are what the median is over, as in the criterion bench.
-        let cold = runtime.block_on(noop_graph::run_lifecycle(&loggers, &manifests))?;
+        let cold = runtime.block_on(bench_support::plugins::run_lifecycle(&loggers, &manifests))?;
         let mut runs_ms = Vec::with_capacity(rounds);
         for _ in 0..rounds {
-            let elapsed = runtime.block_on(noop_graph::run_lifecycle(&loggers, &manifests))?;
+            let elapsed =
+                runtime.block_on(bench_support::plugins::run_lifecycle(&loggers, &manifests))?;
             runs_ms.push(elapsed.as_secs_f64() * 1e3);
         }
         let median_ms = stats::median(&runs_ms);

@@ -1,10 +1,8 @@
 //! `call_as_current_user` against the bare official client sending the same request to the same
-//! local stub (see `support/mod.rs`; `cargo xtask bench` measures the same pair).
+//! local stub (see `bench_support::elasticsearch`; `cargo xtask bench` measures the same pair).
 //!
 //! Each iteration makes both calls and times one, so that both figures see the same load on a
 //! shared machine.
-
-mod support;
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +16,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .expect("tokio runtime");
     let pair = runtime
-        .block_on(support::SearchPair::start())
+        .block_on(bench_support::elasticsearch::SearchPair::start())
         .expect("stub and clients");
     let pair = &pair;
 

@@ -15,7 +15,7 @@ use core_http::{HttpConfig, HttpService, RouteConfig, RouteValidation};
 use core_logging::{LoggingConfig, LoggingService};
 use serde::{Deserialize, Serialize};
 
-use support::loadgen::{LoadConfig, http_request, run};
+use bench_support::loadgen::{LoadConfig, http_request, run};
 use support::{BenchSettings, client_runtime, summary};
 
 #[derive(Deserialize)]

@@ -19,7 +19,7 @@ use core_http::{AuthResultParams, HttpConfig, HttpService, RouteConfig, RouteVal
 use core_logging::{LoggingConfig, LoggingService};
 use serde::{Deserialize, Serialize};
 
-use support::loadgen::{LoadConfig, LoadReport, run};
+use bench_support::loadgen::{LoadConfig, LoadReport, run};
 use support::{BenchSettings, client_runtime, summary};
 
 const TOKEN: &str = "Bearer bench-token";

@@ -1,6 +1,7 @@
 //! Benchmarks: the cost of a filtered-out call, and sustained records per second through a file
 //! appender with the pattern layout (every run checks that no record was lost). The measuring
-//! routines live in `support/`, shared with the `throughput` example and release probes.
+//! routines live in `bench_support::logging`, shared with the `throughput` example and the bench
+//! probes.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -8,13 +9,14 @@ use std::time::Duration;
 use core_logging::LoggingService;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-mod support;
-
 fn filtered_out(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let logging = LoggingService::new();
     logging
-        .upgrade(support::file_config(&dir.path().join("filtered.log"), "info").expect("config"))
+        .upgrade(
+            bench_support::logging::file_config(&dir.path().join("filtered.log"), "info")
+                .expect("config"),
+        )
         .expect("config applies");
     let logger = logging.logger_factory().get(&["plugins", "bench"]);
     let mut group = c.benchmark_group("filtered_out");
@@ -42,7 +44,8 @@ fn file_appender(c: &mut Criterion) {
             // service's start and stop are amortized.
             b.iter_custom(|iters| {
                 let records = iters.max(1_000_000);
-                let run = support::log_to_file(dir.path(), records, threads).expect("run");
+                let run =
+                    bench_support::logging::log_to_file(dir.path(), records, threads).expect("run");
                 assert!(
                     run.lossless(),
                     "records lost: {} lines for {} records",

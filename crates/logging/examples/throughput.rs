@@ -2,10 +2,7 @@
 //! every record reached the file, then times a filtered-out call:
 //! `cargo run --release -p core-logging --example throughput -- [records] [threads]`. Run it
 //! under `perf stat` to see the CPU time per record, which the wall-clock figure hides on a busy
-//! machine. The measurements are the benchmark's (`benches/support`).
-
-#[path = "../benches/support/mod.rs"]
-mod support;
+//! machine. The measurements are the benchmark's (`bench_support::logging`).
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -21,8 +18,8 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(1)
         .max(1);
     let dir = tempfile::tempdir()?;
-    let run =
-        support::log_to_file(dir.path(), records, threads).map_err(anyhow::Error::from_boxed)?;
+    let run = bench_support::logging::log_to_file(dir.path(), records, threads)
+        .map_err(anyhow::Error::from_boxed)?;
     anyhow::ensure!(
         run.lossless(),
         "lost records: {} lines for {} records",
@@ -37,8 +34,8 @@ fn main() -> anyhow::Result<()> {
         run.lines
     );
     let calls = 50_000_000;
-    let ns =
-        support::filtered_out_ns_per_call(dir.path(), calls).map_err(anyhow::Error::from_boxed)?;
+    let ns = bench_support::logging::filtered_out_ns_per_call(dir.path(), calls)
+        .map_err(anyhow::Error::from_boxed)?;
     println!("filtered-out debug call: {ns:.2} ns ({calls} calls)");
     Ok(())
 }

@@ -1,16 +1,14 @@
 //! Discovery + ordering + setup + start of many no-op plugins in a random DAG (about three
 //! required dependencies each), at 1k, 10k and 100k plugins to show how the cost grows.
 //!
-//! The graph and the measured span live in `support/noop_graph.rs` (shared with
+//! The graph and the measured span live in `bench_support::plugins` (shared with
 //! `cargo xtask bench`): each sample is the sum of that many timed startups, each with fresh
 //! registrations and config built before its clock starts.
 
-mod support;
-
 use std::time::Duration;
 
+use bench_support::plugins::{manifests, quiet_logging, run_lifecycle};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use support::noop_graph::{manifests, quiet_logging, run_lifecycle};
 
 fn lifecycle(c: &mut Criterion) {
     let logging = quiet_logging().expect("quiet logging service");

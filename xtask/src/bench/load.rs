@@ -1,5 +1,5 @@
 //! Where HTTP load comes from: `wrk` when it is installed (a separate, C-speed process), otherwise
-//! the in-process Rust load generator (`crates/http/benches/support/loadgen.rs`). Both are closed
+//! the in-process Rust load generator (`bench_support::loadgen`). Both are closed
 //! loops over keep-alive connections on loopback for a bounded duration, and both give the same
 //! figures: completed requests with the expected status, errors, req/s, p50 and p99.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::loadgen;
+use bench_support::loadgen;
 
 /// One load target: a GET with extra headers.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ impl LoadTool {
                 binary.display()
             ),
             Self::Builtin(_) => "load from the in-process Rust load generator \
-                                 (crates/http/benches/support/loadgen.rs; install wrk to use it instead)"
+                                 (bench_support::loadgen; install wrk to use it instead)"
                 .to_owned(),
         }
     }

@@ -14,13 +14,10 @@ mod server;
 mod stats;
 mod targets;
 
-#[path = "../../../crates/http/benches/support/loadgen.rs"]
-mod loadgen;
-
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::shell;
 use report::{
@@ -225,16 +222,32 @@ const ROUTES: &[RoutePair] = &[
 const BENCH_USER: (&str, &str) = ("bench", "bench-password");
 const BENCH_AUTHORIZATION: &str = "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=";
 
+/// The arguments of `cargo xtask bench`; without a flag, the full run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Fewer and shorter rounds, well under a minute once built
+    #[arg(long, conflicts_with = "smoke")]
+    pub(crate) quick: bool,
+    /// Debug builds and token sizes, into target/bench/smoke/ (what CI runs); the figures say nothing
+    /// about performance
+    #[arg(long)]
+    pub(crate) smoke: bool,
+}
+
+impl BenchArgs {
+    /// How much to measure.
+    fn mode(self) -> Mode {
+        match (self.quick, self.smoke) {
+            (_, true) => Mode::Smoke,
+            (true, false) => Mode::Quick,
+            (false, false) => Mode::Full,
+        }
+    }
+}
+
 /// Entry point of `cargo xtask bench`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    let mode = match args {
-        [] => Mode::Full,
-        [flag] if flag == "--quick" => Mode::Quick,
-        [flag] if flag == "--smoke" => Mode::Smoke,
-        other => bail!(
-            "unknown arguments for bench: {other:?} (usage: cargo xtask bench [--quick | --smoke])"
-        ),
-    };
+pub(crate) fn run(args: &BenchArgs) -> Result<()> {
+    let mode = args.mode();
     let plan = Plan::new(mode);
     for (package, binary) in [
         ("distribution", "core-server"),
@@ -310,7 +323,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         logging,
         elasticsearch,
     };
-    let markdown = report.to_markdown();
+    let markdown = report.to_markdown(&targets::verdicts(&report));
     write(&out_dir.join("report.md"), &markdown)?;
     write(&out_dir.join("report.json"), &report.to_json()?)?;
     println!("{markdown}");
@@ -394,42 +407,93 @@ fn measure_http(
     tool: &load::LoadTool,
     hapi: &mut HapiPeer,
 ) -> Result<(Vec<HttpComparison>, RssAfterLoad)> {
-    let core = server::start(Kind::Core, bin_dir)?;
-    let plain = server::start(Kind::Plain, bin_dir)?;
-    let mut hapi_server = None;
-    if hapi.usable() {
-        match server::start(Kind::Hapi, bin_dir) {
-            Ok(server) => hapi_server = Some(server),
-            Err(error) => hapi.skip(format!("it failed to start: {error:#}")),
-        }
-    }
-    let password_override = format!(
-        "--sessionAuth.users.{}.password={}",
-        BENCH_USER.0, BENCH_USER.1
-    );
-    let core_auth = server::start_with(
-        Kind::Core,
-        bin_dir,
-        &[
-            "--sessionAuth.encryptionKey=bench-only-key-bench-only-key-0123",
-            &password_override,
-        ],
-    )?;
-    let cookie = server::login(core_auth.addr, BENCH_USER.0, BENCH_USER.1)?;
-    let authorization = || vec![("authorization".to_owned(), BENCH_AUTHORIZATION.to_owned())];
+    let servers = HttpServers::start(bin_dir, hapi)?;
     let mut comparisons = Vec::new();
     for pair in ROUTES {
+        let mut targets = servers.targets(pair, hapi);
+        warm_up(plan, tool, &mut targets, hapi)?;
+        let runs = load_rounds(plan, tool, pair.name, &mut targets, hapi)?;
+        comparisons.push(compare(pair, &targets, &runs, hapi)?);
+    }
+    let after_load = RssAfterLoad {
+        core_kib: servers.core.rss_kib()? as f64,
+        plain_kib: servers.plain.rss_kib()? as f64,
+    };
+    if let Some(server) = servers.hapi.as_ref().filter(|_| hapi.usable()) {
+        hapi.rss_after_load_kib = server.rss_kib().ok().map(|kib| kib as f64);
+    }
+    Ok((comparisons, after_load))
+}
+
+/// The servers every route pair is loaded on, started once for all of them (and stopped when
+/// dropped).
+struct HttpServers {
+    /// core-server without users.
+    core: server::Server,
+    /// Plain actix-web.
+    plain: server::Server,
+    /// The hapi peer, when it is usable and started.
+    hapi: Option<server::Server>,
+    /// core-server with the bench user and a session encryption key.
+    core_auth: server::Server,
+    /// The session cookie of the bench user's login on `core_auth`.
+    cookie: String,
+}
+
+impl HttpServers {
+    /// Starts core-server, plain actix-web, the hapi peer when usable (a failure skips the peer)
+    /// and core-server with the bench user, then logs that user in.
+    fn start(bin_dir: &Path, hapi: &mut HapiPeer) -> Result<Self> {
+        let core = server::start(Kind::Core, bin_dir)?;
+        let plain = server::start(Kind::Plain, bin_dir)?;
+        let mut hapi_server = None;
+        if hapi.usable() {
+            match server::start(Kind::Hapi, bin_dir) {
+                Ok(server) => hapi_server = Some(server),
+                Err(error) => hapi.skip(format!("it failed to start: {error:#}")),
+            }
+        }
+        let password_override = format!(
+            "--sessionAuth.users.{}.password={}",
+            BENCH_USER.0, BENCH_USER.1
+        );
+        let core_auth = server::start_with(
+            Kind::Core,
+            bin_dir,
+            &[
+                "--sessionAuth.encryptionKey=bench-only-key-bench-only-key-0123",
+                &password_override,
+            ],
+        )?;
+        let cookie = server::login(core_auth.addr, BENCH_USER.0, BENCH_USER.1)?;
+        Ok(Self {
+            core,
+            plain,
+            hapi: hapi_server,
+            core_auth,
+            cookie,
+        })
+    }
+
+    /// What `pair` sends to each server: the core request carries the pair's auth, the plain
+    /// one the `Authorization` header whenever the pair has any auth, and the hapi peer (when
+    /// usable, and not for the session cookie) the plain request.
+    fn targets(&self, pair: &RoutePair, hapi: &HapiPeer) -> PairTargets {
+        let authorization = || vec![("authorization".to_owned(), BENCH_AUTHORIZATION.to_owned())];
         let (core_addr, core_headers) = match pair.auth {
-            Auth::None => (core.addr, vec![]),
-            Auth::BasicHeader => (core_auth.addr, authorization()),
-            Auth::SessionCookie => (core_auth.addr, vec![("cookie".to_owned(), cookie.clone())]),
+            Auth::None => (self.core.addr, vec![]),
+            Auth::BasicHeader => (self.core_auth.addr, authorization()),
+            Auth::SessionCookie => (
+                self.core_auth.addr,
+                vec![("cookie".to_owned(), self.cookie.clone())],
+            ),
         };
         let extra = || {
             pair.extra_headers
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         };
-        let core_target = load::Target {
+        let core = load::Target {
             addr: core_addr,
             path: pair.core_path.to_owned(),
             headers: core_headers.into_iter().chain(extra()).collect(),
@@ -439,120 +503,179 @@ fn measure_http(
         } else {
             authorization()
         };
-        let plain_target = load::Target {
-            addr: plain.addr,
+        let plain = load::Target {
+            addr: self.plain.addr,
             path: pair.plain_path.to_owned(),
             headers: plain_auth.into_iter().chain(extra()).collect(),
         };
-        let mut hapi_target = match &hapi_server {
+        let hapi = match &self.hapi {
             Some(server) if hapi.usable() && pair.auth != Auth::SessionCookie => {
                 Some(load::Target {
                     addr: server.addr,
-                    ..plain_target.clone()
+                    ..plain.clone()
                 })
             }
             _ => None,
         };
-        // A short warm-up of each, not measured.
-        if !plan.warm_up.is_zero() {
-            for target in [&core_target, &plain_target] {
-                tool.run(target, plan.connections, plan.warm_up)?;
-            }
-            if let Some(target) = &hapi_target
-                && let Err(error) = tool.run(target, plan.connections, plan.warm_up)
-            {
-                hapi.skip(format!("loading it failed: {error:#}"));
-                hapi_target = None;
-            }
+        PairTargets { core, plain, hapi }
+    }
+}
+
+/// One route pair's request on each server.
+struct PairTargets {
+    /// core-server's.
+    core: load::Target,
+    /// Plain actix-web's.
+    plain: load::Target,
+    /// The hapi peer's, while it is measured on this pair.
+    hapi: Option<load::Target>,
+}
+
+impl PairTargets {
+    /// The target of `kind`, if it is measured.
+    fn of(&self, kind: Kind) -> Option<&load::Target> {
+        match kind {
+            Kind::Core => Some(&self.core),
+            Kind::Plain => Some(&self.plain),
+            Kind::Hapi => self.hapi.as_ref(),
         }
-        let (mut core_runs, mut plain_runs, mut hapi_runs) = (vec![], vec![], vec![]);
-        for round in 0..plan.rounds {
-            for kind in order(round, hapi_target.is_some()) {
-                let (target, runs) = match kind {
-                    Kind::Core => (&core_target, &mut core_runs),
-                    Kind::Plain => (&plain_target, &mut plain_runs),
-                    Kind::Hapi => match &hapi_target {
-                        Some(target) => (target, &mut hapi_runs),
-                        None => continue,
-                    },
-                };
-                let name = kind.name();
-                let result = match (
-                    kind,
-                    tool.run(target, plan.connections, plan.round_duration),
-                ) {
-                    (Kind::Hapi, Err(error)) => {
-                        hapi.skip(format!("loading it failed: {error:#}"));
-                        hapi_target = None;
-                        continue;
-                    }
-                    (_, result) => result?,
-                };
-                eprintln!(
-                    "{} round {round}: {name:<18} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}",
-                    pair.name,
-                    result.requests_per_sec,
-                    result.p50.as_secs_f64() * 1e3,
-                    result.p99.as_secs_f64() * 1e3,
-                    result.errors
-                );
-                runs.push(result);
-            }
+    }
+}
+
+/// The measured rounds of one route pair, per server.
+#[derive(Default)]
+struct PairRuns {
+    /// core-server's.
+    core: Vec<load::Measured>,
+    /// Plain actix-web's.
+    plain: Vec<load::Measured>,
+    /// The hapi peer's.
+    hapi: Vec<load::Measured>,
+}
+
+impl PairRuns {
+    /// The rounds of `kind`.
+    fn of(&mut self, kind: Kind) -> &mut Vec<load::Measured> {
+        match kind {
+            Kind::Core => &mut self.core,
+            Kind::Plain => &mut self.plain,
+            Kind::Hapi => &mut self.hapi,
         }
-        let (core_figures, plain_figures) = (figures(&core_runs)?, figures(&plain_runs)?);
-        let describe = |target: &load::Target| {
-            let names: Vec<&str> = target
-                .headers
-                .iter()
-                .map(|(name, _)| name.as_str())
-                .collect();
-            if names.is_empty() {
-                format!("GET {}", target.path)
-            } else {
-                format!("GET {} + {}", target.path, names.join(", "))
-            }
-        };
-        if let Some(target) = &hapi_target {
-            let hapi_figures = figures(&hapi_runs)?;
-            let throughput = |baseline: &HttpFigures| {
-                stats::ratio(hapi_figures.requests_per_sec, baseline.requests_per_sec)
+    }
+}
+
+/// A short unmeasured load of each target (none when the plan has no warm-up). A failure of the
+/// hapi peer skips it for the rest of the run instead of failing.
+fn warm_up(
+    plan: &Plan,
+    tool: &load::LoadTool,
+    targets: &mut PairTargets,
+    hapi: &mut HapiPeer,
+) -> Result<()> {
+    if plan.warm_up.is_zero() {
+        return Ok(());
+    }
+    for target in [&targets.core, &targets.plain] {
+        tool.run(target, plan.connections, plan.warm_up)?;
+    }
+    if let Some(target) = &targets.hapi
+        && let Err(error) = tool.run(target, plan.connections, plan.warm_up)
+    {
+        hapi.skip(format!("loading it failed: {error:#}"));
+        targets.hapi = None;
+    }
+    Ok(())
+}
+
+/// `plan.rounds` measured rounds of every target of the pair named `name`, the servers
+/// alternating which goes first. A failure of the hapi peer skips it instead of failing.
+fn load_rounds(
+    plan: &Plan,
+    tool: &load::LoadTool,
+    name: &str,
+    targets: &mut PairTargets,
+    hapi: &mut HapiPeer,
+) -> Result<PairRuns> {
+    let mut runs = PairRuns::default();
+    for round in 0..plan.rounds {
+        for kind in order(round, targets.hapi.is_some()) {
+            let Some(target) = targets.of(kind) else {
+                continue;
             };
-            hapi.http.push(HapiRoute {
-                name: pair.name.to_owned(),
-                route: describe(target),
-                throughput_vs_plain: throughput(&plain_figures),
-                throughput_vs_core: throughput(&core_figures),
-                core_vs_plain: stats::ratio(
-                    core_figures.requests_per_sec,
-                    plain_figures.requests_per_sec,
-                ),
-                p99_vs_plain: stats::ratio(hapi_figures.p99_ms, plain_figures.p99_ms),
-                figures: hapi_figures,
-            });
+            let result = match (
+                kind,
+                tool.run(target, plan.connections, plan.round_duration),
+            ) {
+                (Kind::Hapi, Err(error)) => {
+                    hapi.skip(format!("loading it failed: {error:#}"));
+                    targets.hapi = None;
+                    continue;
+                }
+                (_, result) => result?,
+            };
+            eprintln!(
+                "{name} round {round}: {:<18} {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}",
+                kind.name(),
+                result.requests_per_sec,
+                result.p50.as_secs_f64() * 1e3,
+                result.p99.as_secs_f64() * 1e3,
+                result.errors
+            );
+            runs.of(kind).push(result);
         }
-        comparisons.push(HttpComparison {
+    }
+    Ok(runs)
+}
+
+/// The figures of one pair: core-server against plain actix-web, and the hapi peer's row in
+/// `hapi` when it was measured on the pair.
+fn compare(
+    pair: &RoutePair,
+    targets: &PairTargets,
+    runs: &PairRuns,
+    hapi: &mut HapiPeer,
+) -> Result<HttpComparison> {
+    let (core, plain) = (figures(&runs.core)?, figures(&runs.plain)?);
+    if let Some(target) = &targets.hapi {
+        let hapi_figures = figures(&runs.hapi)?;
+        let throughput = |baseline: &HttpFigures| {
+            stats::ratio(hapi_figures.requests_per_sec, baseline.requests_per_sec)
+        };
+        hapi.http.push(HapiRoute {
             name: pair.name.to_owned(),
-            core_route: describe(&core_target),
-            plain_route: describe(&plain_target),
-            throughput_ratio: stats::ratio(
-                core_figures.requests_per_sec,
-                plain_figures.requests_per_sec,
-            ),
-            p99_ratio: stats::ratio(core_figures.p99_ms, plain_figures.p99_ms),
-            min_throughput_ratio: pair.min_throughput_ratio,
-            max_p99_ratio: pair.max_p99_ratio,
-            core: core_figures,
-            plain: plain_figures,
+            route: describe(target),
+            throughput_vs_plain: throughput(&plain),
+            throughput_vs_core: throughput(&core),
+            core_vs_plain: stats::ratio(core.requests_per_sec, plain.requests_per_sec),
+            p99_vs_plain: stats::ratio(hapi_figures.p99_ms, plain.p99_ms),
+            figures: hapi_figures,
         });
     }
-    let after_load = RssAfterLoad {
-        core_kib: core.rss_kib()? as f64,
-        plain_kib: plain.rss_kib()? as f64,
-    };
-    if let Some(server) = hapi_server.filter(|_| hapi.usable()) {
-        hapi.rss_after_load_kib = server.rss_kib().ok().map(|kib| kib as f64);
+    Ok(HttpComparison {
+        name: pair.name.to_owned(),
+        core_route: describe(&targets.core),
+        plain_route: describe(&targets.plain),
+        throughput_ratio: stats::ratio(core.requests_per_sec, plain.requests_per_sec),
+        p99_ratio: stats::ratio(core.p99_ms, plain.p99_ms),
+        min_throughput_ratio: pair.min_throughput_ratio,
+        max_p99_ratio: pair.max_p99_ratio,
+        core,
+        plain,
+    })
+}
+
+/// `GET <path>`, followed by the names of the headers the target sends, if any.
+fn describe(target: &load::Target) -> String {
+    let names: Vec<&str> = target
+        .headers
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if names.is_empty() {
+        format!("GET {}", target.path)
+    } else {
+        format!("GET {} + {}", target.path, names.join(", "))
     }
-    Ok((comparisons, after_load))
 }
 
 /// The route both core-servers are loaded on in [`measure_prometheus`]: a validated param

@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::targets;
-
 /// Everything one `cargo xtask bench` run measured.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Report {
@@ -214,20 +212,53 @@ pub(crate) struct HapiRoute {
     pub(crate) p99_vs_plain: Option<f64>,
 }
 
+/// One performance target and what the run measured for it: a row of the report's Targets table
+/// (`targets::verdicts` judges them).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Verdict {
+    /// What is measured, e.g. `HTTP plain JSON: throughput vs plain actix-web`.
+    pub(crate) measure: String,
+    /// The target, e.g. `≥ 0.90`.
+    pub(crate) target: String,
+    /// The measured value, formatted.
+    pub(crate) measured: String,
+    /// `None` when the run did not measure it (e.g. a size left out of `--quick`).
+    pub(crate) met: Option<bool>,
+}
+
+/// The verdicts as a Markdown table.
+fn targets_table(verdicts: &[Verdict]) -> String {
+    let mut out =
+        String::from("## Targets\n\n| measure | target | measured | |\n|---|---|---:|---|\n");
+    for v in verdicts {
+        let mark = match v.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "not measured",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {mark} |\n",
+            v.measure, v.target, v.measured
+        ));
+    }
+    out
+}
+
 fn fmt_ratio(ratio: Option<f64>) -> String {
     ratio.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}"))
 }
 
 impl Report {
-    /// The report as Markdown tables.
-    pub(crate) fn to_markdown(&self) -> String {
+    /// The report as Markdown tables, with `verdicts` (the targets judged against this report, see
+    /// `targets::verdicts`) as its first table when the run is judged.
+    pub(crate) fn to_markdown(&self, verdicts: &[Verdict]) -> String {
         let s = &self.startup;
         let mut out = format!(
             "# Benchmark report ({})\n\n{}\n\n",
             self.mode, self.conditions
         );
         if self.judge_targets {
-            out.push_str(&targets::markdown(&targets::verdicts(self)));
+            out.push_str(&targets_table(verdicts));
         } else {
             out.push_str(
                 "## Targets\n\nNot judged: this run's figures are not performance figures.\n",
@@ -518,7 +549,7 @@ pub(crate) mod tests {
 
     #[test]
     fn markdown_has_the_metrics_comparison() {
-        let markdown = sample().to_markdown();
+        let markdown = sample().to_markdown(&[]);
         assert!(markdown.contains("## Metrics"), "{markdown}");
         assert!(markdown.contains("| Prometheus on | `GET /api/greeting/hello/Ana` | 88200 |"));
         assert!(markdown.contains("| ratio | | 0.98 | | 1.00 | |"));
@@ -526,7 +557,7 @@ pub(crate) mod tests {
 
     #[test]
     fn markdown_has_the_plugins_logging_and_elasticsearch_sections() {
-        let markdown = sample().to_markdown();
+        let markdown = sample().to_markdown(&[]);
         assert!(
             markdown.contains("| 10000 | 45.0 | 4.50 | 60.0 |"),
             "{markdown}"
@@ -542,7 +573,7 @@ pub(crate) mod tests {
 
     #[test]
     fn markdown_has_one_row_per_server_and_the_ratios() {
-        let markdown = sample().to_markdown();
+        let markdown = sample().to_markdown(&[]);
         assert!(
             markdown.contains("| core-server | 12.5 | 8.0 |"),
             "{markdown}"
@@ -566,7 +597,7 @@ pub(crate) mod tests {
 
     #[test]
     fn markdown_has_the_hapi_peer_rows_and_ratios() {
-        let markdown = sample().to_markdown();
+        let markdown = sample().to_markdown(&[]);
         assert!(
             markdown.contains("| hapi peer | 300.0 | 66.0 | 80.0 |"),
             "{markdown}"
@@ -588,7 +619,7 @@ pub(crate) mod tests {
             .hapi_peer
             .skip("`node` is not on the PATH (install Node.js and npm)");
         assert!(!report.hapi_peer.usable());
-        let markdown = report.to_markdown();
+        let markdown = report.to_markdown(&[]);
         assert!(
             markdown.contains("**Skipped:** `node` is not on the PATH (install Node.js and npm)."),
             "{markdown}"
@@ -610,6 +641,6 @@ pub(crate) mod tests {
     fn missing_ratio_renders_as_not_available() {
         let mut report = sample();
         report.http[0].p99_ratio = None;
-        assert!(report.to_markdown().contains("| 0.50 | | n/a | |"));
+        assert!(report.to_markdown(&[]).contains("| 0.50 | | n/a | |"));
     }
 }

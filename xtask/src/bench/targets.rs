@@ -1,21 +1,8 @@
 //! The performance targets (docs/performance.md), checked against one report: which are met and which are not.
 //! Verdicts are printed, never enforced (a shared machine's numbers are for reading).
 
-use super::report::Report;
+use super::report::{PluginsSize, Report, Verdict};
 use super::stats::ratio;
-
-/// One target and what the run measured for it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Verdict {
-    /// What is measured, e.g. `HTTP plain JSON: throughput vs plain actix-web`.
-    pub(crate) measure: String,
-    /// The target, e.g. `≥ 0.90`.
-    pub(crate) target: String,
-    /// The measured value, formatted.
-    pub(crate) measured: String,
-    /// `None` when the run did not measure it (e.g. a size left out of `--quick`).
-    pub(crate) met: Option<bool>,
-}
 
 /// The largest per-plugin growth between the smallest and the largest size still called linear:
 /// per-plugin cost may rise a little with a working set that outgrows the caches.
@@ -92,7 +79,7 @@ pub(crate) fn verdicts(report: &Report) -> Vec<Verdict> {
         " ms",
         |ms| ms <= 50.0,
     ));
-    let per_plugin = |s: &super::report::PluginsSize| s.median_ms / s.plugins.max(1) as f64;
+    let per_plugin = |s: &PluginsSize| s.median_ms / s.plugins.max(1) as f64;
     let growth = match (sizes.first(), sizes.last()) {
         (Some(small), Some(large)) if large.plugins > small.plugins => {
             ratio(per_plugin(large), per_plugin(small))
@@ -138,24 +125,6 @@ pub(crate) fn verdicts(report: &Report) -> Vec<Verdict> {
     out
 }
 
-/// The verdicts as a Markdown table.
-pub(crate) fn markdown(verdicts: &[Verdict]) -> String {
-    let mut out =
-        String::from("## Targets\n\n| measure | target | measured | |\n|---|---|---:|---|\n");
-    for v in verdicts {
-        let mark = match v.met {
-            Some(true) => "met",
-            Some(false) => "**missed**",
-            None => "not measured",
-        };
-        out.push_str(&format!(
-            "| {} | {} | {} | {mark} |\n",
-            v.measure, v.target, v.measured
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +163,7 @@ mod tests {
             .find(|v| v.measure.starts_with("plugins: 10,000"))
             .unwrap();
         assert_eq!(ten_thousand.met, None);
-        assert!(markdown(&verdicts).contains(
+        assert!(report.to_markdown(&verdicts).contains(
             "| plugins: 10,000 set up and started | ≤ 50 ms | not measured | not measured |"
         ));
     }

@@ -37,8 +37,19 @@ use anyhow::{Context, Result, bail};
 
 use crate::shell::workspace_root;
 
-const USAGE: &str =
-    "usage: cargo xtask docs [--check] [--manifest-path <Cargo.toml>] [--out <dir>]";
+/// The arguments of `cargo xtask docs`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub(crate) struct DocsArgs {
+    /// Check that the docs are current instead of writing them; lists every stale, missing or extra file
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Document the workspace of this manifest instead of this project (no Kibana mapping page then)
+    #[arg(long, value_name = "CARGO_TOML")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// Write (or check) the pages in this directory instead of docs/api/
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
 
 struct Options {
     check: bool,
@@ -48,58 +59,38 @@ struct Options {
     kibana_mapping: bool,
 }
 
-fn parse(args: &[String]) -> Result<Options> {
+fn parse(args: &DocsArgs) -> Options {
     let root = workspace_root();
-    let mut options = Options {
-        check: false,
-        manifest: root.join("Cargo.toml"),
-        out: root.join("docs").join("api"),
-        kibana_mapping: true,
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--check" => options.check = true,
-            "--manifest-path" => {
-                let value = args
-                    .next()
-                    .with_context(|| format!("--manifest-path needs a value\n{USAGE}"))?;
-                options.manifest = PathBuf::from(value);
-                options.kibana_mapping = false;
-            }
-            "--out" => {
-                let value = args
-                    .next()
-                    .with_context(|| format!("--out needs a value\n{USAGE}"))?;
-                options.out = PathBuf::from(value);
-            }
-            other => bail!("unknown argument `{other}`\n{USAGE}"),
-        }
+    Options {
+        check: args.check,
+        manifest: args
+            .manifest_path
+            .clone()
+            .unwrap_or_else(|| root.join("Cargo.toml")),
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| root.join("docs").join("api")),
+        kibana_mapping: args.manifest_path.is_none(),
     }
-    Ok(options)
 }
 
 /// `cargo xtask docs [--check] [--manifest-path <Cargo.toml>] [--out <dir>]`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    let options = parse(args)?;
+pub(crate) fn run(args: &DocsArgs) -> Result<()> {
+    let options = parse(args);
     // Next to the rest of the build: `CARGO_TARGET_DIR` when set (as `cargo xtask bench` does), else target/.
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root().join("target"), PathBuf::from)
         .join("xtask-docs");
     let files = generate(&options.manifest, &target_dir, options.kibana_mapping)?;
     if options.check {
-        let fix = if args.len() == 1 {
-            "cargo xtask docs".to_owned()
-        } else {
-            format!(
-                "cargo xtask docs {}",
-                args.iter()
-                    .filter(|a| *a != "--check")
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-        };
+        let mut fix = "cargo xtask docs".to_owned();
+        if let Some(manifest) = &args.manifest_path {
+            fix += &format!(" --manifest-path {}", manifest.display());
+        }
+        if let Some(out) = &args.out {
+            fix += &format!(" --out {}", out.display());
+        }
         check(&options.out, &files, &fix)
     } else {
         write(&options.out, &files)
@@ -108,7 +99,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
 
 /// The docs check `cargo xtask ci` runs: the API docs are current.
 pub(crate) fn check_workspace() -> Result<()> {
-    run(&["--check".to_owned()])
+    run(&DocsArgs {
+        check: true,
+        ..DocsArgs::default()
+    })
 }
 
 /// Every file of docs/api/, by name.

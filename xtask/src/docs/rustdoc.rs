@@ -15,6 +15,7 @@ pub(crate) const FACADE: &str = "core-server";
 struct Metadata {
     packages: Vec<MetadataPackage>,
     workspace_members: Vec<String>,
+    workspace_default_members: Vec<String>,
     workspace_root: PathBuf,
 }
 
@@ -49,13 +50,14 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// Where the documented libraries of a workspace live: the platform's crates and the example plugins. The
-/// distribution, benches, fuzz targets and xtask are not API. A workspace with none of these directories (the tests'
-/// fixture) has all its library members documented.
+/// Where the documented libraries of a workspace live: the platform's crates and the example plugins, those of them
+/// that are default members (bench-support, bench-only code, is not). The distribution, benches, fuzz targets and
+/// xtask are not API. A workspace with none of these directories (the tests' fixture) has all its library members
+/// documented.
 const DOCUMENTED_DIRS: [&str; 2] = ["crates", "examples/plugins"];
 
-/// The library members of the workspace of `manifest` (those under [`DOCUMENTED_DIRS`] when it has any), the facade
-/// first, then by name.
+/// The library members of the workspace of `manifest` (the default members under [`DOCUMENTED_DIRS`] when it has
+/// any), the facade first, then by name.
 fn libraries(manifest: &Path) -> Result<Vec<Library>> {
     let output = Command::new(cargo())
         .args([
@@ -81,7 +83,11 @@ fn libraries(manifest: &Path) -> Result<Vec<Library>> {
         .packages
         .into_iter()
         .filter(|p| metadata.workspace_members.contains(&p.id))
-        .filter(|p| documented(&dirs, &p.manifest_path))
+        .filter(|p| {
+            dirs.is_empty()
+                || metadata.workspace_default_members.contains(&p.id)
+                    && documented(&dirs, &p.manifest_path)
+        })
         .filter_map(|p| {
             let lib = p
                 .targets

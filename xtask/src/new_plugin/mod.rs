@@ -16,44 +16,33 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// What `new-plugin` was asked for.
-#[derive(Debug, PartialEq, Eq)]
-struct Args {
+/// The arguments of `cargo xtask new-plugin`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub(crate) struct NewPluginArgs {
+    /// The plugin id, in camelCase: the crate and type names derive from it
     id: String,
+    /// The directory the crate is written into, as DIR/<id in snake_case>
+    #[arg(long, value_name = "DIR", default_value = "plugins")]
     dir: String,
-    requires: Vec<String>,
+    /// The plugins it requires, comma-separated: plugins of this workspace
+    #[arg(
+        long,
+        value_name = "a,b",
+        value_parser = plugin_ids,
+        default_value = "",
+        hide_default_value = true
+    )]
+    requires: ::std::vec::Vec<String>,
 }
 
-const USAGE: &str = "usage: cargo xtask new-plugin <id> [--dir DIR] [--requires a,b]";
-
-fn parse_args(args: &[String]) -> Result<Args> {
-    let mut id = None;
-    let mut dir = "plugins".to_owned();
-    let mut requires = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--dir" => dir = args.next().context(USAGE)?.clone(),
-            "--requires" => {
-                requires = args
-                    .next()
-                    .context(USAGE)?
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-            }
-            flag if flag.starts_with("--") => bail!("unknown flag `{flag}`\n{USAGE}"),
-            value if id.is_none() => id = Some(value.to_owned()),
-            extra => bail!("unexpected argument `{extra}`\n{USAGE}"),
-        }
-    }
-    Ok(Args {
-        id: id.context(USAGE)?,
-        dir,
-        requires,
-    })
+/// A comma-separated list of plugin ids, each trimmed, empty ones left out.
+fn plugin_ids(list: &str) -> Result<Vec<String>, std::convert::Infallible> {
+    Ok(list
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// A plugin crate of the workspace.
@@ -180,7 +169,7 @@ struct Plan {
 }
 
 /// Checks `args` against the workspace and Kibana's manifest rules.
-fn plan(args: &Args, workspace: &Workspace, root: &Path) -> Result<Plan> {
+fn plan(args: &NewPluginArgs, workspace: &Workspace, root: &Path) -> Result<Plan> {
     let names = Names::of(&args.id);
     let dir = Path::new(&args.dir).join(&names.snake);
     let manifest_path = dir.join("kibana.json");
@@ -353,11 +342,10 @@ fn add_to_distribution(root: &Path, plan: &Plan) -> Result<()> {
 }
 
 /// `cargo xtask new-plugin`.
-pub(crate) fn run(args: &[String]) -> Result<()> {
-    let args = parse_args(args)?;
+pub(crate) fn run(args: &NewPluginArgs) -> Result<()> {
     let root = crate::shell::workspace_root();
     let workspace = Workspace::scan(&root)?;
-    let plan = plan(&args, &workspace, &root)?;
+    let plan = plan(args, &workspace, &root)?;
     write(&plan, &root)?;
     println!(
         "created plugin \"{}\" in {} and listed it in distribution/src/main.rs\n\n  cargo nextest run -p {}   # its tests\n  cargo run --bin core-server     # the server, with it",

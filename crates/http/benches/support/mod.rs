@@ -1,8 +1,7 @@
-//! Shared by the HTTP benchmarks: the load generator, settings from the environment, and the summary line.
+//! Shared by the HTTP benchmarks: settings from the environment, the client runtime and the summary line. The
+//! load generator is `bench_support::loadgen`.
 
-pub mod loadgen;
-
-use loadgen::LoadReport;
+use bench_support::loadgen::LoadReport;
 
 /// The value of the environment variable `name` parsed as `T`, or `default` when unset or unparsable.
 pub(crate) fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

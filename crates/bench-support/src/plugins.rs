@@ -1,4 +1,5 @@
-//! The no-op plugin graph the lifecycle benchmark measures, reusable outside criterion.
+//! The no-op plugin graph core-plugins' lifecycle benchmark and the bench probes measure, usable
+//! outside criterion.
 //!
 //! [`manifests`] builds `n` manifests of one no-op plugin type: plugin `i` requires up to three
 //! random plugins `j < i` (a random DAG, about three edges per plugin), registered in a shuffled
@@ -9,10 +10,8 @@
 //! figure holds only the plugins engine. Logging goes through a real [`LoggingService`] whose
 //! root level is `off` ([`quiet_logging`]), so records are dropped at the call site.
 //!
-//! Depends only on core-plugins, core-logging, core-config (feature `testing`), serde_json,
-//! tokio and anyhow, so a plain release binary can include it.
-
-#![allow(dead_code, unreachable_pub)]
+//! Depends only on core-plugins, core-logging, core-config (feature `testing`), serde_json and
+//! anyhow (feature `plugins`), so a plain release binary can use it.
 
 use std::time::{Duration, Instant};
 

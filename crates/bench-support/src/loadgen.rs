@@ -1,11 +1,10 @@
-//! A small closed-loop HTTP/1.1 load generator, reusable by other benches (`cargo xtask bench`).
+//! A small closed-loop HTTP/1.1 load generator: core-http's benchmarks and `cargo xtask bench`
+//! load their servers with it.
 //!
 //! `connections` keep-alive TCP connections each send one request, read the whole response
 //! (`Content-Length` bodies), record the latency and send the next, until `duration` has passed.
 //! Throughput is completed requests divided by the measured wall time; latency percentiles come
 //! from every request's round trip.
-
-#![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

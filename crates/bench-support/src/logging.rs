@@ -1,11 +1,7 @@
-//! Measurements shared by `benches/logging.rs`, the `throughput` example and release probes
-//! (which include this file with `#[path]`): plain functions, no criterion, so a probe can run
-//! one measurement and print it.
+//! The logging measurements shared by core-logging's benchmark, its `throughput` example and the
+//! bench probes: plain functions, no criterion, so a probe can run one measurement and print it.
 //!
-//! Depends only on core-logging, core-config (through core-logging's config type), serde_json,
-//! tempfile and std.
-
-#![allow(dead_code, unreachable_pub)]
+//! Depends only on core-logging, serde_json, tempfile and std (feature `logging`).
 
 use std::error::Error;
 use std::fs::File;

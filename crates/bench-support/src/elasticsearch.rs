@@ -1,12 +1,11 @@
-//! The pair both the criterion bench and `cargo xtask bench` compare: `call_as_current_user`
-//! against the bare official client, sending the same search to the same local stub.
+//! The pair both core-elasticsearch's criterion bench and `cargo xtask bench` compare:
+//! `call_as_current_user` against the bare official client, sending the same search to the same
+//! local stub.
 //!
 //! Both send `POST /logs/_search?size=10` with the same JSON body and `Authorization` header and
 //! decode the JSON answer. The stub answers 200 only to exactly that request (anything else gets
 //! 404, which fails the call), so both sides are proven to do the same work. The difference left
 //! is what the platform adds: endpoint resolution, header filtering, host choice, scoping.
-
-#![allow(dead_code, unreachable_pub)]
 
 use std::hint::black_box;
 
