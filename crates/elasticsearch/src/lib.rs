@@ -28,20 +28,9 @@
 //! }
 //! ```
 //!
-//! How a call resolves (pure, no server needed):
-//!
-//! ```
-//! use core_elasticsearch::{HttpMethod, resolve};
-//! use serde_json::json;
-//!
-//! let request = resolve("search", json!({ "index": ["logs-1", "logs-2"], "size": 10, "body": { "size": 0 } })).unwrap();
-//! assert_eq!(request.method, HttpMethod::Post); // a body turns search's GET into POST
-//! assert_eq!(request.path, "/logs-1,logs-2/_search");
-//! assert_eq!(request.query, [("size".to_owned(), "10".to_owned())]);
-//!
-//! let error = resolve("indices.creat", json!({})).unwrap_err();
-//! assert_eq!(error.to_string(), "called with an invalid endpoint: indices.creat");
-//! ```
+//! So `search` with `{ "index": ["logs-1", "logs-2"], "size": 10, "body": { "size": 0 } }` is
+//! `POST /logs-1,logs-2/_search?size=10` (a body turns search's `GET` into `POST`), and an unknown name fails
+//! before anything is sent: `called with an invalid endpoint: indices.creat`.
 //!
 //! Errors are one [`ElasticsearchError`] enum: Elasticsearch's answers keep status, error type, reason and body;
 //! a 401 is wrapped (by default) so the HTTP layer can answer 401 with

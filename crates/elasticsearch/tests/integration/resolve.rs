@@ -257,3 +257,21 @@ fn caller_headers_are_taken_out_of_the_params() {
     );
     assert!(resolved.query.is_empty());
 }
+
+#[test]
+fn a_search_with_a_body_is_a_post_and_an_unknown_name_is_refused() {
+    let request = resolve(
+        "search",
+        json!({ "index": ["logs-1", "logs-2"], "size": 10, "body": { "size": 0 } }),
+    )
+    .unwrap();
+    assert_eq!(request.method, HttpMethod::Post);
+    assert_eq!(request.path, "/logs-1,logs-2/_search");
+    assert_eq!(request.query, [("size".to_owned(), "10".to_owned())]);
+
+    let error = resolve("indices.creat", json!({})).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "called with an invalid endpoint: indices.creat"
+    );
+}
