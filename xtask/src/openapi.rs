@@ -85,7 +85,14 @@ fn fetch_document(binary: &Path) -> Result<String> {
         .local_addr()?
         .port();
     let mut child = Command::new(binary)
-        .args(["--host", "127.0.0.1", "--port", "0", "--elasticsearch"])
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--server.oas.enabled=true",
+        ])
+        .arg("--elasticsearch")
         .arg(format!("http://127.0.0.1:{closed_port}"))
         .current_dir(&home)
         .env_remove("RUST_LOG")

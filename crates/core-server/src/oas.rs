@@ -68,9 +68,12 @@ pub fn oas_document(version: &str, routes: &[(RouteInfo, String)], filter: &OasF
     )
 }
 
-/// The core router serving [`OAS_PATH`] (no authentication, like the status API).
+/// The core router serving [`OAS_PATH`] when `server.oas.enabled`: no authentication (as in
+/// Kibana), `Cache-Control: must-revalidate`, and one document built at a time (building walks
+/// every route's schemas), the others waiting their turn.
 pub(crate) fn oas_router(owners: RouteOwners, version: String) -> Router {
     let version: Arc<str> = Arc::from(version);
+    let building = Arc::new(tokio::sync::Semaphore::new(1));
     let mut router = Router::new("/api");
     let options = RouteOptions::new().auth_required(AuthRequired::NotRequired);
     let docs = RouteDocs::new()
@@ -88,8 +91,17 @@ pub(crate) fn oas_router(owners: RouteOwners, version: String) -> Router {
         .options(options)
         .docs(docs),
         move |request, response| {
-            let document = oas_document(&version, &owners.routes(), request.query());
-            async move { Ok(response.ok(document)) }
+            let version = Arc::clone(&version);
+            let owners = owners.clone();
+            let building = Arc::clone(&building);
+            async move {
+                // Never closed, so `acquire` cannot fail; if it did, building anyway is safe.
+                let _turn = building.acquire().await.ok();
+                let document = oas_document(&version, &owners.routes(), request.query());
+                Ok(response
+                    .ok(document)
+                    .header("cache-control", "must-revalidate"))
+            }
         },
     );
     router

@@ -38,6 +38,8 @@ pub struct Server {
     log: Logger,
     /// `server.uuid`: how the instance UUID was resolved.
     uuid_log: Logger,
+    /// The `http` context, for what Kibana's HTTP service logs.
+    http_log: Logger,
     http: HttpService,
     elasticsearch: ElasticsearchService,
     plugins: PluginsService<Core>,
@@ -78,6 +80,7 @@ impl Server {
         Ok(Self {
             log: loggers.get(&["server"]),
             uuid_log: loggers.get(&["server", "uuid"]),
+            http_log: loggers.get(&["http"]),
             config,
             http,
             elasticsearch,
@@ -113,11 +116,15 @@ impl Server {
         let core_routes = status_router.get_routes();
         http.http.register_router(status_router)?;
         owners.record(&core_routes, CORE_OWNER);
-        let version = self.config.env().package_info.version.clone();
-        let oas_router = crate::oas::oas_router(owners.clone(), version);
-        let oas_routes = oas_router.get_routes();
-        http.http.register_router(oas_router)?;
-        owners.record(&oas_routes, CORE_OWNER);
+        if self.http.config().oas.enabled {
+            // Kibana's line, under Kibana's context.
+            self.http_log.info("Registering experimental OAS API");
+            let version = self.config.env().package_info.version.clone();
+            let oas_router = crate::oas::oas_router(owners.clone(), version);
+            let oas_routes = oas_router.get_routes();
+            http.http.register_router(oas_router)?;
+            owners.record(&oas_routes, CORE_OWNER);
+        }
 
         let elasticsearch = self.elasticsearch.setup().await?;
         self.status.set_elasticsearch(elasticsearch.status.clone());

@@ -132,7 +132,7 @@ fn openapi_errors(document: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn the_document_is_valid_openapi_and_shows_each_routes_schemas() {
-    let server = TestServer::start(vec![registration()], json!({}))
+    let server = TestServer::start(vec![registration()], oas_enabled())
         .await
         .unwrap();
     let (status, document) = get(&server, "/api/oas").await;
@@ -229,7 +229,7 @@ async fn the_document_is_valid_openapi_and_shows_each_routes_schemas() {
 
 #[tokio::test]
 async fn plugin_id_and_path_starts_with_filter_the_routes() {
-    let server = TestServer::start(vec![registration()], json!({}))
+    let server = TestServer::start(vec![registration()], oas_enabled())
         .await
         .unwrap();
     let (_, core) = get(&server, "/api/oas?pluginId=core").await;
@@ -265,5 +265,44 @@ async fn plugin_id_and_path_starts_with_filter_the_routes() {
 
     let (status, error) = get(&server, "/api/oas?plugin=core").await;
     assert_eq!(status, 400, "{error}");
+    server.stop().await;
+}
+
+/// The config that turns the document on.
+fn oas_enabled() -> Value {
+    json!({ "server": { "oas": { "enabled": true } } })
+}
+
+#[tokio::test]
+async fn the_document_is_served_only_when_enabled_and_must_be_revalidated() {
+    let server = TestServer::start(vec![registration()], json!({}))
+        .await
+        .unwrap();
+    let (status, _) = get(&server, "/api/oas").await;
+    assert_eq!(status, 404);
+    assert!(
+        !server
+            .logs()
+            .lines()
+            .iter()
+            .any(|line| line.contains("Registering experimental OAS API"))
+    );
+    server.stop().await;
+
+    let server = TestServer::start(vec![registration()], oas_enabled())
+        .await
+        .unwrap();
+    let response = reqwest::get(server.url("/api/oas")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "must-revalidate");
+    assert!(
+        server
+            .logs()
+            .lines()
+            .iter()
+            .any(|line| line.contains("[http] Registering experimental OAS API")),
+        "{:?}",
+        server.logs().lines()
+    );
     server.stop().await;
 }

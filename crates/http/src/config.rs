@@ -57,6 +57,17 @@ pub struct HttpConfig {
     pub security_response_headers: SecurityResponseHeadersConfig,
     /// `server.compression.*`: response compression.
     pub compression: CompressionConfig,
+    /// `server.oas.*`: the OpenAPI document at `GET /api/oas`.
+    pub oas: OasConfig,
+}
+
+/// `server.oas.*`: serve the OpenAPI document of every route at `GET /api/oas`, without
+/// authentication (as Kibana does).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OasConfig {
+    /// Serve the document. Default `false`: it describes every route to anyone who asks.
+    pub enabled: bool,
 }
 
 /// `server.xsrf.*`: a request whose method changes state (anything but `GET` and `HEAD`) must
@@ -265,6 +276,7 @@ impl Default for HttpConfig {
             custom_response_headers: BTreeMap::new(),
             security_response_headers: SecurityResponseHeadersConfig::default(),
             compression: CompressionConfig::default(),
+            oas: OasConfig::default(),
         }
     }
 }

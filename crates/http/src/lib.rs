@@ -87,7 +87,7 @@ mod validation;
 
 pub use base_path::BasePath;
 pub use config::{
-    AllowedIp, CompressionConfig, HttpConfig, NoSniff, ReferrerPolicy, RequestIdConfig,
+    AllowedIp, CompressionConfig, HttpConfig, NoSniff, OasConfig, ReferrerPolicy, RequestIdConfig,
     SecurityResponseHeadersConfig, SslConfig, TlsProtocol, XsrfConfig,
 };
 pub use error::{HttpError, RouteConflict};

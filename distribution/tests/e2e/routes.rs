@@ -321,6 +321,7 @@ async fn the_checked_in_openapi_document_is_what_the_binary_serves() {
     let home = Home::new();
     let mut server = Launch::new(Binary::Server, &home)
         .elasticsearch(&unreachable_elasticsearch())
+        .arg("--server.oas.enabled=true")
         .start()
         .await;
     let (status, document) = server.get("/api/oas").await;
