@@ -125,7 +125,11 @@ impl ContextFactory {
         // The handler runs inside core-http's `http.request` span, which leaves the plugin to
         // core. `enabled!` is a check of its callsite's cached interest: nothing more is done
         // without a subscriber.
-        if tracing::enabled!(target: "http.server", tracing::Level::INFO) {
+        if tracing::enabled!(
+            kind: tracing::metadata::Kind::SPAN,
+            target: "http.server",
+            tracing::Level::INFO
+        ) {
             let span = tracing::Span::current();
             if !span.is_disabled() {
                 span.record("kibana.plugin", &*self.plugin_id);

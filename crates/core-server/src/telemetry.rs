@@ -205,10 +205,31 @@ mod otlp {
 
     pub(super) type Provider = opentelemetry_sdk::trace::SdkTracerProvider;
 
-    /// Libraries' `tracing` events, next to the exported spans.
+    /// Libraries' `tracing` events, next to the exported spans. An event the platform's loggers
+    /// do not want is `never` for the whole subscriber (the exporter does not get it either);
+    /// spans are the exporter's business.
     struct Events(core_logging::TracingEvents);
 
     impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+        fn register_callsite(
+            &self,
+            metadata: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            if metadata.is_event() {
+                self.0.interest(metadata)
+            } else {
+                tracing::subscriber::Interest::always()
+            }
+        }
+
+        fn enabled(
+            &self,
+            metadata: &tracing::Metadata<'_>,
+            _ctx: tracing_subscriber::layer::Context<'_, S>,
+        ) -> bool {
+            !metadata.is_event() || self.0.enabled(metadata)
+        }
+
         fn on_event(
             &self,
             event: &tracing::Event<'_>,

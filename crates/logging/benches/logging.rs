@@ -1,5 +1,6 @@
-//! Benchmarks: the cost of a filtered-out call, and sustained records per second through a file
-//! appender with the pattern layout (every run checks that no record was lost). The measuring
+//! Benchmarks: the cost of a filtered-out call, of a span while spans are not exported (what every
+//! request pays for its spans under `TracingEvents`), and sustained records per second through a
+//! file appender with the pattern layout (every run checks that no record was lost). The measuring
 //! routines live in `bench_support::logging`, shared with the `throughput` example and the bench
 //! probes.
 
@@ -26,6 +27,32 @@ fn filtered_out(c: &mut Criterion) {
     let payload = vec![1u64; 64];
     group.bench_function("trace_format_args", |b| {
         b.iter(|| logger.trace(format_args!("expensive {:?}", black_box(&payload))))
+    });
+    group.finish();
+    logging.stop();
+}
+
+/// A span shaped like the request span (a target nobody exports, fields recorded later), under
+/// `TracingEvents` as the default subscriber, as a server runs without an exporter.
+fn span_not_exported(c: &mut Criterion) {
+    let logging = LoggingService::new();
+    let events = core_logging::TracingEvents::new(logging.logger_factory());
+    let _default = tracing::subscriber::set_default(events);
+    let mut group = c.benchmark_group("span_not_exported");
+    group.bench_function("info_span_record_enter", |b| {
+        b.iter(|| {
+            let span = tracing::info_span!(
+                target: "http.server",
+                "http.request",
+                http.route = tracing::field::Empty,
+                http.response.status_code = tracing::field::Empty,
+            );
+            if !span.is_disabled() {
+                span.record("http.route", black_box("/api/greeting/{name}"));
+            }
+            let _entered = span.enter();
+            black_box(&span);
+        })
     });
     group.finish();
     logging.stop();
@@ -59,5 +86,5 @@ fn file_appender(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, filtered_out, file_appender);
+criterion_group!(benches, filtered_out, span_not_exported, file_appender);
 criterion_main!(benches);

@@ -162,6 +162,8 @@ impl LoggingService {
         if self.bridge_installed.load(Ordering::Relaxed) {
             bridge::set_max_level(resolver.most_verbose());
         }
+        // `TracingEvents` decides per callsite from the levels: have it decide again.
+        tracing::callsite::rebuild_interest_cache();
         control.resolver = Some(resolver);
         Ok(())
     }

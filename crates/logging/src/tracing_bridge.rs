@@ -15,8 +15,13 @@ use crate::{LogLevel, Logger, LoggerFactory};
 ///
 /// As a [`Subscriber`] it is what core installs while spans are not exported: every span
 /// callsite is then `never` (one branch per span), and events reach the appenders as `log`
-/// records do. A subscriber that exports spans calls [`TracingEvents::enabled`] and
-/// [`TracingEvents::event`] from its own layer instead.
+/// records do. A subscriber that exports spans calls [`TracingEvents::interest`],
+/// [`TracingEvents::enabled`] and [`TracingEvents::event`] from its own layer instead.
+///
+/// Whether an event callsite is wanted is decided once, when `tracing` registers it, from its
+/// logger's level: a disabled event (actix-http's per-request `trace!`s at the default level)
+/// then costs one branch. [`LoggingService`](crate::LoggingService) has `tracing` ask again
+/// whenever the levels change.
 #[derive(Debug, Clone)]
 pub struct TracingEvents {
     loggers: LoggerFactory,
@@ -37,13 +42,29 @@ impl TracingEvents {
         self.loggers.get(&parts)
     }
 
+    /// Whether `tracing` should call this subscriber for the callsite of `metadata`: `always` for
+    /// an event (or an `enabled!` hint that may be one) its logger's level lets through, `never`
+    /// for other events and for spans.
+    /// Asked once per callsite, and again whenever the logging levels change.
+    ///
+    /// # Arguments
+    ///
+    /// * `metadata` - the callsite's metadata.
+    pub fn interest(&self, metadata: &Metadata<'_>) -> Interest {
+        if self.enabled(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+
     /// Whether an event of `metadata` would be written (its logger's level allows it).
     ///
     /// # Arguments
     ///
     /// * `metadata` - the event's callsite metadata.
     pub fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.is_event()
+        !metadata.is_span()
             && self
                 .logger(metadata.target())
                 .is_enabled(level_of(metadata.level()))
@@ -125,13 +146,8 @@ impl Visit for Line {
 
 impl Subscriber for TracingEvents {
     fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if metadata.is_event() {
-            // Levels change when the config is reloaded: asked again for each event.
-            Interest::sometimes()
-        } else {
-            // Spans, and `enabled!` hints about them.
-            Interest::never()
-        }
+        // Spans, and `enabled!` hints about them, are `never`.
+        self.interest(metadata)
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
@@ -168,7 +184,11 @@ mod tests {
         tracing::subscriber::with_default(TracingEvents::new(loggers), || {
             let span = tracing::info_span!("ignored");
             assert!(span.is_disabled());
-            assert!(!tracing::enabled!(target: "http.server", tracing::Level::INFO));
+            assert!(!tracing::enabled!(
+                kind: tracing::metadata::Kind::SPAN,
+                target: "http.server",
+                tracing::Level::INFO
+            ));
             tracing::warn!(target: "h2::codec", stream = 3, "connection reset");
         });
         let lines = logs.lines();

@@ -1,4 +1,4 @@
-//! The `log` crate bridge. `log::set_logger` is process-global, so this file holds one test.
+//! The `log` crate bridge (`log::set_logger` is process-global: one test) and the `tracing` one.
 
 use core_logging::{LoggingConfig, LoggingError, LoggingService};
 use serde_json::json;
@@ -52,5 +52,41 @@ fn log_records_reach_the_configured_appenders_under_their_target() {
             "[TRACE][reqwest.connect] now visible",
             "[ERROR][log_bridge] no explicit target: the module path is the target",
         ]
+    );
+}
+
+/// `TracingEvents` decides per callsite from the levels, and decides again when they change.
+/// A scoped default subscriber, so this test shares nothing process-wide with the one above.
+#[test]
+fn tracing_events_follow_the_levels_as_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kibana.log");
+    let config = |root_level: &str| -> LoggingConfig {
+        serde_json::from_value(json!({
+            "appenders": { "file": { "kind": "file", "path": path, "layout": { "kind": "pattern", "pattern": "[{level}][{context}] {message}" } } },
+            "root": { "level": root_level, "appenders": ["file"] },
+        }))
+        .unwrap()
+    };
+    let logging = LoggingService::new();
+    logging.upgrade(config("info")).unwrap();
+    let events = core_logging::TracingEvents::new(logging.logger_factory());
+    tracing::subscriber::with_default(events, || {
+        let debug = || tracing::debug!(target: "some_lib::conn", "debug event");
+        debug();
+        assert!(!tracing::enabled!(target: "some_lib::conn", tracing::Level::DEBUG));
+        logging.upgrade(config("debug")).unwrap();
+        assert!(tracing::enabled!(target: "some_lib::conn", tracing::Level::DEBUG));
+        debug();
+        logging.upgrade(config("info")).unwrap();
+        debug();
+    });
+    logging.stop();
+    assert_eq!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>(),
+        ["[DEBUG][some_lib.conn] debug event"]
     );
 }
