@@ -149,6 +149,9 @@ struct RoutePair {
     plain_path: &'static str,
     /// Headers both servers' requests carry besides the auth ones.
     extra_headers: &'static [(&'static str, &'static str)],
+    /// Whether the hapi peer is loaded with the plain request: it serves neither the 2 KB route
+    /// nor sessions.
+    hapi: bool,
     /// Target: core-server's throughput at least this share of plain actix-web's.
     min_throughput_ratio: f64,
     /// Target: core-server's p99 at most this multiple of plain actix-web's, if any.
@@ -163,6 +166,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/hello",
         plain_path: "/api/hello",
         extra_headers: &[],
+        hapi: true,
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
@@ -174,6 +178,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/hello",
         plain_path: "/api/hello",
         extra_headers: &[("accept-encoding", "gzip, deflate, br")],
+        hapi: true,
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
@@ -185,6 +190,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/languages",
         plain_path: "/api/greeting/languages",
         extra_headers: &[("accept-encoding", "gzip")],
+        hapi: false,
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
@@ -194,6 +200,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/hello/Ana",
         plain_path: "/api/greeting/hello/Ana",
         extra_headers: &[],
+        hapi: true,
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
@@ -203,6 +210,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/hello/Ana",
         plain_path: "/api/guarded/greeting/hello/Ana",
         extra_headers: &[],
+        hapi: true,
         min_throughput_ratio: 0.9,
         max_p99_ratio: Some(1.2),
     },
@@ -212,6 +220,7 @@ const ROUTES: &[RoutePair] = &[
         core_path: "/api/greeting/hello/Ana",
         plain_path: "/api/guarded/greeting/hello/Ana",
         extra_headers: &[],
+        hapi: false,
         min_throughput_ratio: 0.75,
         max_p99_ratio: None,
     },
@@ -400,7 +409,8 @@ fn measure_startup(plan: &Plan, bin_dir: &Path, hapi: &mut HapiPeer) -> Result<S
 /// Loads every route pair on one running instance of each server, alternating rounds.
 /// Also returns the RSS of the unauthenticated core-server and of the plain server after all rounds.
 /// The hapi peer, when usable, is loaded in the same rounds on plain actix-web's requests (not on the
-/// session-cookie pair, whose plain request is the header-check one); its figures go into `hapi`.
+/// 2 KB route it does not serve, nor on the session-cookie pair, whose plain request is the
+/// header-check one); its figures go into `hapi`.
 fn measure_http(
     plan: &Plan,
     bin_dir: &Path,
@@ -477,7 +487,7 @@ impl HttpServers {
 
     /// What `pair` sends to each server: the core request carries the pair's auth, the plain
     /// one the `Authorization` header whenever the pair has any auth, and the hapi peer (when
-    /// usable, and not for the session cookie) the plain request.
+    /// usable, and on the routes it serves) the plain request.
     fn targets(&self, pair: &RoutePair, hapi: &HapiPeer) -> PairTargets {
         let authorization = || vec![("authorization".to_owned(), BENCH_AUTHORIZATION.to_owned())];
         let (core_addr, core_headers) = match pair.auth {
@@ -509,12 +519,10 @@ impl HttpServers {
             headers: plain_auth.into_iter().chain(extra()).collect(),
         };
         let hapi = match &self.hapi {
-            Some(server) if hapi.usable() && pair.auth != Auth::SessionCookie => {
-                Some(load::Target {
-                    addr: server.addr,
-                    ..plain.clone()
-                })
-            }
+            Some(server) if hapi.usable() && pair.hapi => Some(load::Target {
+                addr: server.addr,
+                ..plain.clone()
+            }),
             _ => None,
         };
         PairTargets { core, plain, hapi }

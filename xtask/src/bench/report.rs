@@ -346,7 +346,8 @@ impl Report {
              `benches/hapi-peer`: Node with `@hapi/hapi` 21 and joi doing Kibana 7.x's per-request work (no-op \
              onPreAuth and onPostAuth extensions, a default auth strategy checking the same Basic header, joi \
              validation of the path parameter) on plain actix-web's routes, in the same rounds, alternating with \
-             the two others. Not loaded on the session-cookie route, whose plain request is the header-check one.\n",
+             the two others. Not loaded on the 2 KB gzip route, which it does not serve, nor on the \
+             session-cookie route, whose plain request is the header-check one.\n",
         );
         if let Some(version) = &h.node_version {
             out.push_str(&format!("\nNode {version}, installed with `npm ci`.\n"));
