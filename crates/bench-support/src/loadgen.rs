@@ -2,7 +2,7 @@
 //! load their servers with it.
 //!
 //! `connections` keep-alive TCP connections each send one request, read the whole response
-//! (`Content-Length` bodies), record the latency and send the next, until `duration` has passed.
+//! (framed by `Content-Length` or chunked), record the latency and send the next, until `duration` has passed.
 //! Throughput is completed requests divided by the measured wall time; latency percentiles come
 //! from every request's round trip.
 
@@ -138,44 +138,153 @@ async fn connection_loop(config: &LoadConfig, deadline: Instant) -> (Vec<u64>, u
 }
 
 /// Reads one response; returns its status, or `None` on I/O or framing errors.
+///
+/// The body is framed by `Content-Length` or by chunked transfer coding (compressed answers
+/// are chunked); the head and chunk sizes are parsed with `httparse`.
 async fn read_response(
     stream: &mut TcpStream,
     buffer: &mut Vec<u8>,
     chunk: &mut [u8],
 ) -> Option<u16> {
     buffer.clear();
-    let head_end = loop {
-        if let Some(position) = find(buffer, b"\r\n\r\n") {
-            break position + 4;
+    let head = loop {
+        match parse_head(buffer)? {
+            Some(head) => break head,
+            None => read_more(stream, buffer, chunk).await?,
         }
-        let read = stream.read(chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
     };
-    let head = std::str::from_utf8(&buffer[..head_end]).ok()?;
-    let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
-    let content_length: usize = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buffer.len() < head_end + content_length {
-        let read = stream.read(chunk).await.ok()?;
-        if read == 0 {
-            return None;
+    match head.body {
+        BodyFraming::Length(length) => {
+            while buffer.len() < head.len + length {
+                read_more(stream, buffer, chunk).await?;
+            }
         }
-        buffer.extend_from_slice(&chunk[..read]);
+        BodyFraming::Chunked => {
+            let mut position = head.len;
+            loop {
+                match next_chunk(&buffer[position..])? {
+                    ChunkStep::Data(consumed) => position += consumed,
+                    ChunkStep::Last => break,
+                    ChunkStep::Incomplete => read_more(stream, buffer, chunk).await?,
+                }
+            }
+        }
     }
-    Some(status)
+    Some(head.status)
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>, chunk: &mut [u8]) -> Option<()> {
+    let read = stream.read(chunk).await.ok()?;
+    if read == 0 {
+        return None;
+    }
+    buffer.extend_from_slice(&chunk[..read]);
+    Some(())
+}
+
+/// How a response's body is delimited.
+#[derive(Debug, PartialEq)]
+enum BodyFraming {
+    Length(usize),
+    Chunked,
+}
+
+/// A parsed response head: its status, its length in bytes and how its body is framed.
+#[derive(Debug, PartialEq)]
+struct Head {
+    status: u16,
+    len: usize,
+    body: BodyFraming,
+}
+
+/// Parses the head at the start of `buffer`: `Ok(None)` while it is incomplete, `None` if it
+/// is malformed.
+fn parse_head(buffer: &[u8]) -> Option<Option<Head>> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buffer).ok()? {
+        httparse::Status::Complete(len) => len,
+        httparse::Status::Partial => return Some(None),
+    };
+    let mut body = BodyFraming::Length(0);
+    for header in response.headers.iter() {
+        if header.name.eq_ignore_ascii_case("content-length") {
+            body = BodyFraming::Length(std::str::from_utf8(header.value).ok()?.trim().parse().ok()?);
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding")
+            && header.value.eq_ignore_ascii_case(b"chunked")
+        {
+            body = BodyFraming::Chunked;
+            break;
+        }
+    }
+    Some(Some(Head {
+        status: response.code?,
+        len,
+        body,
+    }))
+}
+
+/// One step through a chunked body.
+#[derive(Debug, PartialEq)]
+enum ChunkStep {
+    /// A whole data chunk (size line, data, CRLF) of this many bytes.
+    Data(usize),
+    /// The last chunk and the empty trailer: the body is complete.
+    Last,
+    /// More bytes are needed.
+    Incomplete,
+}
+
+fn next_chunk(rest: &[u8]) -> Option<ChunkStep> {
+    let (size_len, size) = match httparse::parse_chunk_size(rest).ok()? {
+        httparse::Status::Complete(parsed) => parsed,
+        httparse::Status::Partial => return Some(ChunkStep::Incomplete),
+    };
+    if size == 0 {
+        // No trailers are expected: the body ends with the CRLF after the last chunk.
+        return Some(if rest.len() >= size_len + 2 {
+            ChunkStep::Last
+        } else {
+            ChunkStep::Incomplete
+        });
+    }
+    let whole = size_len + usize::try_from(size).ok()? + 2;
+    Some(if rest.len() >= whole {
+        ChunkStep::Data(whole)
+    } else {
+        ChunkStep::Incomplete
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_content_length_head_is_parsed() {
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello";
+        assert_eq!(
+            parse_head(head),
+            Some(Some(Head {
+                status: 200,
+                len: head.len() - 5,
+                body: BodyFraming::Length(5),
+            }))
+        );
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\ncontent-le"), Some(None));
+        assert_eq!(parse_head(b"garbage\r\n\r\n"), None);
+    }
+
+    #[test]
+    fn a_chunked_body_is_walked_to_its_last_chunk() {
+        let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+        assert_eq!(parse_head(head).unwrap().unwrap().body, BodyFraming::Chunked);
+        let body = b"4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n";
+        assert_eq!(next_chunk(body), Some(ChunkStep::Data(9)));
+        assert_eq!(next_chunk(&body[9..]), Some(ChunkStep::Data(10)));
+        assert_eq!(next_chunk(&body[19..]), Some(ChunkStep::Last));
+        assert_eq!(next_chunk(&body[..6]), Some(ChunkStep::Incomplete));
+        assert_eq!(next_chunk(&body[19..22]), Some(ChunkStep::Incomplete));
+        assert_eq!(next_chunk(b"zz\r\n"), None);
+    }
 }
