@@ -47,8 +47,16 @@ struct Languages {
     greetings: Vec<LanguageGreeting>,
 }
 
+/// The greeting routes' answer, serialized from a type as core-server's greeting plugin does.
+#[derive(Serialize)]
+struct Greeting<'a> {
+    message: &'a str,
+}
+
 async fn hello() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "message": "Hello, World!" }))
+    HttpResponse::Ok().json(Greeting {
+        message: "Hello, World!",
+    })
 }
 
 /// The validated greeting behind the header check, as core-server serves it behind its auth
@@ -71,7 +79,9 @@ async fn hello_name(params: web::Path<NameParams>) -> HttpResponse {
         return HttpResponse::BadRequest()
             .json(json!({ "message": "[request params.name]: invalid name" }));
     }
-    HttpResponse::Ok().json(json!({ "message": format!("Hello, {name}!") }))
+    HttpResponse::Ok().json(Greeting {
+        message: &format!("Hello, {name}!"),
+    })
 }
 
 fn port() -> Result<u16, String> {

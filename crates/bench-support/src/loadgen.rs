@@ -209,7 +209,13 @@ fn parse_head(buffer: &[u8]) -> Option<Option<Head>> {
     let mut body = BodyFraming::Length(0);
     for header in response.headers.iter() {
         if header.name.eq_ignore_ascii_case("content-length") {
-            body = BodyFraming::Length(std::str::from_utf8(header.value).ok()?.trim().parse().ok()?);
+            body = BodyFraming::Length(
+                std::str::from_utf8(header.value)
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()?,
+            );
         } else if header.name.eq_ignore_ascii_case("transfer-encoding")
             && header.value.eq_ignore_ascii_case(b"chunked")
         {
@@ -278,7 +284,10 @@ mod tests {
     #[test]
     fn a_chunked_body_is_walked_to_its_last_chunk() {
         let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
-        assert_eq!(parse_head(head).unwrap().unwrap().body, BodyFraming::Chunked);
+        assert_eq!(
+            parse_head(head).unwrap().unwrap().body,
+            BodyFraming::Chunked
+        );
         let body = b"4\r\nwiki\r\n5\r\npedia\r\n0\r\n\r\n";
         assert_eq!(next_chunk(body), Some(ChunkStep::Data(9)));
         assert_eq!(next_chunk(&body[9..]), Some(ChunkStep::Data(10)));

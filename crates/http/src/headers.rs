@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header::{HeaderMap, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -70,6 +70,18 @@ impl RequestHeaders {
     /// * `name` - the header name, in any case.
     pub fn get_all(&self, name: &str) -> Vec<&str> {
         self.values(name).collect()
+    }
+
+    /// The first value of `name`: a hashed lookup, for the names the pipeline reads on every
+    /// request (a `&str` name would have to become a `HeaderName` first, an allocation for a
+    /// non-standard one, so [`get`](Self::get) scans instead).
+    pub(crate) fn get_named(&self, name: &HeaderName) -> Option<&str> {
+        self.map.get(name).map(text_of)
+    }
+
+    /// Every value of `name`, in arrival order: a hashed lookup (see [`get_named`](Self::get_named)).
+    pub(crate) fn values_named<'a>(&'a self, name: &HeaderName) -> impl Iterator<Item = &'a str> {
+        self.map.get_all(name).map(text_of)
     }
 
     /// Every value of `name`, in arrival order, without collecting them.

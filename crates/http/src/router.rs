@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use actix_web::http::header::CONTENT_TYPE;
 use bytes::Bytes;
 use core_logging::{LogLevel, LogMeta, Logger};
 use futures::FutureExt;
@@ -226,16 +227,16 @@ impl Router {
         let erased = move |raw: RawRequest,
                            route: Arc<KibanaRequestRoute>|
               -> LocalBoxFuture<'static, HandlerResult> {
-            let content_type = raw.headers.get("content-type");
+            let reads_body = validate.reads_body();
             let parts = RawParts {
                 params: &raw.params,
                 query: raw.url.query.as_deref(),
-                content_type,
-                body: if validate.reads_body() {
-                    &raw.body
+                content_type: if reads_body {
+                    raw.headers.get_named(&CONTENT_TYPE)
                 } else {
-                    &[]
+                    None
                 },
+                body: if reads_body { &raw.body } else { &[] },
             };
             match validate.validate(&parts) {
                 Ok((params, query, body)) => {

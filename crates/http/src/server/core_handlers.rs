@@ -23,6 +23,8 @@ use crate::router::RouteEntry;
 
 const XSRF_HEADER: &str = "kbn-xsrf";
 const VERSION_HEADER: &str = "kbn-version";
+const XSRF_HEADER_NAME: HeaderName = HeaderName::from_static(XSRF_HEADER);
+const VERSION_HEADER_NAME: HeaderName = HeaderName::from_static(VERSION_HEADER);
 
 /// Responses smaller than this are not worth compressing (hapi's `minBytes`).
 const MIN_COMPRESSED_SIZE: u64 = 1024;
@@ -86,8 +88,8 @@ impl CoreHandlers {
         xsrf_applies: bool,
         headers: &RequestHeaders,
     ) -> Option<KibanaResponse> {
-        let version = headers.get(VERSION_HEADER);
-        if xsrf_applies && version.is_none() && !headers.contains(XSRF_HEADER) {
+        let version = headers.get_named(&VERSION_HEADER_NAME);
+        if xsrf_applies && version.is_none() && headers.get_named(&XSRF_HEADER_NAME).is_none() {
             return Some(KibanaResponse::error(
                 400,
                 ResponseError::new(format_args!("Request must contain a {XSRF_HEADER} header.")),

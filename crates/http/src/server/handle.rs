@@ -42,13 +42,13 @@ pub(crate) async fn handle(
         .body_max_size
         .unwrap_or(context.max_payload);
     let declared_length = headers
-        .get(CONTENT_LENGTH.as_str())
+        .get_named(&CONTENT_LENGTH)
         .and_then(|value| value.parse::<u64>().ok());
     let has_body = declared_length.map_or_else(
-        || headers.contains(TRANSFER_ENCODING.as_str()),
+        || headers.get_named(&TRANSFER_ENCODING).is_some(),
         |length| length > 0,
     );
-    if has_body && headers.values(CONTENT_TYPE.as_str()).nth(1).is_some() {
+    if has_body && headers.values_named(&CONTENT_TYPE).nth(1).is_some() {
         // Which one would the body be read as? Neither guess is safe.
         return error_response(
             400,
@@ -59,7 +59,7 @@ pub(crate) async fn handle(
         && !route.entry.options.body_accepts.is_empty()
         && !accepts(
             &route.entry.options.body_accepts,
-            headers.get(CONTENT_TYPE.as_str()),
+            headers.get_named(&CONTENT_TYPE),
         )
     {
         return error_response(415, "Unsupported Media Type");

@@ -3,6 +3,7 @@
 
 use actix_web::cookie::time::OffsetDateTime;
 use actix_web::cookie::{Cookie, Key};
+use actix_web::http::header::COOKIE;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use base64::Engine;
@@ -190,7 +191,7 @@ pub(crate) fn cookie_values<'a>(
     name: &str,
 ) -> impl Iterator<Item = &'a str> {
     headers
-        .values("cookie")
+        .values_named(&COOKIE)
         .flat_map(|header| header.split(';'))
         .filter_map(move |pair| {
             let (key, value) = pair.trim().split_once('=')?;

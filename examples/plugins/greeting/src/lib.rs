@@ -21,8 +21,7 @@ use core_server::{
     SetupDeps, StartDeps,
 };
 use schemars::JsonSchema;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 pub use crate::config::GreetingConfig;
 
@@ -132,17 +131,16 @@ struct GreetBody {
     punctuation: String,
 }
 
+// The handlers serialize the types the OpenAPI document describes, so the two cannot drift.
 /// The answer of the `/hello` routes.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, JsonSchema)]
 struct Greeting {
     /// The greeting.
     message: String,
 }
 
 /// The answer of `POST /api/greeting/greet`.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
+#[derive(Serialize, JsonSchema)]
 struct Greetings {
     /// One greeting per name, in order.
     messages: Vec<String>,
@@ -184,7 +182,7 @@ fn check_name(
 pub const GREETINGS_JSON: &str = include_str!("greetings.json");
 
 /// One entry of [`GREETINGS_JSON`].
-#[derive(Debug, Clone, serde::Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 struct LanguageGreeting {
     language: String,
     hello: String,
@@ -226,7 +224,8 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
         move |_ctx, req, res| {
             let message = shout(g.greet_default(), req.query().uppercase);
             l.debug(format_args!("greeted the default name"));
-            async move { Ok(res.ok(json!({ "message": message }))) }
+            let body = ResponseBody::json(&Greeting { message });
+            async move { Ok(res.ok(body?)) }
         },
     );
 
@@ -249,7 +248,8 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
                 "greeted a name of {} characters",
                 req.params().name.chars().count()
             ));
-            async move { Ok(res.ok(json!({ "message": message }))) }
+            let body = ResponseBody::json(&Greeting { message });
+            async move { Ok(res.ok(body?)) }
         },
     );
 
@@ -293,7 +293,8 @@ fn routes(router: &mut Router, greeter: &Greeter, log: &Logger) -> anyhow::Resul
                 .iter()
                 .map(|name| g.greet_with(name, &body.punctuation))
                 .collect();
-            async move { Ok(res.ok(json!({ "messages": messages }))) }
+            let body = ResponseBody::json(&Greetings { messages });
+            async move { Ok(res.ok(body?)) }
         },
     );
     Ok(())
@@ -357,6 +358,7 @@ impl Plugin<Core> for GreetingPlugin {
 mod tests {
     use core_server::testing::{MockDeps, TestCore, TestRequest};
     use core_server::{ConfigSchema, RouteMethod};
+    use serde_json::json;
 
     use super::*;
 
