@@ -62,8 +62,9 @@ enum Command {
     /// Fail on internal jargon or stale feature-state text in docs and comments, and on unused workspace
     /// dependencies (CI runs it)
     Tidy,
-    /// Write a plugin crate (manifest, config, one route, unit and real-server tests) in DIR/<id in
-    /// snake_case> and list it in the workspace and the core-server binary
+    /// Write a plugin crate (manifest, config, one route, unit and real-server tests) into a
+    /// subdirectory of DIR named after the id in snake_case, and list it in the workspace and the
+    /// core-server binary
     NewPlugin(new_plugin::NewPluginArgs),
     /// Run the fuzz targets (manifest, config, route_path, session_cookie, validation) on mutated inputs,
     /// 10 s each by default; crashes and slow inputs go to target/fuzz/

@@ -31,7 +31,7 @@ pub type ApiCallFuture<'a> =
 
 /// Something that calls Elasticsearch endpoints by name (Kibana's `APICaller`): `(endpoint, params, options)`.
 ///
-/// [`ClusterClient`] calls as the internal user; [`ScopedClusterClient::current_user_caller`] as the current user.
+/// [`ClusterClient`] calls as the internal user; [`ScopedClusterClient::current_user_caller`](crate::ScopedClusterClient::current_user_caller) as the current user.
 pub trait ApiCaller: Send + Sync {
     /// Calls `endpoint` (e.g. `search`, `indices.create`) with `params` (a JSON object: path parts, query
     /// parameters, `body`, `headers`).

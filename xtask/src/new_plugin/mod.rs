@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 pub(crate) struct NewPluginArgs {
     /// The plugin id, in camelCase: the crate and type names derive from it
     id: String,
-    /// The directory the crate is written into, as DIR/<id in snake_case>
+    /// The directory the crate is written under, in a subdirectory named after the id in snake_case
     #[arg(long, value_name = "DIR", default_value = "plugins")]
     dir: String,
     /// The plugins it requires, comma-separated: plugins of this workspace
