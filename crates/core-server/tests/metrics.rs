@@ -316,6 +316,12 @@ async fn prometheus_exposes_ops_metrics_and_latencies_by_route_template() {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
+    let status = client()
+        .get(server.url("/api/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
     let response = client()
         .get(server.url("/api/metrics/prometheus"))
         .send()
@@ -331,6 +337,13 @@ async fn prometheus_exposes_ops_metrics_and_latencies_by_route_template() {
     let text = response.text().await.unwrap();
     let samples = parse_exposition(&text);
     assert!(!text.contains("/api/probe/hello/a"), "a raw path: {text}");
+    // Only the series that have seen a request: nothing answered 1xx or 5xx here.
+    for class in ["1xx", "5xx"] {
+        assert!(
+            !text.contains(&format!("status_class=\"{class}\"")),
+            "an empty {class} series: {text}"
+        );
+    }
 
     let count = samples
         .iter()

@@ -117,7 +117,12 @@ impl Collector for RouteHistograms {
                 })
                 .collect();
             // The count is the buckets' total, so the two always agree within a scrape.
-            let count = buckets.iter().map(|(_, count)| count).sum();
+            let count: u64 = buckets.iter().map(|(_, count)| count).sum();
+            // A series appears with its first request, as a labelled metric of a client library
+            // does: every route has five status classes, and most never answer with most of them.
+            if count == 0 {
+                continue;
+            }
             let sum = histogram.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
             metric
                 .encode_family(labels)?
