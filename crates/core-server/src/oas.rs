@@ -1,5 +1,5 @@
 //! `GET /api/oas`: the OpenAPI 3.1 document of every registered route (Kibana 8's path), with
-//! Kibana's `pathStartsWith` and `pluginId` filters.
+//! Kibana's `pathStartsWith`, `excludePathsMatching` and `pluginId` filters.
 
 use std::sync::Arc;
 
@@ -26,6 +26,10 @@ pub struct OasFilter {
     /// Only routes whose path starts with one of these (repeat the parameter for several).
     #[serde(default)]
     pub path_starts_with: Vec<String>,
+    /// No route whose path starts with one of these (Kibana's name; like Kibana, a prefix
+    /// match), whatever the other filters say.
+    #[serde(default)]
+    pub exclude_paths_matching: Vec<String>,
     /// Only the routes of this plugin (`core` for core's own).
     pub plugin_id: Option<String>,
 }
@@ -38,12 +42,11 @@ impl OasFilter {
     /// * `route` - the route.
     /// * `owner` - who registered it: a plugin id, or `core`.
     pub fn matches(&self, route: &RouteInfo, owner: &str) -> bool {
-        let path_ok = self.path_starts_with.is_empty()
-            || self
-                .path_starts_with
-                .iter()
-                .any(|prefix| route.full_path.starts_with(prefix.as_str()));
-        path_ok && self.plugin_id.as_deref().is_none_or(|id| id == owner)
+        let starts_with = |prefix: &String| route.full_path.starts_with(prefix.as_str());
+        let excluded = self.exclude_paths_matching.iter().any(starts_with);
+        let included =
+            self.path_starts_with.is_empty() || self.path_starts_with.iter().any(starts_with);
+        !excluded && included && self.plugin_id.as_deref().is_none_or(|id| id == owner)
     }
 }
 
@@ -105,4 +108,89 @@ pub(crate) fn oas_router(owners: RouteOwners, version: String) -> Router {
         },
     );
     router
+}
+
+#[cfg(test)]
+mod tests {
+    //! Kibana's `prepareRoutes` cases (`@kbn/router-to-openapispec`, `util.test.ts`), on the
+    //! filters this server has: routes here have no `access` level, so the cases that filter on
+    //! it are ported without that filter (see the crate README).
+
+    use core_http::{RouteMethod, RouteSchemas};
+
+    use super::*;
+
+    fn route(full_path: &str) -> RouteInfo {
+        RouteInfo {
+            method: RouteMethod::Get,
+            path: full_path.to_owned(),
+            full_path: full_path.to_owned(),
+            options: RouteOptions::new(),
+            schemas: RouteSchemas::default(),
+            docs: RouteDocs::new(),
+        }
+    }
+
+    fn kept<'a>(paths: &[&'a str], filter: &OasFilter) -> Vec<&'a str> {
+        paths
+            .iter()
+            .copied()
+            .filter(|path| filter.matches(&route(path), "owner"))
+            .collect()
+    }
+
+    fn prefixes(prefixes: &[&str]) -> Vec<String> {
+        prefixes.iter().map(|prefix| (*prefix).to_owned()).collect()
+    }
+
+    #[test]
+    fn returns_the_expected_routes_0_no_filters() {
+        assert_eq!(kept(&["/api/foo"], &OasFilter::default()), ["/api/foo"]);
+    }
+
+    #[test]
+    fn returns_the_expected_routes_1_path_starts_with() {
+        let filter = OasFilter {
+            path_starts_with: prefixes(&["/api/bar"]),
+            ..OasFilter::default()
+        };
+        assert_eq!(kept(&["/api/foo", "/api/bar"], &filter), ["/api/bar"]);
+    }
+
+    #[test]
+    fn returns_the_expected_routes_3_path_starts_with() {
+        let filter = OasFilter {
+            path_starts_with: prefixes(&["/api/foo"]),
+            ..OasFilter::default()
+        };
+        assert_eq!(
+            kept(&["/api/foo", "/api/bar", "/api/baz"], &filter),
+            ["/api/foo"]
+        );
+    }
+
+    #[test]
+    fn returns_the_expected_routes_4_exclude_paths_matching() {
+        let filter = OasFilter {
+            exclude_paths_matching: prefixes(&["/api/b"]),
+            ..OasFilter::default()
+        };
+        assert_eq!(
+            kept(&["/api/foo", "/api/bar", "/api/baz"], &filter),
+            ["/api/foo"]
+        );
+    }
+
+    #[test]
+    fn an_exclusion_wins_over_an_inclusion() {
+        let filter = OasFilter {
+            path_starts_with: prefixes(&["/api/b"]),
+            exclude_paths_matching: prefixes(&["/api/baz"]),
+            ..OasFilter::default()
+        };
+        assert_eq!(
+            kept(&["/api/foo", "/api/bar", "/api/baz"], &filter),
+            ["/api/bar"]
+        );
+    }
 }

@@ -228,7 +228,7 @@ async fn the_document_is_valid_openapi_and_shows_each_routes_schemas() {
 }
 
 #[tokio::test]
-async fn plugin_id_and_path_starts_with_filter_the_routes() {
+async fn plugin_id_path_starts_with_and_exclude_paths_matching_filter_the_routes() {
     let server = TestServer::start(vec![registration()], oas_enabled())
         .await
         .unwrap();
@@ -262,6 +262,12 @@ async fn plugin_id_and_path_starts_with_filter_the_routes() {
     .await;
     assert!(paths(&both).is_empty());
     assert!(openapi_errors(&both).is_empty());
+    let (_, excluded) = get(
+        &server,
+        "/api/oas?pluginId=core&excludePathsMatching=/api/stat",
+    )
+    .await;
+    assert_eq!(paths(&excluded), ["/api/oas"]);
 
     let (status, error) = get(&server, "/api/oas?plugin=core").await;
     assert_eq!(status, 400, "{error}");
