@@ -197,7 +197,7 @@ struct Head {
     body: BodyFraming,
 }
 
-/// Parses the head at the start of `buffer`: `Ok(None)` while it is incomplete, `None` if it
+/// Parses the head at the start of `buffer`: `Some(None)` while it is incomplete, `None` if it
 /// is malformed.
 fn parse_head(buffer: &[u8]) -> Option<Option<Head>> {
     let mut headers = [httparse::EMPTY_HEADER; 32];

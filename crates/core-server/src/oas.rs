@@ -113,8 +113,9 @@ pub(crate) fn oas_router(owners: RouteOwners, version: String) -> Router {
 #[cfg(test)]
 mod tests {
     //! Kibana's `prepareRoutes` cases (`@kbn/router-to-openapispec`, `util.test.ts`), on the
-    //! filters this server has: routes here have no `access` level, so the cases that filter on
-    //! it are ported without that filter (see the crate README).
+    //! filters this server has. Routes here have no `access` level (see the crate README): case 2,
+    //! which filters on `access` alone, has no counterpart, and cases 3 and 4 are ported without
+    //! their `access` filter (their expected routes are the same).
 
     use core_http::{RouteMethod, RouteSchemas};
 
